@@ -1,0 +1,125 @@
+"""Composition root: builds the store, HTTP sessions, parse pool, senders; start and stop order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TextIO
+
+import aiohttp
+
+from bot import USER_AGENT
+from bot.config import Settings
+from bot.pipeline.classify import Classifier
+from bot.pipeline.cycle import Poller, make_parse_executor
+from bot.pipeline.deliver import Deliverer, Sender
+from bot.pipeline.fetch import FetchLimits, make_session
+from bot.store import destinations as dest_store
+from bot.store import feeds as feed_store
+from bot.store.connection import Database
+from bot.transports.console import ConsoleSender
+from bot.transports.webhook_sender import WebhookSender
+
+log = logging.getLogger(__name__)
+
+# DESIGN §3: `poll` tries each send at most 3 times within about 20 s, then leaves it queued.
+POLL_SEND_TRIES = 3
+POLL_SEND_WINDOW_S = 20.0
+
+
+def utcnow() -> datetime:
+    """The real clock, UTC-aware."""
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Everything a poll or the service needs, opened and ready."""
+
+    settings: Settings
+    db: Database
+    classifier: Classifier
+    poller: Poller
+    deliverer: Deliverer
+
+
+async def sync_config(db: Database, settings: Settings, now: datetime) -> None:
+    """Make the store agree with the config: feeds, the console and webhook destinations."""
+    async with db.transaction() as conn:
+        await feed_store.sync_feeds(conn, [(f.name, f.url) for f in settings.feeds])
+        keep: list[int] = []
+        if settings.console:
+            dest_id = await dest_store.upsert_destination(
+                conn, key="console", kind="console", label="console", now=now
+            )
+            await dest_store.set_subscriptions(conn, dest_id, settings.categories, now=now)
+            keep.append(dest_id)
+        for hook in settings.webhooks:
+            dest_id = await dest_store.upsert_destination(
+                conn, key=hook.key, kind=f"webhook:{hook.platform}", label=hook.name, now=now
+            )
+            chosen = hook.categories if hook.categories is not None else settings.categories
+            await dest_store.set_subscriptions(conn, dest_id, chosen, now=now)
+            keep.append(dest_id)
+        await dest_store.deactivate_config_destinations(conn, keep)
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    stdout: TextIO | None = None,
+    parse_workers: int = 2,
+) -> AsyncIterator[Runtime]:
+    """Open the database, sessions and parse pool; close them in reverse order."""
+    classifier = Classifier.load(settings.rules)
+    db = await Database.open(settings.storage.path)
+    executor = make_parse_executor(parse_workers)
+    polling = settings.polling
+    fetch_session = make_session(
+        limits=FetchLimits(timeout=polling.timeout, max_bytes=polling.max_bytes)
+    )
+    send_session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
+    try:
+        await sync_config(db, settings, clock())
+        webhooks = WebhookSender(send_session, settings.webhooks)
+        senders: dict[str, Sender] = {
+            "console": ConsoleSender(stdout),
+            "webhook:discord": webhooks,
+            "webhook:slack": webhooks,
+        }
+        poller = Poller(settings, db, classifier, fetch_session, executor, clock=clock)
+        deliverer = Deliverer(db, senders, clock=clock)
+        yield Runtime(settings, db, classifier, poller, deliverer)
+    finally:
+        await send_session.close()
+        await fetch_session.close()
+        executor.shutdown(wait=True, cancel_futures=True)
+        await db.close()
+
+
+async def poll_once(settings: Settings, *, stdout: TextIO | None = None) -> int:
+    """DESIGN §3 `poll`: every feed now (bar those backing off), then deliver; exit status."""
+    async with open_runtime(settings, stdout=stdout) as runtime:
+        outcomes = await runtime.poller.poll_all(settings.feeds, skip_backing_off=True)
+        report = await runtime.deliverer.deliver_due(
+            max_tries=POLL_SEND_TRIES, within=POLL_SEND_WINDOW_S
+        )
+    failed = sum(o.status == "failed" for o in outcomes)
+    deferred = sum(o.status == "deferred" for o in outcomes)
+    log.info(
+        "poll done: %d feeds (%d changed, %d failed, %d backing off); %d sent, %d left queued, "
+        "%d undeliverable",
+        len(outcomes),
+        sum(o.status == "changed" for o in outcomes),
+        failed,
+        deferred,
+        report.sent,
+        report.retrying,
+        report.failed,
+    )
+    return 0

@@ -1,0 +1,229 @@
+"""The poll cycle: the one place that runs fetch → parse → classify → decide against the store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import random
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiohttp
+
+from bot.config import Settings
+from bot.domain import FeedSource
+from bot.errors import FetchError, ParseError
+from bot.pipeline import admit as gate
+from bot.pipeline.classify import Classifier
+from bot.pipeline.decide import decide_new
+from bot.pipeline.fetch import (
+    FetchLimits,
+    FetchResult,
+    Validators,
+    backoff_delay,
+    fetch_feed,
+    next_poll_delay,
+)
+from bot.pipeline.parse import ParsedFeed, parse_feed
+from bot.store import feeds as feed_store
+from bot.store.connection import Database
+
+log = logging.getLogger(__name__)
+
+POLL_CONCURRENCY = 16
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """What polling one feed did, for logs, tests and `status`."""
+
+    feed: str
+    status: str  # "changed", "not_modified", "failed", "deferred"
+    new: int = 0
+    alerts: int = 0
+    error: str | None = None
+
+
+def make_parse_executor(workers: int = 2) -> Executor:
+    """A small process pool: feedparser is CPU-bound and would stall the event loop (TESTING.md)."""
+    # forkserver: forking a process that runs aiosqlite and aiohttp threads is unsafe.
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+class Poller:
+    """Polls feeds into the store; knows nothing of chat platforms or the scheduler."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        classifier: Classifier,
+        session: aiohttp.ClientSession,
+        parse_executor: Executor | None,
+        *,
+        clock: Callable[[], datetime],
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.classifier = classifier
+        self.session = session
+        self.parse_executor = parse_executor
+        self.clock = clock
+        self.rng = rng or random.Random()
+        polling = settings.polling
+        self.limits = FetchLimits(
+            timeout=polling.timeout,
+            connect_timeout=min(10.0, polling.timeout),
+            max_bytes=polling.max_bytes,
+        )
+
+    def interval(self, feed: FeedSource) -> float:
+        """The feed's own interval, else the global one."""
+        return feed.interval or self.settings.polling.interval
+
+    async def poll_all(
+        self, feeds: Sequence[FeedSource], *, skip_backing_off: bool = True
+    ) -> list[PollOutcome]:
+        """Poll several feeds at once; one feed's failure never touches the others."""
+        limit = asyncio.Semaphore(POLL_CONCURRENCY)
+
+        async def one(feed: FeedSource) -> PollOutcome:
+            async with limit:
+                return await self.poll_feed(feed, skip_backing_off=skip_backing_off)
+
+        return list(await asyncio.gather(*(one(f) for f in feeds)))
+
+    async def poll_feed(self, feed: FeedSource, *, skip_backing_off: bool = True) -> PollOutcome:
+        """Fetch, parse, classify and record one feed; never raises for a feed's own faults."""
+        state = await feed_store.get_feed(self.db.conn, feed.name)
+        now = self.clock()
+        if (
+            skip_backing_off
+            and state is not None
+            and state.failures > 0
+            and state.next_poll_at is not None
+            and state.next_poll_at > now
+        ):
+            return PollOutcome(feed.name, "deferred", error=state.last_error)
+        previous = Validators(
+            etag=state.etag if state else None,
+            last_modified=state.last_modified if state else None,
+            body_hash=state.body_hash if state else None,
+        )
+        try:
+            result = await fetch_feed(self.session, feed, previous, self.limits)
+            parsed = await self._parse(feed, result) if result.modified else None
+        except (FetchError, ParseError) as exc:
+            retry_after = exc.retry_after if isinstance(exc, FetchError) else None
+            return await self._failed(feed, exc.reason, retry_after, state)
+        return await self._record(feed, result, parsed, state)
+
+    async def _parse(self, feed: FeedSource, result: FetchResult) -> ParsedFeed:
+        assert result.body is not None  # noqa: S101 - a modified result always carries its body
+        loop = asyncio.get_running_loop()
+        parsed = await loop.run_in_executor(
+            self.parse_executor,
+            _parse_job,
+            feed.name,
+            result.body,
+            result.content_type,
+            result.final_url,
+        )
+        if parsed.warning:
+            log.info("feed %s: read despite errors: %s", feed.name, parsed.warning)
+        return parsed
+
+    async def _record(
+        self,
+        feed: FeedSource,
+        result: FetchResult,
+        parsed: ParsedFeed | None,
+        state: feed_store.FeedState | None,
+    ) -> PollOutcome:
+        now = self.clock()
+        delay = next_poll_delay(
+            self.interval(feed),
+            jitter=self.settings.polling.jitter,
+            rng=self.rng,
+            ttl=parsed.ttl if parsed else None,
+            max_age=result.max_age,
+        )
+        catch_up = gate.is_catch_up(
+            state.first_success_at if state else None,
+            state.last_success_at if state else None,
+            now,
+            self.settings.polling.backfill,
+        )
+        items = []
+        if parsed is not None:
+            items = [(h, self.classifier.classify(h.title, h.summary)) for h in parsed.headlines]
+        async with self.db.transaction() as conn:
+            decided = None
+            if parsed is not None:
+                decided = await decide_new(
+                    conn,
+                    feed.name,
+                    items,
+                    categories=self.classifier.categories,
+                    polling=self.settings.polling,
+                    catch_up=catch_up,
+                    now=now,
+                )
+            await feed_store.record_success(
+                conn,
+                feed.name,
+                now=now,
+                next_poll_at=now + timedelta(seconds=delay),
+                etag=result.validators.etag,
+                last_modified=result.validators.last_modified,
+                body_hash=result.validators.body_hash,
+                title=parsed.title if parsed else None,
+            )
+        if state is not None and state.failures > 0:
+            log.info("feed %s: recovered after %d failed polls", feed.name, state.failures)
+        if decided is None:
+            return PollOutcome(feed.name, "not_modified")
+        if decided.new:
+            log.info(
+                "feed %s: %d new entries, %d alerts queued%s",
+                feed.name,
+                decided.new,
+                decided.alerts,
+                f", {decided.overflow} summarised" if decided.overflow else "",
+            )
+        return PollOutcome(feed.name, "changed", new=decided.new, alerts=decided.alerts)
+
+    async def _failed(
+        self,
+        feed: FeedSource,
+        reason: str,
+        retry_after: float | None,
+        state: feed_store.FeedState | None,
+    ) -> PollOutcome:
+        now = self.clock()
+        failures = (state.failures if state else 0) + 1
+        delay = backoff_delay(failures, base=self.interval(feed), retry_after=retry_after)
+        log.warning(
+            "feed %s: %s (failure %d in a row; next try in %ds)",
+            feed.name,
+            reason,
+            failures,
+            round(delay),
+        )
+        async with self.db.transaction() as conn:
+            await feed_store.record_failure(
+                conn, feed.name, now=now, error=reason, next_poll_at=now + timedelta(seconds=delay)
+            )
+        return PollOutcome(feed.name, "failed", error=reason)
+
+
+def _parse_job(feed_name: str, body: bytes, content_type: str | None, base_url: str) -> ParsedFeed:
+    # Module-level so a process pool can pickle it; the outlet shown is the configured name.
+    return parse_feed(
+        feed_name, body, content_type=content_type, base_url=base_url, outlet=feed_name
+    )

@@ -1,0 +1,261 @@
+"""Stage 4: a feed's new Headlines → stored decisions, stories and queued alerts, in one go.
+
+Reads and writes the store, but no network: the cycle calls it once per changed feed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from bot.config import PollingSettings
+from bot.domain import Alert, CategoryInfo, Classification, Headline, Overflow, OverflowItem
+from bot.messages import dump_message
+from bot.pipeline import admit as gate
+from bot.pipeline.route import Destination, route
+from bot.pipeline.stories import same_story, signature
+from bot.store import destinations as dest_store
+from bot.store import headlines as seen
+from bot.store import outbox
+from bot.store.connection import to_db
+
+log = logging.getLogger(__name__)
+
+STORY_WINDOW = timedelta(hours=48)
+MAX_EVIDENCE = 4
+
+
+@dataclass(slots=True)
+class _Candidate:
+    headline: Headline
+    classification: Classification
+    story_id: int
+    effective: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DecideResult:
+    """What one feed's new entries came to."""
+
+    new: int
+    alerts: int
+    overflow: int
+    queued: int
+
+
+async def decide_new(
+    conn: aiosqlite.Connection,
+    feed: str,
+    items: Sequence[tuple[Headline, Classification]],
+    *,
+    categories: Mapping[str, CategoryInfo],
+    polling: PollingSettings,
+    catch_up: bool,
+    now: datetime,
+) -> DecideResult:
+    """Record every unseen entry, match stories, and queue alerts for the ones that may alert."""
+    keys = [h.entry_key for h, _ in items]
+    known = await seen.known_keys(conn, feed, keys)
+    await seen.touch(conn, feed, known, now)
+    fresh = [(h, c) for h, c in items if h.entry_key not in known]
+    fresh = _unique(fresh)
+    stories = await seen.recent_stories(conn, now - STORY_WINDOW)
+    candidates: list[_Candidate] = []
+    for headline, result in sorted(fresh, key=lambda pair: pair[0].published or now):
+        admission = gate.admit(
+            headline.published,
+            now=now,
+            catch_up=catch_up,
+            backfill=polling.backfill,
+            max_age=polling.max_age,
+        )
+        decision, story_id = "no_category", None
+        by_link = await seen.find_by_link(conn, headline.link)
+        if by_link is not None:
+            decision, story_id = "duplicate_url", by_link[1]
+        elif result.categories:
+            sig = signature(headline.title)
+            match = next(
+                (
+                    s
+                    for s in stories
+                    if set(s.categories) & set(result.categories) and same_story(sig, s.signature)
+                ),
+                None,
+            )
+            if match is not None:
+                story_id = match.id
+                decision = "joined_story"
+                fresh_story = match.alerted_at is None and admission.decision == gate.ALERT
+                if fresh_story and not any(c.story_id == match.id for c in candidates):
+                    # Nobody was told about this story yet (its first report was backfilled).
+                    candidates.append(_Candidate(headline, result, match.id, admission.effective))
+                    continue
+            else:
+                story_id = await seen.create_story(
+                    conn,
+                    title=headline.title,
+                    link=headline.link,
+                    categories=result.categories,
+                    signature=sig,
+                    now=now,
+                )
+                stories.insert(
+                    0,
+                    seen.StoryRef(
+                        story_id, headline.title, headline.link, result.categories, sig, None
+                    ),
+                )
+                if admission.decision == gate.ALERT:
+                    candidates.append(_Candidate(headline, result, story_id, admission.effective))
+                    continue
+                decision = admission.decision
+        await _insert(conn, headline, result, decision=decision, story_id=story_id, now=now)
+
+    alerting, overflowing = gate.cap_alerts(
+        candidates, limit=polling.max_alerts_per_poll, when=lambda c: c.effective
+    )
+    destinations = await dest_store.active_destinations(conn)
+    queued = 0
+    for candidate in alerting:
+        await _insert(
+            conn,
+            candidate.headline,
+            candidate.classification,
+            decision="alerted",
+            story_id=candidate.story_id,
+            now=now,
+        )
+        await seen.mark_story_alerted(conn, candidate.story_id, now)
+        queued += await _queue_alert(conn, candidate, categories, destinations, now)
+    for candidate in overflowing:
+        await _insert(
+            conn,
+            candidate.headline,
+            candidate.classification,
+            decision="overflow",
+            story_id=candidate.story_id,
+            now=now,
+        )
+        await seen.mark_story_alerted(conn, candidate.story_id, now)
+    if overflowing:
+        queued += await _queue_overflow(conn, feed, overflowing, destinations, now)
+        log.warning(
+            "feed %s: %d new alerts in one poll; sent the newest %d and one summary for %d more",
+            feed,
+            len(candidates),
+            len(alerting),
+            len(overflowing),
+        )
+    return DecideResult(len(fresh), len(alerting), len(overflowing), queued)
+
+
+def _unique(
+    items: list[tuple[Headline, Classification]],
+) -> list[tuple[Headline, Classification]]:
+    # A feed that lists one entry twice must not insert (and fail on) the same key twice.
+    seen_keys: set[str] = set()
+    unique = []
+    for pair in items:
+        if pair[0].entry_key not in seen_keys:
+            seen_keys.add(pair[0].entry_key)
+            unique.append(pair)
+    return unique
+
+
+async def _insert(
+    conn: aiosqlite.Connection,
+    headline: Headline,
+    result: Classification,
+    *,
+    decision: str,
+    story_id: int | None,
+    now: datetime,
+) -> None:
+    evidence = {
+        category: [f"{m.rule} ({m.field}): {m.text}" for m in result.evidence_for(category)]
+        for category in result.categories
+    }
+    await seen.insert_headline(
+        conn,
+        headline,
+        categories=result.categories,
+        evidence=evidence,
+        decision=decision,
+        story_id=story_id,
+        now=now,
+    )
+
+
+def evidence_phrases(result: Classification, wanted: Sequence[str]) -> tuple[str, ...]:
+    """Short, de-duplicated 'why' phrases for an alert: the words that matched."""
+    phrases: list[str] = []
+    for category in wanted:
+        for match in result.evidence_for(category):
+            phrase = f"“{match.text}” in {match.field}"
+            if phrase not in phrases:
+                phrases.append(phrase)
+    return tuple(phrases[:MAX_EVIDENCE])
+
+
+async def _queue_alert(
+    conn: aiosqlite.Connection,
+    candidate: _Candidate,
+    categories: Mapping[str, CategoryInfo],
+    destinations: Sequence[Destination],
+    now: datetime,
+) -> int:
+    headline = candidate.headline
+    outlets = await seen.story_outlets(conn, candidate.story_id)
+    others = tuple(o for o in outlets if o != headline.outlet)
+    queued = 0
+    for target in route(candidate.classification.categories, destinations):
+        infos = tuple(categories[c] for c in target.categories if c in categories)
+        alert = Alert(
+            story_id=candidate.story_id,
+            title=headline.title,
+            link=headline.link,
+            summary=headline.summary,
+            outlet=headline.outlet,
+            published=candidate.effective,
+            categories=infos,
+            evidence=evidence_phrases(candidate.classification, target.categories),
+            also_reported_by=others,
+            mention=target.mention,
+        )
+        key = f"story:{candidate.story_id}"
+        queued += await outbox.enqueue(conn, target.destination.id, key, dump_message(alert), now)
+    return queued
+
+
+async def _queue_overflow(
+    conn: aiosqlite.Connection,
+    feed: str,
+    overflowing: Sequence[_Candidate],
+    destinations: Sequence[Destination],
+    now: datetime,
+) -> int:
+    queued = 0
+    outlet = overflowing[0].headline.outlet
+    for target in destinations:
+        if target.broken_reason is not None:
+            continue
+        items = tuple(
+            OverflowItem(c.headline.title, c.headline.link, category)
+            for c in overflowing
+            if (
+                category := next(
+                    (x for x in c.classification.categories if x in target.subscriptions), None
+                )
+            )
+            is not None
+        )
+        if items:
+            notice = Overflow(feed=feed, outlet=outlet, items=items)
+            key = f"overflow:{feed}:{to_db(now)}"
+            queued += await outbox.enqueue(conn, target.id, key, dump_message(notice), now)
+    return queued

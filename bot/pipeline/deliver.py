@@ -1,0 +1,200 @@
+"""Stage 7: the outbox → chat APIs, at least once: lease, send, record; retry what can be."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.errors import DeliveryError
+from bot.messages import Message, load_message
+from bot.pipeline.route import Destination
+from bot.store import destinations as dest_store
+from bot.store import outbox
+from bot.store.connection import Database, from_db
+
+log = logging.getLogger(__name__)
+
+LEASE_S = 60.0  # a sender that died mid-send gives its rows back after this
+MAX_BACKOFF_S = 300.0
+BATCH = 100
+PARALLEL_DESTINATIONS = 8
+
+
+class Sender(Protocol):
+    """Posts one message to one destination; returns the platform's message id if it gives one."""
+
+    async def __call__(self, destination: Destination, message: Message) -> str | None:
+        """Send, or raise DeliveryError."""
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    """What one delivery pass did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def retry_delay(tries: int, retry_after: float | None, rng: random.Random) -> float:
+    """Seconds before the next try: what the API asked for, else exponential backoff with jitter."""
+    if retry_after is not None:
+        return max(retry_after, 0.0)
+    return min(2.0 ** (tries - 1), MAX_BACKOFF_S) * rng.uniform(1.0, 1.25)
+
+
+class Deliverer:
+    """Sends due outbox rows through the sender for each destination kind."""
+
+    def __init__(
+        self,
+        db: Database,
+        senders: Mapping[str, Sender],
+        *,
+        clock: Callable[[], datetime],
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.senders = senders
+        self.clock = clock
+        self.rng = rng or random.Random()
+
+    async def deliver_due(
+        self, *, max_tries: int | None = None, within: float | None = None
+    ) -> DeliveryReport:
+        """Send everything due. With `within`, keep retrying for that many seconds, then stop."""
+        report = DeliveryReport()
+        tries: dict[int, int] = defaultdict(int)
+        loop = asyncio.get_running_loop()
+        deadline = None if within is None else loop.time() + within
+        while True:
+            async with self.db.transaction() as conn:
+                rows = await outbox.claim_due(
+                    conn, now=self.clock(), lease=LEASE_S, limit=BATCH, kinds=tuple(self.senders)
+                )
+                destinations = {d.id: d for d in await dest_store.active_destinations(conn)}
+            if rows:
+                await self._send_rows(rows, destinations, tries, max_tries, report)
+                continue
+            if deadline is None:
+                return report
+            wait = await self._seconds_to_next_due()
+            if wait is None or loop.time() + wait > deadline:
+                return report
+            await asyncio.sleep(max(wait, 0.01))
+
+    async def seconds_to_next_due(self) -> float | None:
+        """How long until the next pending row is due (None when nothing waits)."""
+        return await self._seconds_to_next_due()
+
+    async def _seconds_to_next_due(self) -> float | None:
+        next_at = from_db(await outbox.next_due_at(self.db.conn, kinds=tuple(self.senders)))
+        if next_at is None:
+            return None
+        return max((next_at - self.clock()).total_seconds(), 0.0)
+
+    async def _send_rows(
+        self,
+        rows: Sequence[outbox.OutboxRow],
+        destinations: Mapping[int, Destination],
+        tries: dict[int, int],
+        max_tries: int | None,
+        report: DeliveryReport,
+    ) -> None:
+        by_destination: dict[int, list[outbox.OutboxRow]] = defaultdict(list)
+        for row in rows:
+            by_destination[row.destination_id].append(row)
+        limit = asyncio.Semaphore(PARALLEL_DESTINATIONS)
+
+        async def one_destination(dest_id: int, queue: list[outbox.OutboxRow]) -> None:
+            async with limit:
+                for index, row in enumerate(queue):
+                    tries[row.id] += 1
+                    ok = await self._send_one(
+                        row, destinations.get(dest_id), tries[row.id], max_tries, report
+                    )
+                    if not ok:
+                        # Keep a destination's alerts in order: the rest wait for the retry.
+                        await self._release(queue[index + 1 :], row.id)
+                        return
+
+        await asyncio.gather(*(one_destination(d, q) for d, q in by_destination.items()))
+
+    async def _send_one(
+        self,
+        row: outbox.OutboxRow,
+        destination: Destination | None,
+        tries: int,
+        max_tries: int | None,
+        report: DeliveryReport,
+    ) -> bool:
+        if destination is None:  # removed or broken since the row was claimed
+            await self._release([row], None)
+            return True
+        sender = self.senders[destination.kind]
+        try:
+            remote_id = await sender(destination, load_message(row.message))
+        except DeliveryError as exc:
+            await self._failed(
+                row, destination, exc, tries=tries, max_tries=max_tries, report=report
+            )
+            return False
+        async with self.db.transaction() as conn:
+            await outbox.mark_sent(conn, row.id, self.clock(), remote_id)
+        report.sent += 1
+        return True
+
+    async def _failed(
+        self,
+        row: outbox.OutboxRow,
+        destination: Destination,
+        exc: DeliveryError,
+        *,
+        tries: int,
+        max_tries: int | None,
+        report: DeliveryReport,
+    ) -> None:
+        now = self.clock()
+        if not exc.retryable:
+            log.error(
+                "destination %s: %s; marked broken, no more sends until it is fixed",
+                destination.label,
+                exc.reason,
+            )
+            async with self.db.transaction() as conn:
+                await outbox.mark_failed(conn, row.id, exc.reason)
+                await dest_store.mark_broken(conn, destination.id, exc.reason, now)
+            report.failed += 1
+            return
+        delay = retry_delay(tries, exc.retry_after, self.rng)
+        if max_tries is not None and tries >= max_tries:
+            delay = max(delay, LEASE_S)
+            log.warning(
+                "destination %s: %s; gave up after %d tries this run, left queued",
+                destination.label,
+                exc.reason,
+                tries,
+            )
+        else:
+            log.warning(
+                "destination %s: %s; retrying in %.1fs", destination.label, exc.reason, delay
+            )
+        async with self.db.transaction() as conn:
+            await outbox.mark_retry(conn, row.id, now + timedelta(seconds=delay), exc.reason)
+        report.retrying += 1
+
+    async def _release(self, rows: Sequence[outbox.OutboxRow], after: int | None) -> None:
+        if not rows:
+            return
+        async with self.db.transaction() as conn:
+            not_before = self.clock()
+            if after is not None:
+                not_before = await outbox.next_attempt_of(conn, after) or not_before
+            for row in rows:
+                await outbox.release(conn, row.id, not_before)

@@ -1,0 +1,117 @@
+"""The SQLite connection: WAL, foreign keys, busy timeout, migrations and one writer at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+from bot.errors import StorageError
+from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+# Another process (a `run` beside a manual `poll`) may hold the write lock; wait this long.
+BUSY_TIMEOUT_S = 30.0
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def to_db(moment: datetime) -> str:
+    """A UTC datetime as fixed-width text, so SQL string order is time order."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime reached the store")
+    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def from_db(text: str | None) -> datetime | None:
+    """The inverse of to_db; None stays None."""
+    if text is None:
+        return None
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+class Database:
+    """One aiosqlite connection; writes go through `transaction()`, one at a time."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating if needed) and migrate the database at `path`."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(f"{path}: cannot open database ({exc})") from None
+        conn.row_factory = aiosqlite.Row
+        db = cls(conn, path)
+        try:
+            await db._prepare()
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            raise StorageError(f"{path}: database unusable ({exc})") from None
+        except StorageError:
+            await conn.close()
+            raise
+        return db
+
+    async def _prepare(self) -> None:
+        await self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        await self.conn.execute("PRAGMA journal_mode = WAL")
+        await self.conn.execute("PRAGMA foreign_keys = ON")
+        # NORMAL is durable at every WAL checkpoint and survives process crashes; only a power
+        # cut can lose the last transactions, which the outbox then re-derives at worst.
+        await self.conn.execute("PRAGMA synchronous = NORMAL")
+        async with self.conn.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"{self.path}: written by a newer Division Bell (schema {version}, this version "
+                f"knows up to {SCHEMA_VERSION}); upgrade Division Bell or use another database"
+            )
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            # BEGIN IMMEDIATE so two processes starting at once migrate one after the other.
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                async with self.conn.execute("PRAGMA user_version") as cursor:
+                    row = await cursor.fetchone()
+                if row and int(row[0]) >= number:
+                    await self.conn.execute("COMMIT")
+                    continue
+                for statement in _statements(MIGRATIONS[number - 1]):
+                    await self.conn.execute(statement)
+                await self.conn.execute(f"PRAGMA user_version = {number}")
+                await self.conn.execute("COMMIT")
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE … COMMIT: one writer in this process, SQLite's lock across processes."""
+        async with self._write_lock:
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StorageError(f"{self.path}: database is busy ({exc})") from None
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self.conn.close()
+
+
+def _statements(script: str) -> list[str]:
+    return [part.strip() for part in script.split(";") if part.strip()]

@@ -1,0 +1,115 @@
+"""Feed state: validators, successes, failures and when to poll next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.store.connection import from_db, to_db
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the store remembers about one feed between polls."""
+
+    name: str
+    url: str
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    first_success_at: datetime | None
+    last_success_at: datetime | None
+    last_attempt_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    failures: int
+    next_poll_at: datetime | None
+
+
+async def sync_feeds(conn: aiosqlite.Connection, feeds: list[tuple[str, str]]) -> None:
+    """Make sure every configured (name, url) has a row; a changed URL starts afresh."""
+    for name, url in feeds:
+        await conn.execute(
+            "INSERT INTO feeds (name, url) VALUES (?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET url = excluded.url, etag = NULL, "
+            "last_modified = NULL, body_hash = NULL, first_success_at = NULL, failures = 0, "
+            "next_poll_at = NULL WHERE feeds.url != excluded.url",
+            (name, url),
+        )
+
+
+async def get_feed(conn: aiosqlite.Connection, name: str) -> FeedState | None:
+    """One feed's state, or None if unknown."""
+    async with conn.execute("SELECT * FROM feeds WHERE name = ?", (name,)) as cursor:
+        row = await cursor.fetchone()
+    return _state(row) if row else None
+
+
+async def all_feeds(conn: aiosqlite.Connection) -> list[FeedState]:
+    """Every feed's state, by name."""
+    async with conn.execute("SELECT * FROM feeds ORDER BY name") as cursor:
+        rows = await cursor.fetchall()
+    return [_state(row) for row in rows]
+
+
+async def record_success(
+    conn: aiosqlite.Connection,
+    name: str,
+    *,
+    now: datetime,
+    next_poll_at: datetime,
+    etag: str | None,
+    last_modified: str | None,
+    body_hash: str | None,
+    title: str | None,
+) -> None:
+    """A poll that reached the feed (200 or 304): store validators, clear the failure count."""
+    await conn.execute(
+        "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = ?, "
+        "title = COALESCE(?, title), first_success_at = COALESCE(first_success_at, ?), "
+        "last_success_at = ?, last_attempt_at = ?, failures = 0, next_poll_at = ? "
+        "WHERE name = ?",
+        (
+            etag,
+            last_modified,
+            body_hash,
+            title,
+            to_db(now),
+            to_db(now),
+            to_db(now),
+            to_db(next_poll_at),
+            name,
+        ),
+    )
+
+
+async def record_failure(
+    conn: aiosqlite.Connection, name: str, *, now: datetime, error: str, next_poll_at: datetime
+) -> None:
+    """A failed poll: keep the error for status and push the next poll back."""
+    await conn.execute(
+        "UPDATE feeds SET last_error = ?, last_error_at = ?, last_attempt_at = ?, "
+        "failures = failures + 1, next_poll_at = ? WHERE name = ?",
+        (error, to_db(now), to_db(now), to_db(next_poll_at), name),
+    )
+
+
+def _state(row: aiosqlite.Row) -> FeedState:
+    return FeedState(
+        name=row["name"],
+        url=row["url"],
+        title=row["title"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        body_hash=row["body_hash"],
+        first_success_at=from_db(row["first_success_at"]),
+        last_success_at=from_db(row["last_success_at"]),
+        last_attempt_at=from_db(row["last_attempt_at"]),
+        last_error=row["last_error"],
+        last_error_at=from_db(row["last_error_at"]),
+        failures=row["failures"],
+        next_poll_at=from_db(row["next_poll_at"]),
+    )

@@ -1,0 +1,120 @@
+"""The durable outbox: one row per (story, destination), written with the seen keys, then sent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from bot.store.connection import from_db, to_db
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A message claimed for sending."""
+
+    id: int
+    destination_id: int
+    message: str
+    attempts: int
+
+
+async def enqueue(
+    conn: aiosqlite.Connection, destination_id: int, dedupe_key: str, message: str, now: datetime
+) -> bool:
+    """Queue a message; False when this destination already has it (never queued twice)."""
+    async with conn.execute(
+        "INSERT INTO outbox (destination_id, dedupe_key, message, created_at, next_attempt_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+        (destination_id, dedupe_key, message, to_db(now), to_db(now)),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def claim_due(
+    conn: aiosqlite.Connection, *, now: datetime, lease: float, limit: int, kinds: Sequence[str]
+) -> list[OutboxRow]:
+    """Lease due rows to this sender; a crashed sender's lease expires and the row is retried."""
+    marks = ",".join("?" * len(kinds)) or "NULL"
+    sql = (
+        "UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
+        " SELECT o.id FROM outbox o JOIN destinations d ON d.id = o.destination_id"
+        " WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
+        " AND (o.lease_until IS NULL OR o.lease_until < ?)"
+        f" AND d.active = 1 AND d.broken_reason IS NULL AND d.kind IN ({marks})"
+        " ORDER BY o.id LIMIT ?"
+        ") RETURNING id, destination_id, message, attempts"
+    )
+    async with conn.execute(
+        sql,
+        (to_db(now + timedelta(seconds=lease)), to_db(now), to_db(now), *kinds, limit),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return sorted((OutboxRow(r[0], r[1], r[2], r[3]) for r in rows), key=lambda r: r.id)
+
+
+async def mark_sent(
+    conn: aiosqlite.Connection, row_id: int, now: datetime, remote_id: str | None
+) -> None:
+    """The chat API accepted the message."""
+    await conn.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, remote_id = ?, lease_until = NULL, "
+        "last_error = NULL WHERE id = ?",
+        (to_db(now), remote_id, row_id),
+    )
+
+
+async def mark_retry(
+    conn: aiosqlite.Connection, row_id: int, next_attempt: datetime, error: str
+) -> None:
+    """A retryable failure: try again at `next_attempt`."""
+    await conn.execute(
+        "UPDATE outbox SET next_attempt_at = ?, last_error = ?, lease_until = NULL WHERE id = ?",
+        (to_db(next_attempt), error, row_id),
+    )
+
+
+async def mark_failed(conn: aiosqlite.Connection, row_id: int, error: str) -> None:
+    """A permanent failure: the row stays for the record, never sent."""
+    await conn.execute(
+        "UPDATE outbox SET status = 'failed', last_error = ?, lease_until = NULL WHERE id = ?",
+        (error, row_id),
+    )
+
+
+async def release(conn: aiosqlite.Connection, row_id: int, not_before: datetime) -> None:
+    """Give back a claimed row unsent (its destination is backing off), not counting a try."""
+    await conn.execute(
+        "UPDATE outbox SET lease_until = NULL, attempts = MAX(attempts - 1, 0), "
+        "next_attempt_at = MAX(next_attempt_at, ?) WHERE id = ?",
+        (to_db(not_before), row_id),
+    )
+
+
+async def next_attempt_of(conn: aiosqlite.Connection, row_id: int) -> datetime | None:
+    """When one row will next be tried."""
+    async with conn.execute("SELECT next_attempt_at FROM outbox WHERE id = ?", (row_id,)) as cur:
+        row = await cur.fetchone()
+    return from_db(row[0]) if row else None
+
+
+async def next_due_at(conn: aiosqlite.Connection, *, kinds: Sequence[str]) -> str | None:
+    """When the earliest pending row for these destination kinds becomes due."""
+    marks = ",".join("?" * len(kinds)) or "NULL"
+    sql = (
+        "SELECT MIN(MAX(o.next_attempt_at, COALESCE(o.lease_until, ''))) FROM outbox o "
+        "JOIN destinations d ON d.id = o.destination_id WHERE o.status = 'pending' "
+        f"AND d.active = 1 AND d.broken_reason IS NULL AND d.kind IN ({marks})"
+    )
+    async with conn.execute(sql, tuple(kinds)) as cursor:
+        row = await cursor.fetchone()
+    return row[0] if row and row[0] else None
+
+
+async def depth(conn: aiosqlite.Connection) -> int:
+    """How many messages wait to be sent."""
+    async with conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,97 @@
+"""Schema migrations, keyed on PRAGMA user_version: migration N brings the database to version N."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: feeds, headlines, stories, destinations, subscriptions, outbox.
+    """
+    CREATE TABLE feeds (
+        name TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        title TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        first_success_at TEXT,
+        last_success_at TEXT,
+        last_attempt_at TEXT,
+        last_error TEXT,
+        last_error_at TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_poll_at TEXT
+    );
+
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        title TEXT NOT NULL,
+        link TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        alerted_at TEXT
+    );
+    CREATE INDEX stories_created_at ON stories(created_at);
+
+    CREATE TABLE headlines (
+        id INTEGER PRIMARY KEY,
+        feed TEXT NOT NULL,
+        entry_key TEXT NOT NULL,
+        link TEXT NOT NULL,
+        title TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        outlet TEXT NOT NULL,
+        published_at TEXT,
+        first_seen_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        story_id INTEGER REFERENCES stories(id) ON DELETE SET NULL,
+        UNIQUE (feed, entry_key)
+    );
+    CREATE INDEX headlines_link ON headlines(link) WHERE link != '';
+    CREATE INDEX headlines_story ON headlines(story_id) WHERE story_id IS NOT NULL;
+    CREATE INDEX headlines_first_seen ON headlines(first_seen_at);
+
+    CREATE TABLE destinations (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        label TEXT NOT NULL,
+        scope TEXT NOT NULL DEFAULT '',
+        channel TEXT NOT NULL DEFAULT '',
+        active INTEGER NOT NULL DEFAULT 1,
+        broken_reason TEXT,
+        broken_at TEXT,
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE subscriptions (
+        destination_id INTEGER NOT NULL REFERENCES destinations(id) ON DELETE CASCADE,
+        category TEXT NOT NULL,
+        mention TEXT,
+        created_by TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (destination_id, category)
+    );
+
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        destination_id INTEGER NOT NULL REFERENCES destinations(id) ON DELETE CASCADE,
+        dedupe_key TEXT NOT NULL,
+        message TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        next_attempt_at TEXT NOT NULL,
+        lease_until TEXT,
+        last_error TEXT,
+        sent_at TEXT,
+        remote_id TEXT,
+        UNIQUE (destination_id, dedupe_key)
+    );
+    CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

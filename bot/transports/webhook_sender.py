@@ -1,0 +1,40 @@
+"""Webhook transport: config-defined Discord/Slack incoming webhooks as outbox senders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aiohttp
+
+from bot.config import WebhookSettings
+from bot.errors import DeliveryError
+from bot.messages import Message
+from bot.pipeline.format import discord_webhook_payload, slack_webhook_payload
+from bot.pipeline.route import Destination
+from bot.transports.webhooks import post_webhook
+
+
+class WebhookSender:
+    """Posts to the webhook a destination key stands for; URLs stay in memory, never in the DB."""
+
+    def __init__(self, session: aiohttp.ClientSession, hooks: Sequence[WebhookSettings]) -> None:
+        self.session = session
+        self.hooks = {hook.key: hook for hook in hooks}
+
+    async def __call__(self, destination: Destination, message: Message) -> str | None:
+        """Render for the webhook's platform and post it."""
+        hook = self.hooks.get(destination.key)
+        if hook is None:
+            raise DeliveryError(destination.label, "webhook no longer configured", retryable=True)
+        payload = (
+            discord_webhook_payload(message)
+            if hook.platform == "discord"
+            else slack_webhook_payload(message)
+        )
+        return await post_webhook(
+            self.session,
+            platform=hook.platform,
+            url=hook.url,
+            payload=payload,
+            destination=hook.name,
+        )

@@ -1,0 +1,72 @@
+"""The database: migrations, WAL, refusing a newer schema, timestamps."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.errors import StorageError
+from bot.store.connection import Database, from_db, to_db
+from bot.store.schema import SCHEMA_VERSION
+
+
+async def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "sub" / "db.sqlite3")
+    try:
+        async with db.conn.execute("PRAGMA user_version") as cur:
+            assert (await cur.fetchone())[0] == SCHEMA_VERSION
+        async with db.conn.execute("PRAGMA journal_mode") as cur:
+            assert (await cur.fetchone())[0] == "wal"
+    finally:
+        await db.close()
+
+
+async def test_reopening_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(path)
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO feeds (name, url) VALUES ('a', 'http://x/')")
+    await db.close()
+    db = await Database.open(path)
+    async with db.conn.execute("SELECT name FROM feeds") as cur:
+        assert [r[0] for r in await cur.fetchall()] == ["a"]
+    await db.close()
+
+
+async def test_newer_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StorageError, match="newer Division Bell"):
+        await Database.open(path)
+
+
+async def test_garbage_file_is_a_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError, match="unusable"):
+        await Database.open(path)
+
+
+async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO feeds (name, url) VALUES ('a', 'http://x/')")
+            raise RuntimeError("boom")
+    async with db.conn.execute("SELECT COUNT(*) FROM feeds") as cur:
+        assert (await cur.fetchone())[0] == 0
+    await db.close()
+
+
+def test_timestamps_sort_as_text_and_round_trip() -> None:
+    bst = timezone(timedelta(hours=1))
+    a = datetime(2022, 1, 19, 12, 0, 0, 5, tzinfo=UTC)
+    b = datetime(2022, 1, 19, 13, 30, tzinfo=bst)  # 12:30 UTC
+    assert to_db(a) < to_db(b)
+    assert from_db(to_db(b)) == b
+    with pytest.raises(ValueError, match="naive"):
+        to_db(datetime(2022, 1, 1))  # noqa: DTZ001 - the point of the test
