@@ -15,19 +15,26 @@ class FetchError(BotError):
     """A feed could not be fetched."""
 
     def __init__(self, feed: str, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(f"{feed}: {message}")
+        # args hold the constructor's arguments so the error pickles across a process pool.
+        super().__init__(feed, message)
         self.feed = feed
         self.reason = message
         self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return f"{self.feed}: {self.reason}"
 
 
 class ParseError(BotError):
     """A feed body could not be read as RSS or Atom."""
 
     def __init__(self, feed: str, message: str) -> None:
-        super().__init__(f"{feed}: {message}")
+        super().__init__(feed, message)
         self.feed = feed
         self.reason = message
+
+    def __str__(self) -> str:
+        return f"{self.feed}: {self.reason}"
 
 
 class StorageError(BotError):
@@ -48,8 +55,11 @@ class DeliveryError(BotError):
         retryable: bool,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(f"{destination}: {message}")
+        super().__init__(destination, message)
         self.destination = destination
         self.reason = message
         self.retryable = retryable
         self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return f"{self.destination}: {self.reason}"
