@@ -53,10 +53,14 @@ async def test_garbage_file_is_a_storage_error(tmp_path: Path) -> None:
 
 async def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "db.sqlite3")
-    with pytest.raises(RuntimeError):
+
+    async def insert_then_fail() -> None:
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO feeds (name, url) VALUES ('a', 'http://x/')")
             raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await insert_then_fail()
     async with db.conn.execute("SELECT COUNT(*) FROM feeds") as cur:
         assert (await cur.fetchone())[0] == 0
     await db.close()

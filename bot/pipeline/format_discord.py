@@ -1,0 +1,136 @@
+"""Discord rendering: an Alert or Overflow as an embed and as execute-webhook JSON.
+
+Plain dicts, no discord.py import, so the webhook transport and the bot adapter share them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.domain import Alert, CategoryInfo, Overflow
+from bot.pipeline.format_text import (
+    as_utc,
+    escape_discord,
+    fit,
+    join_fit,
+    safe_url,
+    text_len,
+)
+
+# Discord's documented embed limits (message resource, "Embed Limits").
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_VALUE_MAX = 1024
+EMBED_TOTAL_MAX = 6000
+
+FOOTER = "Division Bell"
+USERNAME = "Division Bell"
+OVERFLOW_COLOUR = 0x95A5A6
+OVERFLOW_LISTED = 10
+_FALLBACK = CategoryInfo("alert", "Alert", "🔔", 0x5865F2, "")
+_ROLE_ID = re.compile(r"[0-9]{1,25}")
+
+
+def _category(alert: Alert) -> CategoryInfo:
+    return alert.categories[0] if alert.categories else _FALLBACK
+
+
+def _heading(emoji: str, label: str, text: str) -> str:
+    """'<emoji> <Label>: <text>' within the title limit; the feed text is cut, not the label."""
+    prefix = fit(f"{emoji} {label}", escape_discord, 64)
+    body = fit(text, escape_discord, TITLE_MAX - text_len(prefix) - 2)
+    return f"{prefix}: {body}" if body else prefix
+
+
+def _embed_length(embed: dict[str, Any]) -> int:
+    """Characters Discord counts towards the 6000 total: title, description, fields, footer."""
+    total = text_len(embed.get("title", "")) + text_len(embed.get("description", ""))
+    for field in embed.get("fields", []):
+        total += text_len(field["name"]) + text_len(field["value"])
+    return total + text_len(embed.get("footer", {}).get("text", ""))
+
+
+def discord_embed(alert: Alert) -> dict[str, Any]:
+    """One Discord embed for an alert, every feed string escaped and every limit respected."""
+    category = _category(alert)
+    embed: dict[str, Any] = {
+        "title": _heading(category.emoji, category.label, alert.title),
+        "color": category.colour & 0xFFFFFF,
+    }
+    url = safe_url(alert.link)
+    if url:
+        embed["url"] = url
+    fields = [
+        {
+            "name": "Outlet",
+            "value": fit(alert.outlet, escape_discord, FIELD_VALUE_MAX) or "unknown",
+            "inline": True,
+        }
+    ]
+    if len(alert.categories) > 1:
+        names = [f"{c.emoji} {c.label}" for c in alert.categories]
+        value = join_fit(names, escape_discord, FIELD_VALUE_MAX, sep=", ")
+        fields.append({"name": "Categories", "value": value, "inline": True})
+    if alert.evidence:
+        why = join_fit(alert.evidence, lambda e: "• " + escape_discord(e), FIELD_VALUE_MAX)
+        fields.append({"name": "Why", "value": why, "inline": False})
+    outlets = [o for o in alert.also_reported_by if o.strip()]
+    if outlets:
+        others = join_fit(outlets, escape_discord, FIELD_VALUE_MAX, sep=", ")
+        fields.append({"name": "Also reported by", "value": others, "inline": False})
+    embed["fields"] = [f for f in fields if f["value"]]
+    embed["timestamp"] = as_utc(alert.published).isoformat(timespec="seconds")
+    embed["footer"] = {"text": FOOTER}
+    # Every other part has its own cap (title 256, ≤4 fields of ≤1024), so they total under
+    # 4500 and trimming the summary alone always brings the embed within 6000.
+    room = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - _embed_length(embed))
+    description = fit(alert.summary, escape_discord, room)
+    if description:
+        embed["description"] = description
+    return embed
+
+
+def _overflow_embed(overflow: Overflow) -> dict[str, Any]:
+    """A compact embed naming the first titles past the per-poll cap, and how many more."""
+    count = len(overflow.items)
+    source = overflow.outlet or overflow.feed
+    noun = "headline" if count == 1 else "headlines"
+    title = fit(f"📰 {count} more {noun} from {source}", escape_discord, TITLE_MAX)
+    budget = DESCRIPTION_MAX - 40  # room kept for the "and N more" line
+    lines: list[str] = []
+    for item in overflow.items[:OVERFLOW_LISTED]:
+        text = fit(item.title, escape_discord, 200) or "(untitled)"
+        # safe_url percent-encodes ')' and the like, so the URL cannot end the masked link early.
+        url = safe_url(item.link)
+        line = f"• [{text}]({url})" if url else f"• {text}"
+        if item.category:
+            line += " — " + fit(item.category, escape_discord, 40)
+        if text_len("\n".join([*lines, line])) > budget:
+            break
+        lines.append(line)
+    if count > len(lines):
+        lines.append(f"and {count - len(lines)} more")
+    embed: dict[str, Any] = {"title": title, "color": OVERFLOW_COLOUR, "footer": {"text": FOOTER}}
+    if lines:  # Discord rejects an empty description
+        embed["description"] = "\n".join(lines)
+    return embed
+
+
+def discord_webhook_payload(message: Alert | Overflow) -> dict[str, Any]:
+    """Execute-webhook JSON: one embed, no pings except exactly the role routing asked for."""
+    if isinstance(message, Overflow):
+        embed, mention = _overflow_embed(message), None
+    else:
+        embed, mention = discord_embed(message), message.mention
+    payload: dict[str, Any] = {
+        "embeds": [embed],
+        "allowed_mentions": {"parse": []},
+        "username": USERNAME,
+    }
+    # A malformed id is dropped rather than sent: it could only come from a bad subscription row,
+    # and sending no ping is the safe failure.
+    if mention and _ROLE_ID.fullmatch(mention):
+        payload["content"] = f"<@&{mention}>"
+        payload["allowed_mentions"] = {"parse": [], "roles": [mention]}
+    return payload

@@ -1,0 +1,167 @@
+"""Webhook transport: POST a rendered payload to a Discord or Slack-format webhook URL.
+
+A webhook URL is a secret (its path carries the token), so it never appears in an error, a log
+line or an exception chain; callers name the destination with a safe display string instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from yarl import URL
+
+from bot.errors import DeliveryError
+
+log = logging.getLogger(__name__)
+
+_MAX_REPLY = 1_000_000  # bytes read from a reply; Discord echoes the message, a few KB
+_DETAIL_MAX = 200
+
+# Slack (and Slack-compatible) incoming-webhook error bodies that trying again cannot fix: the
+# hook was removed, the channel archived or deleted, the team restricted, or our payload refused.
+_SLACK_PERMANENT = frozenset(
+    {
+        "no_service",
+        "no_team",
+        "no_active_hooks",
+        "invalid_token",
+        "team_disabled",
+        "channel_not_found",
+        "channel_is_archived",
+        "action_prohibited",
+        "posting_to_general_channel_denied",
+        "user_not_found",
+        "no_text",
+        "invalid_payload",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "missing_text_or_fallback_or_attachments",
+        "too_many_attachments",
+    }
+)
+
+
+def _seconds(value: Any) -> float | None:
+    """A non-negative finite number of seconds, or None."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+
+def _scrub(text: str, url: str) -> str:
+    """A short, single-line reply excerpt with anything from the webhook URL cut out."""
+    text = " ".join(text.split())[:_DETAIL_MAX]
+    secrets = [url, *(s for s in urlsplit(url).path.split("/") if len(s) >= 8)]
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "…")
+    return "".join(c for c in text if c.isprintable())
+
+
+def _detail(body: bytes) -> tuple[str, Any]:
+    """(text, parsed JSON or None) of a reply body."""
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        return text, json.loads(text)
+    except ValueError:
+        return text, None
+
+
+def _classify(
+    status: int, body: bytes, headers: Mapping[str, str], *, destination: str, url: str
+) -> DeliveryError:
+    """The DeliveryError for a non-2xx reply: retryable or not, and any wait the API asked for."""
+    text, data = _detail(body)
+    reason = f"HTTP {status}"
+    if isinstance(data, dict) and data.get("message"):
+        reason += f": {data['message']}" + (f" (code {data['code']})" if data.get("code") else "")
+    elif text:
+        reason += f": {text}"
+    reason = _scrub(reason, url)
+    header_wait = _seconds(headers.get("Retry-After"))
+    if status == 429:
+        # Discord's JSON retry_after has sub-second precision; the header is whole seconds.
+        json_wait = _seconds(data.get("retry_after")) if isinstance(data, dict) else None
+        wait = json_wait if json_wait is not None else header_wait
+        if wait is None:
+            wait = _seconds(headers.get("X-RateLimit-Reset-After"))
+        return DeliveryError(destination, reason, retryable=True, retry_after=wait)
+    if text in _SLACK_PERMANENT:
+        return DeliveryError(destination, reason, retryable=False)
+    if status >= 500:
+        return DeliveryError(destination, reason, retryable=True, retry_after=header_wait)
+    # 401/403/404/410 mean the webhook or its channel is gone; any other 4xx (or a redirect,
+    # which a webhook never legitimately sends) will fail the same way every time.
+    return DeliveryError(destination, reason, retryable=False)
+
+
+async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
+    """The reply body, at most _MAX_REPLY bytes: a hostile endpoint cannot exhaust memory."""
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(65_536):
+        body += chunk
+        if len(body) >= _MAX_REPLY:
+            break
+    return bytes(body[:_MAX_REPLY])
+
+
+def _message_id(body: bytes) -> str | None:
+    _, data = _detail(body)
+    if isinstance(data, dict) and data.get("id") is not None:
+        return str(data["id"])
+    return None
+
+
+async def post_webhook(
+    session: aiohttp.ClientSession,
+    *,
+    platform: str,
+    url: str,
+    payload: dict[str, Any],
+    destination: str,
+    # A per-request aiohttp ClientTimeout, part of the transport's contract with the cycle.
+    timeout: float = 15.0,  # noqa: ASYNC109
+) -> str | None:
+    """POST payload as JSON; return Discord's message id (Slack: None) or raise DeliveryError."""
+    if platform not in {"discord", "slack"}:
+        raise ValueError(f"unknown webhook platform {platform!r}")
+    try:
+        target = URL(url)
+        if target.scheme not in {"http", "https"} or not target.host:
+            raise ValueError("not an http(s) URL")
+        if platform == "discord":
+            # wait=true makes Discord reply with the message (and its id) and report failures;
+            # update_query keeps parameters already in the URL, such as thread_id.
+            target = target.update_query(wait="true")
+    except (ValueError, TypeError):
+        raise DeliveryError(destination, "invalid webhook URL", retryable=False) from None
+    try:
+        async with session.post(
+            target,
+            json=payload,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            allow_redirects=False,
+            raise_for_status=False,  # whatever the session says: statuses are classified below
+        ) as response:
+            body = await _read_capped(response)
+            status, headers = response.status, response.headers
+    except TimeoutError:
+        # `from None` throughout: aiohttp's own exceptions can carry the URL with its token.
+        raise DeliveryError(destination, f"timed out after {timeout:g}s", retryable=True) from None
+    except aiohttp.InvalidURL:
+        raise DeliveryError(destination, "invalid webhook URL", retryable=False) from None
+    except (aiohttp.ClientError, OSError) as exc:
+        reason = f"connection failed ({type(exc).__name__})"
+        raise DeliveryError(destination, reason, retryable=True) from None
+    if not 200 <= status < 300:
+        raise _classify(status, body, headers, destination=destination, url=url)
+    log.debug("webhook %s: delivered (HTTP %d)", destination, status)
+    # Slack answers "ok"; Mattermost and Rocket.Chat answer other 2xx bodies, equally successful.
+    return _message_id(body) if platform == "discord" else None
