@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _load(args: argparse.Namespace) -> Settings:
     path = find_config_path(args.config)
     settings = load_settings(path)
-    if path is None:
+    if path is None and args.command in ("run", "poll"):
         log.info(
             "no config file (--config or DIVISION_BELL_CONFIG): using built-in defaults: "
             "%d UK politics feeds, console output, database %s",

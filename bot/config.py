@@ -158,6 +158,8 @@ def load_settings(path: Path | None, env: dict[str, str] | None = None) -> Setti
     rules = Section(source, "classifier", raw.get("classifier", {}))
     rules.reject_unknown(["rules"])
     rules_path = rules.path("rules", base)
+    if rules_path is not None and not rules_path.is_file():
+        raise ConfigError(f"{rules.where('rules')}: rules file not found: {rules_path}")
     categories = _category_names(rules_path)
     feeds = _read_feeds(source, raw) if "feeds" in raw else default_feeds()
     return Settings(

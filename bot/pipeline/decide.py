@@ -121,7 +121,8 @@ async def decide_new(
     )
     destinations = await dest_store.active_destinations(conn)
     queued = 0
-    for candidate in alerting:
+    # Chat channels read top to bottom: queue the kept alerts oldest first.
+    for candidate in sorted(alerting, key=lambda c: c.effective):
         await _insert(
             conn,
             candidate.headline,

@@ -7,14 +7,16 @@ import logging
 import random
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.domain import Alert
 from bot.errors import DeliveryError
 from bot.messages import Message, load_message
 from bot.pipeline.route import Destination
 from bot.store import destinations as dest_store
+from bot.store import headlines as seen
 from bot.store import outbox
 from bot.store.connection import Database, from_db
 
@@ -138,8 +140,9 @@ class Deliverer:
             await self._release([row], None)
             return True
         sender = self.senders[destination.kind]
+        message = await self._with_latest_outlets(load_message(row.message))
         try:
-            remote_id = await sender(destination, load_message(row.message))
+            remote_id = await sender(destination, message)
         except DeliveryError as exc:
             await self._failed(
                 row, destination, exc, tries=tries, max_tries=max_tries, report=report
@@ -149,6 +152,15 @@ class Deliverer:
             await outbox.mark_sent(conn, row.id, self.clock(), remote_id)
         report.sent += 1
         return True
+
+    async def _with_latest_outlets(self, message: Message) -> Message:
+        # Outlets that reported the story after it was queued (say, in the same poll) still
+        # make it into "also reported by".
+        if not isinstance(message, Alert):
+            return message
+        outlets = await seen.story_outlets(self.db.conn, message.story_id)
+        others = tuple(o for o in outlets if o != message.outlet)
+        return replace(message, also_reported_by=others) if others else message
 
     async def _failed(
         self,

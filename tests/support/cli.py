@@ -9,8 +9,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 # Variables a developer's shell may carry that must not leak into a test run.
-_SCRUB = ("DIVISION_BELL_CONFIG", "DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN",
-          "SLACK_SIGNING_SECRET", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
+_SCRUB = (
+    "DIVISION_BELL_CONFIG",
+    "DISCORD_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+)
 
 
 def toml_string(value: str) -> str:
@@ -27,8 +36,14 @@ def write_config(
     extra: str = "",
 ) -> Path:
     """A config file with these feeds and webhooks and a database in `folder`."""
-    lines = ['[storage]', 'path = "db.sqlite3"', "", "[console]",
-             f"enabled = {'true' if console else 'false'}", ""]
+    lines = [
+        "[storage]",
+        'path = "db.sqlite3"',
+        "",
+        "[console]",
+        f"enabled = {'true' if console else 'false'}",
+        "",
+    ]
     for name, url in feeds.items():
         lines += ["[[feeds]]", f"name = {toml_string(name)}", f"url = {toml_string(url)}", ""]
     for hook in webhooks:
@@ -60,6 +75,11 @@ def run_cli(
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        cwd=cwd, env=environ, input=stdin, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        env=environ,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         check=False,
     )

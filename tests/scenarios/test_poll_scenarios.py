@@ -1,0 +1,284 @@
+"""The real `division-bell poll`, as a subprocess, against a loopback feed server and webhooks."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.chat_server import ChatServer
+from tests.support.cli import run_cli, write_config
+from tests.support.feed_server import FeedServer, FeedServerThread
+from tests.support.rss import Item, atom_feed, rss_feed
+
+NOW = datetime.now(UTC)
+
+
+def ago(minutes: float) -> datetime:
+    """A publication time `minutes` before the test started."""
+    return NOW - timedelta(minutes=minutes)
+
+
+DEFECTION = Item(
+    "Tory MP Jane Marchmont defects to Labour",
+    "https://news.example/politics/marchmont-defects?utm_source=rss",
+    guid="bbc-1#0",
+    published=ago(20),
+    summary="The MP for Eastshire crossed the floor minutes before Prime Minister's Questions.",
+)
+LETTERS = Item(
+    "Tory MPs submit letters of no confidence in the prime minister to the 1922 Committee",
+    "https://news.example/politics/letters-1922",
+    guid="bbc-2",
+    published=ago(30),
+)
+PMQS = Item(
+    "PMQs: Opposition leader tells prime minister to resign over parties",
+    "https://news.example/politics/pmqs",
+    guid="bbc-3",
+    published=ago(25),
+)
+ORDINARY = Item(
+    "Energy bills set to rise as price cap review nears",
+    "https://news.example/business/energy",
+    guid="bbc-4",
+    published=ago(10),
+)
+OLD_DEFECTION = Item(
+    "Lib Dem councillor Sam Oakley defects to the Greens",
+    "https://news.example/politics/oakley",
+    guid="bbc-5",
+    published=ago(5 * 60),  # outside the 3-hour backfill window: silent on a first poll
+)
+
+
+@pytest.fixture
+def feeds() -> Iterator[FeedServerThread]:
+    with FeedServer.start_in_thread() as server:
+        yield server
+
+
+@pytest.fixture
+def chat() -> Iterator[ChatServer]:
+    server = ChatServer.start_in_thread()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def titles(posts: list[Any]) -> list[str]:
+    """Headline titles from Discord webhook payloads (embed titles carry emoji and label)."""
+    return [p["embeds"][0]["title"] for p in posts]
+
+
+def poll(folder: Path) -> None:
+    result = run_cli(["--config", str(folder / "division-bell.toml"), "poll"], cwd=folder)
+    assert result.returncode == 0, result.stderr
+
+
+def test_first_poll_alerts_recent_items_once_and_restart_asks_conditionally(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION, LETTERS, PMQS, ORDINARY, OLD_DEFECTION]))
+    hook = "/discord/all"
+    write_config(
+        tmp_path,
+        feeds={"BBC Politics": feeds.url("/bbc.xml")},
+        webhooks=[{"platform": "discord", "url": chat.url(hook)}],
+    )
+    poll(tmp_path)
+    got = titles(chat.received(hook))
+    assert len(got) == 3
+    assert any("Marchmont" in t for t in got)
+    assert any("1922" in t for t in got)
+    assert any("PMQs" in t for t in got)
+    assert not any("Energy" in t or "Oakley" in t for t in got)
+
+    # A restart: nothing new is sent, and the feed is asked conditionally.
+    poll(tmp_path)
+    assert len(chat.received(hook)) == 3
+    second = feeds.requests_for("/bbc.xml")[-1]
+    assert second.headers.get("If-None-Match")
+
+    # A new item alerts once; a retitled, re-dated one does not; BBC's #1 GUID is the #0 entry.
+    new = Item(
+        "Privileges Committee opens inquiry into former minister",
+        "https://news.example/p",
+        guid="bbc-6",
+        published=ago(1),
+    )
+    retitled = Item(
+        "UPDATED: Tory MP Jane Marchmont defects to Labour party",
+        DEFECTION.link,
+        guid="bbc-1#1",
+        published=ago(0.5),
+    )
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [new, retitled, LETTERS, PMQS, ORDINARY]))
+    poll(tmp_path)
+    got = titles(chat.received(hook))
+    assert len(got) == 4
+    assert "Privileges Committee" in got[-1]
+
+
+def test_story_carried_by_two_outlets_alerts_once_but_two_defections_alert_twice(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    first = Item(
+        "Tory MP Christian Wakeford defects to Labour",
+        "https://one.example/wakeford",
+        guid="one-1",
+        published=ago(30),
+    )
+    same = Item(
+        "Christian Wakeford: Tory MP defects to Labour in blow to Boris Johnson",
+        "https://two.example/2022/wakeford",
+        guid="two-1",
+        published=ago(20),
+    )
+    other_mp = Item(
+        "Tory MP Dan Poulter defects to Labour",
+        "https://two.example/2022/poulter",
+        guid="two-2",
+        published=ago(10),
+    )
+    feeds.set_feed("/one.xml", rss_feed("One", [first]))
+    feeds.set_feed("/two.atom", atom_feed("Two", [same, other_mp]))
+    hook = "/discord/hook"
+    write_config(
+        tmp_path,
+        feeds={"Outlet One": feeds.url("/one.xml"), "Outlet Two": feeds.url("/two.atom")},
+        webhooks=[{"platform": "discord", "url": chat.url(hook)}],
+    )
+    poll(tmp_path)
+    got = titles(chat.received(hook))
+    assert sum("Wakeford" in t for t in got) == 1
+    assert sum("Poulter" in t for t in got) == 1
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        joined = db.execute(
+            "SELECT COUNT(*) FROM headlines WHERE decision IN ('joined_story', 'alerted') "
+            "AND title LIKE '%Wakeford%'"
+        ).fetchone()[0]
+    assert joined == 2  # both reports kept, one alert
+
+
+def test_broken_and_down_feeds_do_not_stop_the_others(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    feeds.set_feed("/good.xml", rss_feed("Good", [DEFECTION]))
+    feeds.set_fault("/broken.xml", "malformed")
+    feeds.set_fault("/down.xml", "status", status=500)
+    hook = "/discord/hook"
+    write_config(
+        tmp_path,
+        feeds={
+            "Broken Feed": feeds.url("/broken.xml"),
+            "Down Feed": feeds.url("/down.xml"),
+            "Refused Feed": "http://127.0.0.1:9/feed.xml",
+            "Good Feed": feeds.url("/good.xml"),
+        },
+        webhooks=[{"platform": "discord", "url": chat.url(hook)}],
+    )
+    result = run_cli(["--config", "division-bell.toml", "poll"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(chat.received(hook)) == 1
+    for name in ("Broken Feed", "Down Feed", "Refused Feed"):
+        lines = [line for line in result.stderr.splitlines() if f"feed {name}:" in line]
+        assert len(lines) == 1, (name, result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+def test_webhook_429_then_500_still_gets_each_alert_exactly_once(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION, LETTERS]))
+    hook = "/discord/flaky"
+    chat.script(hook, [429, 500])
+    write_config(
+        tmp_path,
+        feeds={"BBC": feeds.url("/bbc.xml")},
+        webhooks=[{"platform": "discord", "url": chat.url(hook)}],
+    )
+    poll(tmp_path)
+    got = titles(chat.received(hook))
+    assert len(got) == 2
+    assert len(set(got)) == 2
+    assert len(chat.attempts(hook)) == 4
+    poll(tmp_path)
+    assert len(chat.received(hook)) == 2
+
+
+def test_deleted_webhook_is_marked_broken_and_not_retried_forever(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION, LETTERS]))
+    hook = "/discord/deleted"
+    chat.script(hook, [404, 404, 404, 404])
+    write_config(
+        tmp_path,
+        feeds={"BBC": feeds.url("/bbc.xml")},
+        webhooks=[{"platform": "discord", "url": chat.url(hook), "name": "desk hook"}],
+    )
+    result = run_cli(["--config", "division-bell.toml", "poll"], cwd=tmp_path)
+    assert result.returncode == 0
+    assert len(chat.attempts(hook)) == 1
+    assert "desk hook" in result.stderr
+    assert chat.url(hook) not in result.stderr + result.stdout
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        reason = db.execute(
+            "SELECT broken_reason FROM destinations WHERE label = 'desk hook'"
+        ).fetchone()[0]
+    assert reason
+
+
+def test_hostile_feed_text_pings_nobody(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    hostile = Item(
+        "@everyone Tory MP <@&123456789012345678> defects to Labour <!channel> @here",
+        "https://news.example/hostile",
+        guid="h-1",
+        published=ago(5),
+        summary="<!everyone> <@U024BE7LH> [click](javascript:alert(1)) @channel @all",
+    )
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [hostile]))
+    write_config(
+        tmp_path,
+        feeds={"BBC": feeds.url("/bbc.xml")},
+        webhooks=[
+            {"platform": "discord", "url": chat.url("/discord/h")},
+            {"platform": "slack", "url": chat.url("/slack/h")},
+        ],
+    )
+    poll(tmp_path)
+    [discord] = chat.received("/discord/h")
+    assert discord["allowed_mentions"] == {"parse": []}
+    assert "content" not in discord or "@everyone" not in discord["content"]
+    [slack] = chat.received("/slack/h")
+    text = json.dumps(slack, ensure_ascii=False)
+    for ping in ("<!channel>", "<!everyone>", "<!here>", "<@U024BE7LH>", "<@&"):
+        assert ping not in text
+    for bare in ("@channel", "@here", "@everyone", "@all"):
+        assert f" {bare} " not in f" {slack['text']} "
+    assert "javascript:" not in text.replace("javascript:alert", "") or "](javascript" not in text
+
+
+def test_slack_webhook_subscribed_to_one_category_gets_only_that_category(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION, LETTERS, PMQS]))
+    write_config(
+        tmp_path,
+        feeds={"BBC": feeds.url("/bbc.xml")},
+        webhooks=[{"platform": "slack", "url": chat.url("/slack/pmqs"), "categories": ["pmqs"]}],
+    )
+    poll(tmp_path)
+    posts = chat.received("/slack/pmqs")
+    assert len(posts) == 1
+    assert "PMQs" in posts[0]["text"]
+    assert posts[0]["unfurl_links"] is False

@@ -1,0 +1,139 @@
+"""Configuration: defaults, validation messages naming file and key, secrets masked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import default_feeds, find_config_path, load_settings
+from bot.config_show import render_settings
+from bot.errors import ConfigError
+from tests.support.cli import run_cli
+
+SECRET_HOOK = "https://discord.com/api/webhooks/123456/XYZZYtokenXYZZYtokenXYZZYtokenXYZZY"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "conf.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_no_config_gives_builtin_defaults(tmp_path: Path) -> None:
+    settings = load_settings(None, env={"DIVISION_BELL_DATA": str(tmp_path)})
+    assert settings.source is None
+    assert settings.feeds == default_feeds()
+    assert len(settings.feeds) >= 4
+    assert settings.console is True
+    assert settings.storage.path == tmp_path / "division-bell.sqlite3"
+    assert set(settings.categories) >= {"defection", "letters", "pmqs", "inquiry"}
+    assert settings.polling.interval == 300
+    assert settings.polling.max_alerts_per_poll == 10
+
+
+def test_config_path_order(tmp_path: Path) -> None:
+    env = {"DIVISION_BELL_CONFIG": "/from/env.toml"}
+    assert find_config_path("/from/cli.toml", env) == Path("/from/cli.toml")
+    assert find_config_path(None, env) == Path("/from/env.toml")
+    assert find_config_path(None, {}) is None
+
+
+def test_relative_paths_are_relative_to_the_config_folder(tmp_path: Path) -> None:
+    path = write(tmp_path, '[storage]\npath = "data/x.sqlite3"\n')
+    assert load_settings(path).storage.path == tmp_path / "data" / "x.sqlite3"
+
+
+def test_full_example_config_loads() -> None:
+    example = Path(__file__).resolve().parents[1] / "config" / "division-bell.example.toml"
+    settings = load_settings(example, env={"DESK_WEBHOOK": SECRET_HOOK})
+    assert settings.feeds
+    assert settings.webhooks
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[polling]\nintervl = 30\n", "[polling] intervl: unknown key"),
+        ("[polling]\ninterval = 'often'\n", "[polling] interval: expected a number"),
+        ("[polling]\ninterval = 1\n", "[polling] interval: 1 is out of range"),
+        ("[polling]\njitter = true\n", "[polling] jitter: expected a number"),
+        ("colour = 1\n", "[top level] colour: unknown key"),
+        ("[[feeds]]\nname = 'x'\nurl = 'ftp://x/'\n", "[feeds #1] url: not an absolute http"),
+        ("[[feeds]]\nname = 'x'\n", "[feeds #1] url: required"),
+        (
+            "[[feeds]]\nname='a'\nurl='http://a/'\n[[feeds]]\nname='a'\nurl='http://b/'\n",
+            "[feeds #2] name: duplicate feed name",
+        ),
+        (
+            "[[webhooks]]\nplatform = 'teams'\nurl = 'https://x/'\n",
+            "[webhooks #1] platform: must be one of",
+        ),
+        (
+            "[[webhooks]]\nplatform = 'slack'\nurl = 'https://x/'\ncategories = ['gossip']\n",
+            "[webhooks #1] categories: unknown category 'gossip'",
+        ),
+        (
+            "[[webhooks]]\nplatform = 'slack'\nurl_env = 'NOPE_NOT_SET'\n",
+            "environment variable NOPE_NOT_SET is unset",
+        ),
+        ("[http]\nlisten = 'nowhere'\n", "[http] listen: expected HOST:PORT"),
+        ("[polling\ninterval = 3\n", "not valid TOML"),
+        ("[classifier]\nrules = 'missing.toml'\n", "missing.toml"),
+    ],
+)
+def test_bad_values_name_the_file_and_key(tmp_path: Path, text: str, fragment: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+    message = str(caught.value)
+    assert str(path) in message
+    assert fragment in message
+
+
+def test_bad_webhook_url_is_not_echoed(tmp_path: Path) -> None:
+    path = write(tmp_path, "[[webhooks]]\nplatform = 'discord'\nurl = 'discord.com/XYZZYtoken'\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+    assert "XYZZYtoken" not in str(caught.value)
+
+
+def test_check_config_masks_webhook_urls_and_tokens(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        f"[[webhooks]]\nplatform = 'discord'\nurl = '{SECRET_HOOK}'\n"
+        "[[webhooks]]\nplatform = 'slack'\nurl_env = 'SLACK_HOOK'\ncategories = ['pmqs']\n",
+    )
+    settings = load_settings(
+        path,
+        env={
+            "SLACK_HOOK": "https://hooks.slack.com/services/T000/B000/XXXXXYZZYXXXX",
+            "DISCORD_TOKEN": "MTIzNDU2Nzg5.XYZZY.discordtoken",
+        },
+    )
+    shown = render_settings(settings)
+    assert "XYZZY" not in shown
+    assert "https://discord.com/api/webhooks/123456/…" in shown
+    assert "DISCORD_TOKEN: set" in shown
+    assert 'categories = ["pmqs"]' in shown
+
+
+def test_cli_config_errors_exit_2_without_traceback(tmp_path: Path) -> None:
+    write(tmp_path, "[polling]\ninterval = 'often'\n")
+    result = run_cli(["--config", "conf.toml", "check-config"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert "conf.toml: [polling] interval" in result.stderr
+    assert "Traceback" not in result.stderr
+    missing = run_cli(["--config", "nope.toml", "poll"], cwd=tmp_path)
+    assert missing.returncode == 2
+    assert "nope.toml: config file not found" in missing.stderr
+
+
+def test_cli_check_config_with_env_config(tmp_path: Path) -> None:
+    write(tmp_path, f"[[webhooks]]\nplatform = 'discord'\nurl = '{SECRET_HOOK}'\n")
+    result = run_cli(
+        ["check-config"], cwd=tmp_path, env={"DIVISION_BELL_CONFIG": str(tmp_path / "conf.toml")}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "XYZZY" not in result.stdout + result.stderr
+    assert "[[webhooks]]" in result.stdout
