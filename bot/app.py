@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
 
 import aiohttp
+from aiohttp import web
 
 from bot import USER_AGENT
+from bot.commands import Commands
 from bot.config import Settings
 from bot.pipeline.classify import Classifier
 from bot.pipeline.cycle import Poller, make_parse_executor
@@ -20,6 +22,7 @@ from bot.pipeline.fetch import FetchLimits, make_session
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
 from bot.store.connection import Database
+from bot.transports.base import Transport, TransportContext
 from bot.transports.console import ConsoleSender
 from bot.transports.webhook_sender import WebhookSender
 
@@ -44,6 +47,24 @@ class Runtime:
     classifier: Classifier
     poller: Poller
     deliverer: Deliverer
+    commands: Commands
+    transports: list[Transport] = field(default_factory=list)
+
+
+def build_transports(context: TransportContext) -> list[Transport]:
+    """The chat transports whose secrets are present in the environment (DESIGN §2)."""
+    secrets = context.settings.secrets
+    found: list[Transport] = []
+    # Imported only when enabled: discord.py and slack-bolt are slow to import.
+    if secrets.discord_token:
+        from bot.transports.discord import build as build_discord  # noqa: PLC0415
+
+        found.append(build_discord(context))
+    if secrets.slack_bot_token:
+        from bot.transports.slack import build as build_slack  # noqa: PLC0415
+
+        found.append(build_slack(context))
+    return found
 
 
 async def sync_config(db: Database, settings: Settings, now: datetime) -> None:
@@ -74,8 +95,12 @@ async def open_runtime(
     clock: Callable[[], datetime] = utcnow,
     stdout: TextIO | None = None,
     parse_workers: int = 2,
+    http_app: web.Application | None = None,
 ) -> AsyncIterator[Runtime]:
-    """Open the database, sessions and parse pool; close them in reverse order."""
+    """Open the database, sessions, parse pool and transports; close them in reverse order.
+
+    Transports are built but not connected: `poll` opens them for REST, `run` starts them.
+    """
     classifier = Classifier.load(settings.rules)
     db = await Database.open(settings.storage.path)
     executor = make_parse_executor(parse_workers)
@@ -84,18 +109,26 @@ async def open_runtime(
         limits=FetchLimits(timeout=polling.timeout, max_bytes=polling.max_bytes)
     )
     send_session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
+    transports: list[Transport] = []
     try:
         await sync_config(db, settings, clock())
+        commands = Commands(db, classifier.categories, settings.feeds, clock)
+        context = TransportContext(settings, db, commands, clock, http_app)
+        transports = build_transports(context)
         webhooks = WebhookSender(send_session, settings.webhooks)
         senders: dict[str, Sender] = {
             "console": ConsoleSender(stdout),
             "webhook:discord": webhooks,
             "webhook:slack": webhooks,
         }
+        for transport in transports:
+            senders.update(dict.fromkeys(transport.kinds, transport.sender))
         poller = Poller(settings, db, classifier, fetch_session, executor, clock=clock)
         deliverer = Deliverer(db, senders, clock=clock)
-        yield Runtime(settings, db, classifier, poller, deliverer)
+        yield Runtime(settings, db, classifier, poller, deliverer, commands, transports)
     finally:
+        for transport in transports:
+            await transport.stop()
         await send_session.close()
         await fetch_session.close()
         executor.shutdown(wait=True, cancel_futures=True)
@@ -105,6 +138,8 @@ async def open_runtime(
 async def poll_once(settings: Settings, *, stdout: TextIO | None = None) -> int:
     """DESIGN §3 `poll`: every feed now (bar those backing off), then deliver; exit status."""
     async with open_runtime(settings, stdout=stdout) as runtime:
+        for transport in runtime.transports:
+            await transport.open_rest()
         outcomes = await runtime.poller.poll_all(settings.feeds, skip_backing_off=True)
         report = await runtime.deliverer.deliver_due(
             max_tries=POLL_SEND_TRIES, within=POLL_SEND_WINDOW_S

@@ -10,6 +10,7 @@ import random
 import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -17,6 +18,7 @@ from bot.app import Runtime, open_runtime
 from bot.config import Settings
 from bot.domain import FeedSource
 from bot.errors import StorageError
+from bot.http_server import create_app, start_site
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,8 @@ class Service:
         self.stopping = asyncio.Event()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.polls_in_flight: set[asyncio.Task[object]] = set()
+        self.started_at = datetime.now(UTC)
+        self.last_poll_at: datetime | None = None
 
     def schedule(self) -> None:
         """One job per feed: first poll staggered within the jitter, then every interval."""
@@ -103,6 +107,7 @@ class Service:
         finally:
             if task is not None:
                 self.polls_in_flight.discard(task)
+        self.last_poll_at = datetime.now(UTC)
         if outcome.alerts:
             self.wake.set()
 
@@ -145,6 +150,28 @@ class Service:
         except TimeoutError:
             log.warning("in-flight sends did not finish within %ss; they stay queued", STOP_GRACE_S)
 
+    async def health(self) -> tuple[bool, dict[str, Any]]:
+        """Healthy when the database answers, every transport is up and polls are recent."""
+        details: dict[str, Any] = {}
+        try:
+            async with self.runtime.db.conn.execute("SELECT 1") as cursor:
+                await cursor.fetchone()
+            details["database"] = "ok"
+        except Exception as exc:
+            details["database"] = f"error: {exc}"
+        details["transports"] = {t.name: t.connected for t in self.runtime.transports}
+        last = self.last_poll_at
+        details["last_poll"] = last.isoformat() if last else None
+        interval = self.runtime.settings.polling.interval
+        recent = last is not None and (datetime.now(UTC) - last).total_seconds() <= 3 * interval
+        starting = (datetime.now(UTC) - self.started_at).total_seconds() <= 3 * interval
+        healthy = (
+            details["database"] == "ok"
+            and all(details["transports"].values())
+            and (recent or (last is None and starting))
+        )
+        return healthy, details
+
     def stop(self) -> None:
         """Ask the service to stop (signal-safe)."""
         self.stopping.set()
@@ -155,9 +182,23 @@ async def run_service(settings: Settings) -> int:
     """`division-bell run`."""
     lock = RunLock(settings.storage.path)
     lock.acquire()
+    holder: list[Service] = []
+
+    async def health() -> tuple[bool, dict[str, Any]]:
+        return await holder[0].health() if holder else (False, {"starting": True})
+
+    http_app = create_app(health)
     try:
-        async with open_runtime(settings) as runtime:
-            await Service(runtime).serve()
+        async with open_runtime(settings, http_app=http_app) as runtime:
+            service = Service(runtime)
+            holder.append(service)
+            for transport in runtime.transports:
+                await transport.start()
+            runner = await start_site(http_app, settings.http_listen)
+            try:
+                await service.serve()
+            finally:
+                await runner.cleanup()
     finally:
         lock.release()
     log.info("stopped")

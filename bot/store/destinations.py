@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import aiosqlite
 
 from bot.pipeline.route import Destination
-from bot.store.connection import to_db
+from bot.store.connection import from_db, to_db
 
 CONFIG_KINDS = ("console", "webhook:discord", "webhook:slack")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 async def upsert_destination(
@@ -109,3 +111,122 @@ async def clear_broken(conn: aiosqlite.Connection, destination_id: int) -> None:
         "UPDATE destinations SET broken_reason = NULL, broken_at = NULL WHERE id = ?",
         (destination_id,),
     )
+
+
+async def subscribe(
+    conn: aiosqlite.Connection,
+    *,
+    key: str,
+    kind: str,
+    label: str,
+    scope: str,
+    channel: str,
+    categories: Sequence[str],
+    mention: str | None,
+    created_by: str,
+    now: datetime,
+) -> list[str]:
+    """Subscribe a chat channel to categories; returns those that were new (others updated)."""
+    dest_id = await upsert_destination(
+        conn, key=key, kind=kind, label=label, scope=scope, channel=channel, now=now
+    )
+    # Subscribing again is how a user says "I fixed the permissions": try sending again.
+    await clear_broken(conn, dest_id)
+    added: list[str] = []
+    for category in categories:
+        async with conn.execute(
+            "INSERT INTO subscriptions (destination_id, category, mention, created_by, created_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET mention = excluded.mention "
+            "RETURNING (created_at = ?)",
+            (dest_id, category, mention, created_by, to_db(now), to_db(now)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row and row[0]:
+            added.append(category)
+    return added
+
+
+async def unsubscribe(
+    conn: aiosqlite.Connection, key: str, categories: Sequence[str] | None
+) -> list[str]:
+    """Remove a channel's subscriptions (all when `categories` is None); returns those removed."""
+    async with conn.execute("SELECT id FROM destinations WHERE key = ?", (key,)) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return []
+    if categories is None:
+        sql = "DELETE FROM subscriptions WHERE destination_id = ? RETURNING category"
+        params: tuple[object, ...] = (row[0],)
+    else:
+        marks = ",".join("?" * len(categories)) or "NULL"
+        sql = (
+            "DELETE FROM subscriptions WHERE destination_id = ? "
+            f"AND category IN ({marks}) RETURNING category"
+        )
+        params = (row[0], *categories)
+    async with conn.execute(sql, params) as cursor:
+        removed = [r[0] for r in await cursor.fetchall()]
+    await _drop_if_unsubscribed(conn, row[0])
+    return sorted(removed)
+
+
+async def _drop_if_unsubscribed(conn: aiosqlite.Connection, dest_id: int) -> None:
+    # A chat channel with no subscriptions left is not a destination any more.
+    await conn.execute(
+        "UPDATE destinations SET active = 0 WHERE id = ? AND kind NOT IN ('console') "
+        "AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE destination_id = ?)",
+        (dest_id, dest_id),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRow:
+    """One channel's subscription to one category, for `list` and `status`."""
+
+    key: str
+    channel: str
+    label: str
+    category: str
+    mention: str | None
+    created_by: str
+    created_at: datetime
+    broken_reason: str | None
+
+
+async def scope_subscriptions(
+    conn: aiosqlite.Connection, kind: str, scope: str
+) -> list[SubscriptionRow]:
+    """Every subscription of one Discord guild or Slack workspace."""
+    async with conn.execute(
+        "SELECT d.key, d.channel, d.label, s.category, s.mention, s.created_by, s.created_at, "
+        "d.broken_reason FROM destinations d JOIN subscriptions s ON s.destination_id = d.id "
+        "WHERE d.kind = ? AND d.scope = ? AND d.active = 1 ORDER BY d.label, s.category",
+        (kind, scope),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [
+        SubscriptionRow(r[0], r[1], r[2], r[3], r[4], r[5], from_db(r[6]) or _EPOCH, r[7])
+        for r in rows
+    ]
+
+
+async def remove_scope(conn: aiosqlite.Connection, kind: str, scope: str) -> int:
+    """Forget a whole guild or workspace (the bot was removed); returns destinations dropped."""
+    async with conn.execute(
+        "DELETE FROM destinations WHERE kind = ? AND scope = ? RETURNING id", (kind, scope)
+    ) as cursor:
+        return len(list(await cursor.fetchall()))
+
+
+async def remove_destination(conn: aiosqlite.Connection, key: str) -> bool:
+    """Forget one channel (it was deleted); its queued alerts go with it."""
+    async with conn.execute("DELETE FROM destinations WHERE key = ? RETURNING id", (key,)) as cur:
+        return await cur.fetchone() is not None
+
+
+async def find_destination(conn: aiosqlite.Connection, key: str) -> Destination | None:
+    """One active destination by key, with its subscriptions."""
+    for destination in await active_destinations(conn):
+        if destination.key == key:
+            return destination
+    return None

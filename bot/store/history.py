@@ -1,0 +1,93 @@
+"""Read-only questions about what was seen and alerted: `latest`, `why` and `status`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.store.connection import from_db
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertedStory:
+    """A story that alerted, with the outlets that carried it."""
+
+    id: int
+    title: str
+    link: str
+    categories: tuple[str, ...]
+    alerted_at: datetime
+    outlets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SeenHeadline:
+    """A stored headline and what was decided about it."""
+
+    feed: str
+    title: str
+    link: str
+    categories: tuple[str, ...]
+    evidence: dict[str, list[str]]
+    decision: str
+    story_id: int | None
+    story_title: str | None
+    published_at: datetime | None
+    first_seen_at: datetime
+
+
+async def latest_alerted(
+    conn: aiosqlite.Connection, category: str | None, limit: int
+) -> list[AlertedStory]:
+    """The most recently alerted stories, optionally in one category."""
+    async with conn.execute(
+        "SELECT s.id, s.title, s.link, s.categories, s.alerted_at, "
+        "(SELECT group_concat(outlet, '\x1f') FROM (SELECT DISTINCT outlet FROM headlines h "
+        " WHERE h.story_id = s.id)) FROM stories s WHERE s.alerted_at IS NOT NULL "
+        "AND (? IS NULL OR ',' || s.categories || ',' LIKE '%,' || ? || ',%') "
+        "ORDER BY s.alerted_at DESC, s.id DESC LIMIT ?",
+        (category, category, limit),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [
+        AlertedStory(
+            id=r[0],
+            title=r[1],
+            link=r[2],
+            categories=tuple(filter(None, r[3].split(","))),
+            alerted_at=from_db(r[4]) or _EPOCH,
+            outlets=tuple(filter(None, (r[5] or "").split("\x1f"))),
+        )
+        for r in rows
+    ]
+
+
+async def headlines_with_link(conn: aiosqlite.Connection, link: str) -> list[SeenHeadline]:
+    """Every stored headline with this canonical link, oldest first."""
+    async with conn.execute(
+        "SELECT h.feed, h.title, h.link, h.categories, h.evidence, h.decision, h.story_id, "
+        "s.title, h.published_at, h.first_seen_at FROM headlines h "
+        "LEFT JOIN stories s ON s.id = h.story_id WHERE h.link = ? ORDER BY h.id",
+        (link,),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [
+        SeenHeadline(
+            feed=r[0],
+            title=r[1],
+            link=r[2],
+            categories=tuple(filter(None, r[3].split(","))),
+            evidence=json.loads(r[4]),
+            decision=r[5],
+            story_id=r[6],
+            story_title=r[7],
+            published_at=from_db(r[8]),
+            first_seen_at=from_db(r[9]) or _EPOCH,
+        )
+        for r in rows
+    ]

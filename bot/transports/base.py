@@ -1,0 +1,48 @@
+"""What a chat transport (Discord bot, Slack app) offers the app: a sender, a start and a stop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.commands import Commands
+from bot.config import Settings
+from bot.pipeline.deliver import Sender
+from bot.store.connection import Database
+
+
+@dataclass(frozen=True, slots=True)
+class TransportContext:
+    """Everything a transport may use; it reaches the core only through these."""
+
+    settings: Settings
+    db: Database
+    commands: Commands
+    clock: Callable[[], datetime]
+    # The service's HTTP app (for Slack HTTP mode); None in `poll`, which serves nothing.
+    http_app: web.Application | None = None
+
+
+class Transport(Protocol):
+    """A chat platform adapter."""
+
+    name: str  # "discord", "slack": used in logs and health
+    kinds: tuple[str, ...]  # destination kinds it delivers ("discord"; "slack")
+    sender: Sender
+
+    async def open_rest(self) -> None:
+        """Be ready to send over REST only (what `poll` needs): log in, no gateway/socket."""
+
+    async def start(self) -> None:
+        """Connect fully for `run` (gateway, Socket Mode, command handlers); return once started."""
+
+    async def stop(self) -> None:
+        """Disconnect and release everything; safe to call twice or after a failed start."""
+
+    @property
+    def connected(self) -> bool:
+        """Whether the transport is up (for /healthz)."""
