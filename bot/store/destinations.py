@@ -132,18 +132,16 @@ async def subscribe(
     )
     # Subscribing again is how a user says "I fixed the permissions": try sending again.
     await clear_broken(conn, dest_id)
-    added: list[str] = []
-    for category in categories:
-        async with conn.execute(
-            "INSERT INTO subscriptions (destination_id, category, mention, created_by, created_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET mention = excluded.mention "
-            "RETURNING (created_at = ?)",
-            (dest_id, category, mention, created_by, to_db(now), to_db(now)),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row and row[0]:
-            added.append(category)
-    return added
+    async with conn.execute(
+        "SELECT category FROM subscriptions WHERE destination_id = ?", (dest_id,)
+    ) as cursor:
+        existing = {row[0] for row in await cursor.fetchall()}
+    await conn.executemany(
+        "INSERT INTO subscriptions (destination_id, category, mention, created_by, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET mention = excluded.mention",
+        [(dest_id, c, mention, created_by, to_db(now)) for c in categories],
+    )
+    return [c for c in categories if c not in existing]
 
 
 async def unsubscribe(

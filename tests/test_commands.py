@@ -1,0 +1,146 @@
+"""The platform-neutral slash-command use cases, over a real SQLite store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.commands import REFUSAL, Caller, Channel, Commands, Link
+from bot.config import PollingSettings
+from bot.domain import Classification, Headline, Match
+from bot.pipeline.classify import Classifier
+from bot.pipeline.decide import decide_new
+from bot.store import destinations as dest_store
+from bot.store import feeds as feed_store
+from bot.store.connection import Database
+
+NOW = datetime(2022, 1, 19, 12, 0, tzinfo=UTC)
+ADMIN = Caller("discord", "guild-1", "u1", "Ada", can_manage=True)
+MEMBER = Caller("discord", "guild-1", "u2", "Bob", can_manage=False)
+OTHER_GUILD = Caller("discord", "guild-2", "u3", "Cy", can_manage=True)
+POLITICS = Channel("111", "#politics")
+
+
+@pytest.fixture
+async def commands(tmp_path: Path) -> AsyncIterator[Commands]:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    classifier = Classifier.load()
+    try:
+        yield Commands(db, classifier.categories, (), lambda: NOW)
+    finally:
+        await db.close()
+
+
+async def test_subscribe_list_unsubscribe(commands: Commands) -> None:
+    reply = await commands.subscribe(ADMIN, POLITICS, "defection")
+    assert reply.ok
+    assert not reply.ephemeral
+    assert "Subscribed #politics" in reply.plain()
+    again = await commands.subscribe(ADMIN, POLITICS, "defection")
+    assert "already subscribed" in again.plain()
+
+    listing = (await commands.list(ADMIN)).plain()
+    assert "#politics" in listing
+    assert "by Ada on 19 Jan 2022" in listing
+    assert "#politics" not in (await commands.list(OTHER_GUILD)).plain()
+
+    gone = await commands.unsubscribe(ADMIN, POLITICS, None)
+    assert "Unsubscribed #politics" in gone.plain()
+    assert "No channel here is subscribed" in (await commands.list(ADMIN)).plain()
+
+
+async def test_subscribe_all_categories_and_with_mention(commands: Commands) -> None:
+    await commands.subscribe(ADMIN, POLITICS, None, mention="999")
+    rows = await dest_store.scope_subscriptions(commands.db.conn, "discord", "guild-1")
+    assert {r.category for r in rows} == set(commands.categories)
+    assert {r.mention for r in rows} == {"999"}
+
+
+async def test_members_without_permission_are_refused(commands: Commands) -> None:
+    for reply in (
+        await commands.subscribe(MEMBER, POLITICS, "pmqs"),
+        await commands.unsubscribe(MEMBER, POLITICS, "pmqs"),
+    ):
+        assert not reply.ok
+        assert reply.ephemeral
+        assert reply.plain() == REFUSAL
+    assert await dest_store.scope_subscriptions(commands.db.conn, "discord", "guild-1") == []
+
+
+async def test_unknown_category_and_sql_metacharacters_are_plain_errors(commands: Commands) -> None:
+    reply = await commands.subscribe(ADMIN, POLITICS, "x'; DROP TABLE subscriptions; --")
+    assert not reply.ok
+    assert "Unknown category" in reply.plain()
+    odd = Channel("1'); DELETE FROM destinations; --", "#odd")
+    assert (await commands.subscribe(ADMIN, odd, "pmqs")).ok
+    assert (await commands.unsubscribe(ADMIN, odd, "pmqs")).ok
+    async with commands.db.conn.execute("SELECT COUNT(*) FROM destinations") as cur:
+        assert (await cur.fetchone())[0] == 1
+
+
+async def test_categories_reply_lists_every_category(commands: Commands) -> None:
+    text = commands.categories_reply().plain()
+    for info in commands.categories.values():
+        assert info.label in text
+        assert info.emoji in text
+
+
+async def _store_headline(commands: Commands, title: str, link: str, category: str) -> None:
+    headline = Headline("BBC", f"guid:{link}", link, title, "", NOW - timedelta(minutes=5), "BBC")
+    match = Match(category, f"{category}.rule", "title", "defects to", 1.0)
+    async with commands.db.transaction() as conn:
+        await feed_store.sync_feeds(conn, [("BBC", "http://feed/")])
+        await decide_new(
+            conn,
+            "BBC",
+            [(headline, Classification((category,), (match,)))],
+            categories=commands.categories,
+            polling=PollingSettings(),
+            catch_up=False,
+            now=NOW,
+        )
+
+
+async def test_latest_and_why(commands: Commands) -> None:
+    assert "Nothing has alerted yet" in (await commands.latest(None)).plain()
+    await _store_headline(
+        commands, "Tory MP Jane Marchmont defects to Labour", "https://news.example/m", "defection"
+    )
+    latest = await commands.latest("defection", 50)
+    links = [s for line in latest.lines for s in line if isinstance(s, Link)]
+    assert [link.url for link in links] == ["https://news.example/m"]
+    assert "Nothing" in (await commands.latest("pmqs")).plain()
+
+    why = (await commands.why("https://news.example/m?utm_source=x#frag")).plain()
+    assert "Decision: it alerted" in why
+    assert "defects to" in why
+    never = (await commands.why("https://elsewhere.example/")).plain()
+    assert "Never seen" in never
+    assert not (await commands.why("javascript:alert(1)")).ok
+
+
+async def test_status_shows_feeds_paused_subscriptions_and_outbox(commands: Commands) -> None:
+    await commands.subscribe(ADMIN, POLITICS, "pmqs")
+    async with commands.db.transaction() as conn:
+        await feed_store.sync_feeds(conn, [("BBC", "http://feed/")])
+        await feed_store.record_failure(
+            conn, "BBC", now=NOW, error="HTTP 500", next_poll_at=NOW + timedelta(minutes=5)
+        )
+        dest = await dest_store.find_destination(conn, "discord:111")
+        assert dest is not None
+        await dest_store.mark_broken(conn, dest.id, "missing permission", NOW)
+    text = (await commands.status(ADMIN)).plain()
+    assert "BBC: last success never" in text
+    assert "FAILING (1× in a row): HTTP 500" in text
+    assert "#politics: missing permission" in text
+    assert "Alerts waiting to be sent: 0" in text
+
+
+def test_sample_alert_is_harmless(tmp_path: Path) -> None:
+    classifier = Classifier.load()
+    alert = Commands(None, classifier.categories).sample_alert()  # type: ignore[arg-type]
+    assert alert.story_id == 0
+    assert alert.mention is None
