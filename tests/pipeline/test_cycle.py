@@ -1,0 +1,185 @@
+"""The poll cycle in-process: feed faults, backoff, floods, and the outbox surviving a crash."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import open_runtime
+from bot.config import PollingSettings, Settings, WebhookSettings, load_settings
+from bot.domain import FeedSource
+from bot.store.connection import Database
+from tests.support.chat_server import ChatServer
+from tests.support.feed_server import FeedServer
+from tests.support.rss import Item, rss_feed
+
+NOW = datetime.now(UTC)
+DEFECTION = Item(
+    "Tory MP Jane Marchmont defects to Labour",
+    "https://news.example/m",
+    guid="m",
+    published=NOW - timedelta(minutes=10),
+)
+
+
+@pytest.fixture
+async def feeds() -> AsyncIterator[FeedServer]:
+    async with FeedServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def chat() -> AsyncIterator[ChatServer]:
+    async with ChatServer() as server:
+        yield server
+
+
+def settings_for(tmp_path: Path, feeds: dict[str, str], hooks: list[WebhookSettings]) -> Settings:
+    base = load_settings(None, env={"DIVISION_BELL_DATA": str(tmp_path)})
+    return replace(
+        base,
+        feeds=tuple(FeedSource(n, u) for n, u in feeds.items()),
+        webhooks=tuple(hooks),
+        console=False,
+        polling=PollingSettings(timeout=2, max_bytes=200_000),
+    )
+
+
+def hook(chat: ChatServer, path: str, categories: tuple[str, ...] | None = None) -> WebhookSettings:
+    return WebhookSettings("discord", chat.url(path), categories, f"hook {path}")
+
+
+@pytest.mark.parametrize(
+    ("mode", "options"),
+    [
+        ("status", {"status": 500}),
+        ("slow", {"delay": 5}),
+        ("malformed", {}),
+        ("endless", {}),
+        ("gzip_bomb", {}),
+        ("redirect_loop", {}),
+        ("drop", {}),
+    ],
+)
+async def test_a_faulty_feed_is_logged_once_and_spares_the_others(
+    tmp_path: Path,
+    feeds: FeedServer,
+    chat: ChatServer,
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+    options: dict[str, object],
+) -> None:
+    feeds.set_feed("/good.xml", rss_feed("Good", [DEFECTION]))
+    feeds.set_fault("/bad.xml", mode, **options)
+    settings = settings_for(
+        tmp_path,
+        {"Bad Feed": feeds.url("/bad.xml"), "Good Feed": feeds.url("/good.xml")},
+        [hook(chat, "/d")],
+    )
+    caplog.set_level(logging.INFO)
+    async with open_runtime(settings) as runtime:
+        outcomes = {o.feed: o for o in await runtime.poller.poll_all(settings.feeds)}
+        await runtime.deliverer.deliver_due()
+    assert outcomes["Bad Feed"].status == "failed"
+    assert outcomes["Good Feed"].status == "changed"
+    assert len(chat.received("/d")) == 1
+    about_bad = [r for r in caplog.records if "Bad Feed" in r.getMessage()]
+    assert len(about_bad) == 1
+    assert about_bad[0].levelno == logging.WARNING
+
+
+async def test_wrong_encoding_still_yields_headlines(
+    tmp_path: Path, feeds: FeedServer, chat: ChatServer
+) -> None:
+    feeds.set_fault("/enc.xml", "wrong_encoding")
+    settings = settings_for(tmp_path, {"Enc": feeds.url("/enc.xml")}, [hook(chat, "/d")])
+    async with open_runtime(settings) as runtime:
+        [outcome] = await runtime.poller.poll_all(settings.feeds)
+    assert outcome.status == "changed"
+    assert outcome.new >= 1
+
+
+async def test_retry_after_defers_the_feed_until_it_expires(
+    tmp_path: Path, feeds: FeedServer, chat: ChatServer
+) -> None:
+    feeds.set_fault("/busy.xml", "status", status=429, retry_after="3600")
+    settings = settings_for(tmp_path, {"Busy": feeds.url("/busy.xml")}, [hook(chat, "/d")])
+    async with open_runtime(settings) as runtime:
+        [first] = await runtime.poller.poll_all(settings.feeds)
+        [second] = await runtime.poller.poll_all(settings.feeds)
+    assert first.status == "failed"
+    assert second.status == "deferred"
+    assert len(feeds.requests_for("/busy.xml")) == 1
+
+
+async def test_unchanged_body_without_validators_is_not_parsed_again(
+    tmp_path: Path, feeds: FeedServer, chat: ChatServer
+) -> None:
+    feeds.set_feed("/plain.xml", rss_feed("Plain", [DEFECTION]), etag=False, last_modified=False)
+    settings = settings_for(tmp_path, {"Plain": feeds.url("/plain.xml")}, [hook(chat, "/d")])
+    async with open_runtime(settings) as runtime:
+        [first] = await runtime.poller.poll_all(settings.feeds)
+        [second] = await runtime.poller.poll_all(settings.feeds)
+    assert (first.status, second.status) == ("changed", "not_modified")
+
+
+async def test_a_flood_sends_the_cap_and_one_summary(
+    tmp_path: Path, feeds: FeedServer, chat: ChatServer
+) -> None:
+    items = [
+        Item(
+            f"Tory MP Member{chr(65 + i)} Surname{chr(65 + i)} defects to Labour",
+            f"https://news.example/{i}",
+            guid=f"g{i}",
+            published=NOW - timedelta(minutes=i + 1),
+        )
+        for i in range(14)
+    ]
+    feeds.set_feed("/flood.xml", rss_feed("Flood", items))
+    settings = settings_for(tmp_path, {"Flood": feeds.url("/flood.xml")}, [hook(chat, "/d")])
+    async with open_runtime(settings) as runtime:
+        await runtime.poller.poll_all(settings.feeds)
+        await runtime.deliverer.deliver_due()
+    posts = chat.received("/d")
+    assert len(posts) == 11  # ten alerts and one summary line
+    summary = posts[-1]["embeds"][0]
+    assert "4" in summary["title"] + summary.get("description", "")
+
+
+async def test_queued_alerts_survive_a_crash_before_sending(
+    tmp_path: Path, feeds: FeedServer, chat: ChatServer
+) -> None:
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION]))
+    settings = settings_for(tmp_path, {"BBC": feeds.url("/bbc.xml")}, [hook(chat, "/d")])
+    async with open_runtime(settings) as runtime:
+        await runtime.poller.poll_all(settings.feeds)  # decided and queued; "crash" before send
+    assert chat.received("/d") == []
+    async with open_runtime(settings) as runtime:
+        await runtime.poller.poll_all(settings.feeds)
+        await runtime.deliverer.deliver_due()
+        await runtime.deliverer.deliver_due()
+    assert len(chat.received("/d")) == 1
+
+
+async def test_a_send_leased_by_a_dead_process_is_sent_after_the_lease(
+    tmp_path: Path, feeds: FeedServer, chat: ChatServer
+) -> None:
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION]))
+    settings = settings_for(tmp_path, {"BBC": feeds.url("/bbc.xml")}, [hook(chat, "/d")])
+    async with open_runtime(settings) as runtime:
+        await runtime.poller.poll_all(settings.feeds)
+    db = await Database.open(settings.storage.path)
+    await db.conn.execute("UPDATE outbox SET lease_until = '2999-01-01T00:00:00.000000Z'")
+    await db.close()
+    async with open_runtime(settings) as runtime:
+        await runtime.deliverer.deliver_due()
+    assert chat.received("/d") == []  # still leased by the "dead" sender
+    later = datetime.now(UTC) + timedelta(days=365 * 1000)
+    async with open_runtime(settings, clock=lambda: later) as runtime:
+        await runtime.deliverer.deliver_due()
+    assert len(chat.received("/d")) == 1
