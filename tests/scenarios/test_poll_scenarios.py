@@ -282,3 +282,30 @@ def test_slack_webhook_subscribed_to_one_category_gets_only_that_category(
     assert len(posts) == 1
     assert "PMQs" in posts[0]["text"]
     assert posts[0]["unfurl_links"] is False
+
+
+def test_two_polls_at_once_on_one_database_send_each_alert_once(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    import subprocess
+    import sys
+
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION, LETTERS, PMQS]))
+    hook = "/discord/both"
+    write_config(
+        tmp_path,
+        feeds={"BBC": feeds.url("/bbc.xml")},
+        webhooks=[{"platform": "discord", "url": chat.url(hook)}],
+    )
+    env = {"DIVISION_BELL_DATA": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "bot", "--config", "division-bell.toml", "poll"]
+    running = [
+        subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    for process in running:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    got = titles(chat.received(hook))
+    assert len(got) == 3
+    assert len(set(got)) == 3
