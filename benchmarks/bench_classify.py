@@ -1,0 +1,69 @@
+"""Classifier throughput on one core: headlines per second over the dev corpus, repeated.
+
+Run from the project root: `python benchmarks/bench_classify.py`. Uses ../shared/corpus/dev.jsonl
+when it is there, else a built-in sample of political and general headlines. The target is at
+least 20,000 headlines per second.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+from bot.pipeline.classify import Classifier
+
+DEV = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "dev.jsonl"
+TARGET = 20_000
+RUNS = 7
+PER_RUN = 20_000
+
+SAMPLES = [
+    ("Tory MP defects to Labour in blow to PM", "The MP said the party had lost its way."),
+    ("PMQs: Starmer and Badenoch clash over taxes", "The weekly session turned to the Budget."),
+    ("Tory MPs submit letters of no confidence", "The 1922 Committee chairman has received 40."),
+    ("Covid inquiry hears from former health secretary", "He told the inquiry he had regrets."),
+    ("Standards commissioner opens investigation into MP", ""),
+    ("Sue Gray report: key findings", "The report criticised failures of leadership at No 10."),
+    ("Inflation falls to 2.3% as petrol prices drop", "Prices rose more slowly in November."),
+    ("Storm brings flooding to coastal towns", "Residents were told to leave their homes."),
+    ("Golfer defects to LIV tour", "The world number five joins the Saudi-backed series."),
+    ("Question Time audience member challenges minister", ""),
+    ("Police investigate break-in at museum", "Detectives say jewellery was taken."),
+    ("Carmaker recalls cars over brake defects", "Defects were found in two models."),
+]
+
+
+def headlines() -> tuple[str, list[tuple[str, str]]]:
+    """(where they came from, the (title, summary) pairs)."""
+    if DEV.is_file():
+        items = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+        return str(DEV), [(item["title"], item.get("summary") or "") for item in items]
+    return "built-in samples", SAMPLES
+
+
+def main() -> None:
+    """Print load time and headlines per second (best and median of several runs)."""
+    started = time.perf_counter()
+    classifier = Classifier.load()
+    loaded = time.perf_counter() - started
+    source, base = headlines()
+    batch = base * max(1, PER_RUN // len(base))
+    for title, summary in base:  # warm up
+        classifier.classify(title, summary)
+    rates = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        for title, summary in batch:
+            classifier.classify(title, summary)
+        rates.append(len(batch) / (time.perf_counter() - started))
+    best, median = max(rates), statistics.median(rates)
+    print(f"headlines: {source} ({len(base)} distinct, {len(batch)} per run, {RUNS} runs)")
+    print(f"rules loaded and indexed in {loaded * 1000:.0f} ms")
+    print(f"classify: {best:,.0f} headlines/second best, {median:,.0f} median (one core)")
+    print(f"target {TARGET:,}/s: {'met' if median >= TARGET else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

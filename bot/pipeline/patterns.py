@@ -1,0 +1,238 @@
+"""Regex building blocks for the category rules, and the prefilter that keeps them fast.
+
+rules.py turns phrases into regexes with these helpers; classify.py normalises text with
+`lower` and asks a `Prefilter` which regexes are worth searching in it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+from itertools import takewhile
+from typing import Any
+
+# One-for-one replacements only, so a match's offsets in the folded text are offsets in the
+# original too and the evidence can quote the headline exactly as it was written.
+_FOLD = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\u0060\u00b4", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033", '"'),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+        **dict.fromkeys("\u00a0\u2007\u2009\u200a\u202f\u205f\u3000", " "),
+        "\u017f": "s",  # long s, which case-insensitive regexes would match as "s"
+    }
+)
+_WORDS = re.compile(r"\w+")
+_LETTERS = re.compile(r"[a-z0-9]+")
+
+
+def lower(text: str) -> str:
+    """Folded, lower-cased `text` with every character at its original offset."""
+    if text.isascii():  # most headlines: nothing to fold, and lower() keeps every offset
+        return text.lower()
+    folded = text.translate(_FOLD)
+    lowered = folded.lower()
+    if len(lowered) != len(folded):  # a few characters, such as "İ", lower to two
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
+    return lowered
+
+
+def lead(regex: str) -> str:
+    """The plain letters a regex starts with (not counting one made optional or repeated)."""
+    match = _LETTERS.match(regex)
+    letters = match.group() if match else ""
+    if letters and regex[len(letters) : len(letters) + 1] in ("*", "+", "?", "{"):
+        letters = letters[:-1]
+    return letters
+
+
+def at_word_start(regex: str, end: str) -> str:
+    r"""`regex` + `end`, matching only at the start of a word, written to search fast.
+
+    "defect" becomes `defect(?<!\w.{6})`: the check that no letter comes before goes after the
+    leading letters, so the regex starts with plain letters, which the engine finds quickly,
+    instead of a lookbehind that it would have to try at every offset of the text.
+    """
+    letters = lead(regex)
+    if not letters:
+        return r"(?<!\w)" + regex + end
+    return f"{letters}(?<!\\w.{{{len(letters)}}}){regex[len(letters) :]}{end}"
+
+
+def compile_regex(source: str) -> re.Pattern[str]:
+    """Compile for lower-cased text: IGNORECASE (much slower) only if the regex has capitals."""
+    without_escapes = re.sub(r"\\.", "", source)
+    flags = re.IGNORECASE if without_escapes != without_escapes.lower() else 0
+    return re.compile(source, flags)
+
+
+def literal(chunk: str) -> str:
+    """Escape literal phrase text; `*` = any word ending, apostrophes optional."""
+    out = []
+    for char in chunk:
+        if char == "*":
+            out.append(r"\w*")
+        elif char == "'":
+            out.append("'?")
+        else:
+            out.append(re.escape(char))
+    return "".join(out)
+
+
+class Prefilter:
+    """Which rule regexes can match a text, found with one scan instead of a search each.
+
+    A regex needs, say, a word starting "defect" (see _anchors). One trie-shaped regex finds
+    the longest such string at every word start of a text, and only the regexes whose strings
+    occur are searched. Regexes whose needs are unknown are always searched, so the prefilter
+    never changes a result, only the speed.
+    """
+
+    def __init__(self, units: list[re.Pattern[str] | None]) -> None:  # None: never search
+        self.always: set[int] = set()
+        unlocks: dict[str, set[int]] = {}
+        for index, unit in enumerate(units):
+            anchors = _anchors(unit.pattern) if unit else frozenset()
+            if anchors is None:
+                self.always.add(index)
+            for anchor in anchors or ():
+                unlocks.setdefault(anchor, set()).add(index)
+        names = sorted(unlocks)
+        # The scan reports the longest string at each word start; those inside it count too.
+        self.reach = {
+            name: frozenset(i for other in names if other in name for i in unlocks[other])
+            for name in names
+        }
+        self.scan = re.compile(rf"\b({_trie(names)})") if names else None
+
+    def candidates(self, lowered: str) -> set[int]:
+        """Indices of the regexes worth running on `lowered`."""
+        found = set(self.always)
+        if self.scan is not None:
+            for longest in set(self.scan.findall(lowered)):
+                found |= self.reach[longest]
+        return found
+
+
+def _trie(words: list[str]) -> str:
+    """A regex matching any of `words`, shaped as a trie so each character is tried once."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
+@functools.lru_cache(maxsize=4096)  # each field's prefilter asks about the same regexes
+def _anchors(pattern: str) -> frozenset[str] | None:
+    """Lower-case word starts of which every match of `pattern` contains one; None if unknown.
+
+    For each top-level alternative, the most selective part it requires: a literal string that
+    starts a word (or a set of them, from an alternation), longest shortest string first.
+    """
+    try:
+        # The stdlib's own regex parser gives the pattern's structure. It is private, so any
+        # surprise just means "unknown": the regex is then always searched.
+        c: Any = importlib.import_module("re._constants")
+        items = list(importlib.import_module("re._parser").parse(pattern))
+        *head, last = items
+        split = last[0] is c.BRANCH and all(op in (c.AT, c.ASSERT_NOT) for op, _ in head)
+        branches = [[*head, *b] for b in last[1][1]] if split else [items]
+        best = [max(_needs(branch, c)[0], key=_rank, default=None) for branch in branches]
+        return frozenset().union(*best) if all(best) else None  # type: ignore[arg-type]
+    except Exception:
+        return None
+
+
+def _needs(items: list[Any], c: Any, at_word: bool = False) -> tuple[list[Any], bool]:
+    """Parts a sequence of regex items requires (sets of word starts, one of each must occur),
+    and whether a word character after the sequence would start a word. `at_word`: the same,
+    before the sequence."""
+    parts: list[frozenset[str]] = []
+    repeats = (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None))
+    for i, (op, av) in enumerate(items):
+        if op is c.LITERAL and (i == 0 or items[i - 1][0] is not c.LITERAL):
+            run = len(list(takewhile(lambda item: item[0] is c.LITERAL, items[i:])))
+            # `defect(?<!\w.{6})` is how rules.py writes "defect, at the start of a word".
+            if at_word or (i + run < len(items) and _start_check(items[i + run], c) == run):
+                words = [_WORDS.match(s) for s in _prefixes(items[i:], c)]
+                if all(words) and min(len(w.group()) for w in words if w) >= 2:
+                    parts.append(frozenset(w.group() for w in words if w))
+        if op is c.SUBPATTERN:
+            found, at_word = _needs(list(av[-1]), c, at_word)
+            parts += found
+        elif op is c.BRANCH:
+            results = [_needs(list(branch), c, at_word) for branch in av[1]]
+            best = [max(found, key=_rank, default=None) for found, _ in results]
+            if all(best):
+                parts.append(frozenset().union(*(b for b in best if b)))
+            at_word = all(after for _, after in results)
+        elif op in repeats:
+            found, after = _needs(list(av[2]), c, at_word)
+            parts += found if av[0] >= 1 else []
+            at_word = after and (av[0] >= 1 or at_word)
+        elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):  # consume nothing; two of them mark a start
+            lookbehind = op is c.ASSERT_NOT and av[0] < 0 and list(av[1]) == [_WORD_CLASS(c)]
+            at_word = at_word or lookbehind or (op is c.AT and av is c.AT_BOUNDARY)
+        else:
+            at_word = (op is c.LITERAL and not _WORDS.match(chr(av))) or (
+                op is c.IN and all(_not_word(kind, value, c) for kind, value in av)
+            )
+    return parts, at_word
+
+
+def _not_word(kind: Any, value: Any, c: Any) -> bool:
+    """Whether a member of a regex character class matches only non-word characters."""
+    if kind is c.LITERAL:
+        return not _WORDS.match(chr(value))
+    return kind is c.CATEGORY and value in (c.CATEGORY_SPACE, c.CATEGORY_NOT_WORD)
+
+
+def _WORD_CLASS(c: Any) -> tuple[Any, Any]:  # a constant, but needs the module
+    return (c.IN, [(c.CATEGORY, c.CATEGORY_WORD)])
+
+
+def _rank(part: frozenset[str]) -> tuple[int, int]:
+    """Most selective first: longer shortest string, then fewer strings."""
+    return min(len(s) for s in part), -len(part)
+
+
+def _start_check(item: Any, c: Any) -> int:
+    r"""n if a parsed regex item is `(?<!\w.{n})`, else 0."""
+    op, av = item
+    if op is not c.ASSERT_NOT or av[0] >= 0:
+        return 0
+    body = list(av[1])
+    if len(body) != 2 or body[0] != _WORD_CLASS(c):
+        return 0
+    kind, value = body[1]
+    if kind is c.ANY:
+        return 1
+    if kind is c.MAX_REPEAT and value[0] == value[1] and list(value[2]) == [(c.ANY, None)]:
+        return int(value[0])
+    return 0
+
+
+def _prefixes(items: list[Any], c: Any) -> frozenset[str]:
+    """The literal strings a match of `items` starts with."""
+    out = frozenset({""})
+    for op, av in items:
+        if op is c.LITERAL:
+            out = frozenset(s + chr(av).lower() for s in out)
+        elif op is c.BRANCH and len(out) * len(av[1]) <= 256:
+            grown = [frozenset(s + t for s in out for t in _prefixes(list(b), c)) for b in av[1]]
+            return frozenset().union(*grown)
+        elif op not in (c.AT, c.ASSERT, c.ASSERT_NOT):  # lookarounds consume nothing
+            return out
+    return out

@@ -1,0 +1,195 @@
+"""Golden table: headlines and the categories they must get.
+
+Every future misclassification report adds a row here (title, summary, expected categories), so a
+rule change that fixes one headline cannot quietly break another. The wording is invented in the
+style of real headlines; the labelled corpus is scored separately in tests/test_evaluate.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.pipeline.classify import Classifier
+
+# (title, summary, expected categories); an empty set means "must not alert".
+GOLDEN: list[tuple[str, str, set[str]]] = [
+    ("Tory MP Jane Doe defects to Reform UK", "", {"defection"}),
+    (
+        "Labour MP quits party to join the Greens",
+        "The backbencher said Labour had lost its way.",
+        {"defection"},
+    ),
+    ("Second Conservative MP crosses the floor in a week", "", {"defection"}),
+    ("Reform gains its sixth MP after defection from Tories", "", {"defection"}),
+    ("Why are so many Tory councillors defecting to Reform?", "", {"defection"}),
+    ("Former minister switches from Conservatives to Lib Dems", "", {"defection"}),
+    (
+        "SNP MSP leaves party to sit as an independent",
+        "She said she could no longer support the leadership's strategy.",
+        {"defection"},
+    ),
+    ("Conservative peer joins Reform UK", "", {"defection"}),
+    (
+        "Blow for Badenoch as shadow minister quits the Conservatives to join Reform",
+        "",
+        {"defection"},
+    ),
+    ("Tory defector says party 'has lost touch with voters'", "", {"defection"}),
+    ("Plaid Cymru councillor defects to Labour", "", {"defection"}),
+    (
+        "Labour MP set to defect",
+        "Party sources say the MP has been in talks with the Liberal Democrats.",
+        {"defection"},
+    ),
+    ("Welsh Conservative MS becomes latest to defect to Reform", "", {"defection"}),
+    (
+        "What the latest defection means for Starmer",
+        "Another Labour MP has crossed the floor to the Greens.",
+        {"defection"},
+    ),
+    (
+        "Three Labour MPs resign from party over welfare cuts and will sit as independents",
+        "",
+        {"defection"},
+    ),
+    ("Conservative MP swaps Tories for Reform", "", {"defection"}),
+    ("Golfer's defection to LIV tour leaves Ryder Cup in doubt", "", set()),
+    ("North Korean soldier defects across demilitarised zone", "", set()),
+    ("Birth defects linked to epilepsy drug, study finds", "", set()),
+    (
+        "Recall of cars over brake defects",
+        "Thousands of vehicles have defects in their braking systems.",
+        set(),
+    ),
+    ("Tory MP has whip suspended over bullying claims", "", set()),
+    (
+        "Labour restores whip to seven rebel MPs",
+        "The MPs had sat as independents since voting against the two-child benefit cap.",
+        set(),
+    ),
+    ("Poll: one in five Tory voters would switch to Reform", "", set()),
+    ("US congressman switches parties to join Republicans", "", set()),
+    ("Ex-footballer joins Reform UK as candidate", "", set()),
+    ("MP steps away from party while complaint is investigated", "", set()),
+    ("Tory MPs submit letters of no confidence in the prime minister", "", {"letters"}),
+    ("1922 Committee chairman receives enough letters to trigger vote", "", {"letters"}),
+    (
+        "PM to face confidence vote on Monday evening",
+        "Conservative MPs will vote in a secret ballot.",
+        {"letters"},
+    ),
+    ("Prime minister survives confidence vote but 148 Tory MPs vote against", "", {"letters"}),
+    ("How does a Conservative leadership challenge work?", "", {"letters"}),
+    ("Rebels say no-confidence letters are flooding in", "", {"letters"}),
+    (
+        "Backbenchers rule out move against leader",
+        "Tory MPs will not submit letters to the 1922 Committee until after May.",
+        {"letters"},
+    ),
+    ("MPs sign open letter urging ban on conversion therapy", "", set()),
+    ("Minister's resignation letter in full", "", set()),
+    ("Readers' letters: your views on the Budget", "", set()),
+    ("Opposition tables motion of no confidence in the government", "", set()),
+    (
+        "Government survives Commons confidence vote",
+        "MPs rejected Labour's motion by 306 votes to 325.",
+        set(),
+    ),
+    ("French government falls after losing confidence vote", "", set()),
+    ("Police officers pass vote of no confidence in chief constable", "", set()),
+    ("Royal Mail letters delayed by strike", "", set()),
+    ("PMQs: Starmer and Badenoch clash over grooming gangs", "", {"pmqs"}),
+    ("Prime Minister's Questions: five things we learned", "", {"pmqs"}),
+    (
+        "PM under fire over NHS waiting lists",
+        "Labour's leader pressed the prime minister at Prime Minister's Questions.",
+        {"pmqs"},
+    ),
+    ("Who won PMQs this week?", "", {"pmqs"}),
+    ("Heated PMQs clash over immigration figures", "", {"pmqs"}),
+    ("Prime Minister's Questions returns after summer recess", "", {"pmqs"}),
+    ("PMQs: PM refuses to say sorry before Sue Gray report", "", {"inquiry", "pmqs"}),
+    ("Question Time audience member challenges minister over cost of living", "", set()),
+    ("Chancellor faces questions over tax rise", "", set()),
+    ("Your questions answered on the new pension rules", "", set()),
+    ("Minister to make Commons statement on prisons", "", set()),
+    ("Councillor defects to Reform minutes before PMQs", "", {"defection"}),
+    ("Covid inquiry: former health secretary accused of 'lying'", "", {"inquiry"}),
+    ("Post Office inquiry hears from former chief executive", "", {"inquiry"}),
+    ("Privileges Committee finds former PM misled MPs", "", {"inquiry"}),
+    ("Standards commissioner opens investigation into Labour MP", "", {"inquiry"}),
+    ("Deputy PM referred to ethics adviser over tax affairs", "", {"inquiry"}),
+    ("Public inquiry announced into grooming gangs", "", {"inquiry"}),
+    ("Met Police to investigate Downing Street lockdown parties", "", {"inquiry"}),
+    ("Cabinet Office launches leak inquiry after Budget details published early", "", {"inquiry"}),
+    ("Infected blood inquiry: victims demand compensation", "", {"inquiry"}),
+    ("Sue Gray report due next week, says No 10", "", {"inquiry"}),
+    ("Minister found to have breached ministerial code", "", {"inquiry"}),
+    (
+        "MPs launch inquiry into collapse of steel firm",
+        "The business select committee will take evidence from ministers.",
+        {"inquiry"},
+    ),
+    ("Inquest opens into death of teenager", "", set()),
+    ("French police investigate arson attack on mosque", "", set()),
+    ("Ofwat launches investigation into water company", "", set()),
+    ("BBC investigation reveals abuse at care home", "", set()),
+    ("Police investigate MP over assault claim", "", set()),
+    ("FA opens inquiry into racist abuse of player", "", set()),
+    ("Man arrested after gas leak investigation in Leeds", "", set()),
+    ("Regulator review finds energy firms overcharged customers", "", set()),
+    ("US Senate committee opens inquiry into tech giant", "", set()),
+    ("Reform UK gains first MP as Lee Anderson defects", "", {"defection"}),
+    ("Whole Conservative council group defects to Reform", "", {"defection"}),
+    ("Ex-Labour staffer joins Reform", "", set()),
+    ("Voters defecting from Labour to Reform, poll suggests", "", set()),
+    ("Tory candidate defects to Reform days before election", "", set()),
+    ("Whistleblower says aircraft maker ignored defects", "", set()),
+    ("Tory MPs to vote on Prime Minister's future tonight", "", {"letters"}),
+    ("Sunak faces leadership challenge threat from right of party", "", {"letters"}),
+    ("Unite members pass vote of no confidence in general secretary", "", set()),
+    ("Tory association passes no-confidence motion in local MP", "", set()),
+    ("Met Police investigation into Downing Street parties ends", "", {"inquiry"}),
+    ("Durham police reopen beergate probe into Labour leader", "", {"inquiry"}),
+    ("Southport inquiry: police missed chances, chair told", "", {"inquiry"}),
+    ("Murder inquiry: man charged after stabbing in Leeds", "", set()),
+    ("Johnson misled Parliament over parties, privileges committee finds", "", {"inquiry"}),
+    ("Public accounts committee finds HS2 costs out of control", "", {"inquiry"}),
+    ("Council leader survives confidence vote after budget row", "", set()),
+    ("Investors give vote of confidence to UK economy", "", set()),
+    ("Love letters from wartime soldier found in attic", "", set()),
+    ("Strictly star answers viewers' questions", "", set()),
+    ("Footballer defects to rival club in shock transfer", "", set()),
+    ("Trading standards warn of fake chargers", "", set()),
+    ("Fire service inquiry into blaze at flats", "", set()),
+    ("Coroner's inquest into death of cyclist opens", "", set()),
+    ("Charity Commission opens inquiry into animal charity", "", set()),
+    ("Japan's prime minister survives no-confidence motion", "", set()),
+    ("Scottish first minister faces no-confidence vote at Holyrood", "", set()),
+    ("Lib Dems call for inquiry into water firms", "", set()),
+    ("Hospital sent 1,000 letters to wrong patients", "", set()),
+    ("Gas leak forces evacuation of street", "", set()),
+]
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier.load()
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "expected"), GOLDEN, ids=[row[0][:60] for row in GOLDEN]
+)
+def test_golden_headline(
+    classifier: Classifier, title: str, summary: str, expected: set[str]
+) -> None:
+    result = classifier.classify(title, summary)
+    assert set(result.categories) == expected, classifier.explain(title, summary)
+
+
+def test_table_covers_every_category_and_plenty_of_negatives() -> None:
+    assert len(GOLDEN) >= 40
+    assert len({row[0] for row in GOLDEN}) == len(GOLDEN)  # no duplicated rows
+    for name in ("defection", "letters", "pmqs", "inquiry"):
+        assert sum(name in row[2] for row in GOLDEN) >= 5
+    assert sum(not row[2] for row in GOLDEN) >= 30
