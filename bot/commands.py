@@ -109,15 +109,20 @@ class Commands:
             return f"Unknown category {category!r}. Try one of: {', '.join(self.categories)}."
         return [category]
 
+    def _may_change(self, caller: Caller, category: str | None) -> list[str] | Reply:
+        # Every command that changes state passes the same two gates, in this order.
+        if not caller.can_manage:
+            return Reply.text(REFUSAL, ok=False)
+        chosen = self.check_categories(category)
+        return Reply.text(chosen, ok=False) if isinstance(chosen, str) else chosen
+
     async def subscribe(
         self, caller: Caller, channel: Channel, category: str | None, mention: str | None = None
     ) -> Reply:
         """Subscribe a channel to one category, or to all of them."""
-        if not caller.can_manage:
-            return Reply.text(REFUSAL, ok=False)
-        chosen = self.check_categories(category)
-        if isinstance(chosen, str):
-            return Reply.text(chosen, ok=False)
+        chosen = self._may_change(caller, category)
+        if isinstance(chosen, Reply):
+            return chosen
         async with self.db.transaction() as conn:
             added = await dest_store.subscribe(
                 conn,
@@ -139,11 +144,9 @@ class Commands:
 
     async def unsubscribe(self, caller: Caller, channel: Channel, category: str | None) -> Reply:
         """Remove one category's subscription, or all of a channel's."""
-        if not caller.can_manage:
-            return Reply.text(REFUSAL, ok=False)
-        chosen = self.check_categories(category)
-        if isinstance(chosen, str):
-            return Reply.text(chosen, ok=False)
+        chosen = self._may_change(caller, category)
+        if isinstance(chosen, Reply):
+            return chosen
         async with self.db.transaction() as conn:
             removed = await dest_store.unsubscribe(
                 conn, channel.key(caller), None if category in (None, "", "all") else chosen

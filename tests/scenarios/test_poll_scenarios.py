@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.support.chat_server import ChatServer
 from tests.support.cli import run_cli, write_config
-from tests.support.feed_server import FeedServer, FeedServerThread
+from tests.support.feed_server import FeedServerThread
 from tests.support.rss import Item, atom_feed, rss_feed
 
 NOW = datetime.now(UTC)
@@ -55,21 +52,6 @@ OLD_DEFECTION = Item(
     guid="bbc-5",
     published=ago(5 * 60),  # outside the 3-hour backfill window: silent on a first poll
 )
-
-
-@pytest.fixture
-def feeds() -> Iterator[FeedServerThread]:
-    with FeedServer.start_in_thread() as server:
-        yield server
-
-
-@pytest.fixture
-def chat() -> Iterator[ChatServer]:
-    server = ChatServer.start_in_thread()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def titles(posts: list[Any]) -> list[str]:

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,15 +33,6 @@ def wait_for(condition: object, timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.1)
     return False
-
-
-@pytest.fixture
-def chat() -> Iterator[ChatServer]:
-    server = ChatServer.start_in_thread()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def start_run(folder: Path) -> subprocess.Popen[str]:
