@@ -1,0 +1,146 @@
+"""Discord bot sender: an Alert or Overflow as an embed posted to a channel over REST.
+
+The embed, the role mention and its allowed_mentions come from the same renderer the Discord
+webhooks use (bot.pipeline.format), so the bot and webhooks post identical alerts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.domain import Alert
+from bot.errors import DeliveryError
+from bot.messages import Message
+from bot.pipeline.format import discord_webhook_payload
+from bot.pipeline.route import Destination
+
+log = logging.getLogger(__name__)
+
+SEND_TIMEOUT_S = 60.0  # one send, including discord.py's own short 429 waits
+DOWN_RETRY_S = 60.0  # how long alerts wait while the bot cannot log in
+NONCE_LEN = 25  # Discord's limit for a string nonce
+_UNKNOWN_CHANNEL = 10003
+# discord.py documents a NotFound when a nonce matches a message deleted since: the first try
+# of this outbox row got through, so it counts as delivered. We expect Discord's Unknown Message
+# code there (not verified against the live API); any other 404 is taken as a lost channel.
+_UNKNOWN_MESSAGE = 10008
+
+
+def nonce_for(destination: Destination, message: Message) -> str:
+    """A nonce that is the same every time this outbox row is sent, and differs between rows.
+
+    Only what identifies the row goes in: "also reported by" may grow between tries.
+    """
+    if isinstance(message, Alert):
+        identity = f"story:{message.story_id}"
+    else:
+        identity = "overflow:" + "\n".join(
+            [message.feed, *(f"{i.link} {i.title}" for i in message.items)]
+        )
+    digest = hashlib.sha256(f"{destination.key}\n{identity}".encode()).hexdigest()
+    return digest[:NONCE_LEN]
+
+
+def render(message: Message) -> tuple[discord.Embed, str | None, discord.AllowedMentions]:
+    """The embed, the message content (a role mention or None) and what may be pinged."""
+    payload: dict[str, Any] = discord_webhook_payload(message)
+    embed = discord.Embed.from_dict(payload["embeds"][0])
+    roles = payload["allowed_mentions"].get("roles", [])
+    # Explicit False everywhere: an unset field would inherit from the client's default.
+    allowed = discord.AllowedMentions(
+        everyone=False,
+        users=False,
+        roles=[discord.Object(int(r)) for r in roles] if roles else False,
+        replied_user=False,
+    )
+    return embed, payload.get("content"), allowed
+
+
+def _http_error(exc: discord.HTTPException, label: str) -> DeliveryError:
+    if isinstance(exc, discord.Forbidden):
+        return DeliveryError(label, f"missing permission to post in {label}", retryable=False)
+    if isinstance(exc, discord.NotFound):
+        reason = (
+            "channel deleted" if exc.code in (_UNKNOWN_CHANNEL, 0) else f"not found: {exc.text}"
+        )
+        return DeliveryError(label, reason, retryable=False)
+    if exc.status >= 500:
+        return DeliveryError(label, f"Discord error HTTP {exc.status}", retryable=True)
+    if exc.status == 401:
+        return DeliveryError(label, "bot token refused", retryable=True, retry_after=DOWN_RETRY_S)
+    # Any other 4xx (say, an embed Discord rejects) fails the same way on every try.
+    detail = exc.text or "refused"
+    return DeliveryError(label, f"Discord refused the message: {detail}", retryable=False)
+
+
+def delivery_error(exc: Exception, label: str) -> DeliveryError:
+    """Translate a discord.py or network failure into our error tree (DESIGN §5)."""
+    if isinstance(exc, discord.HTTPException):
+        return _http_error(exc, label)
+    if isinstance(exc, discord.RateLimited):
+        reason = f"rate limited for {exc.retry_after:.0f}s"
+        return DeliveryError(label, reason, retryable=True, retry_after=exc.retry_after)
+    if isinstance(exc, TimeoutError):
+        return DeliveryError(label, f"timed out after {SEND_TIMEOUT_S:g}s", retryable=True)
+    return DeliveryError(label, f"connection failed ({type(exc).__name__})", retryable=True)
+
+
+async def post(
+    client: discord.Client, channel_id: int, message: Message, *, label: str, nonce: str | None
+) -> discord.Message | None:
+    """Post one message to a channel (None: an earlier try got through); raise DeliveryError.
+
+    With a nonce, discord.py also sends enforce_nonce, so Discord drops a repeat of the same
+    nonce in that channel (a resend after a crash) and answers with the first message instead.
+    """
+    embed, content, allowed = render(message)
+    channel = client.get_partial_messageable(channel_id)
+    try:
+        async with asyncio.timeout(SEND_TIMEOUT_S):
+            if nonce is None:
+                return await channel.send(content, embed=embed, allowed_mentions=allowed)
+            return await channel.send(content, embed=embed, allowed_mentions=allowed, nonce=nonce)
+    except discord.NotFound as exc:
+        if nonce is not None and exc.code == _UNKNOWN_MESSAGE:
+            return None
+        raise delivery_error(exc, label) from None
+    except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise delivery_error(exc, label) from None
+
+
+class DiscordSender:
+    """The outbox sender for destinations of kind "discord" (key "discord:<channel id>")."""
+
+    def __init__(self, client: discord.Client, ready: Callable[[], str | None]) -> None:
+        self.client = client
+        # Returns None when the bot can post, else why not (not logged in, token refused).
+        self.ready = ready
+
+    async def __call__(self, destination: Destination, message: Message) -> str | None:
+        """Post the alert to the destination's channel; return the Discord message id."""
+        label = destination.label
+        problem = self.ready()
+        if problem is not None:
+            # Retryable: the alert stays queued until the bot is back.
+            raise DeliveryError(label, problem, retryable=True, retry_after=DOWN_RETRY_S)
+        channel = destination.channel or destination.key.removeprefix("discord:")
+        if not channel.isdigit():
+            raise DeliveryError(label, f"not a Discord channel id: {channel!r}", retryable=False)
+        sent = await post(
+            self.client,
+            int(channel),
+            message,
+            label=label,
+            nonce=nonce_for(destination, message),
+        )
+        if sent is None:
+            return None
+        log.debug("discord %s: posted message %s", label, sent.id)
+        return str(sent.id)

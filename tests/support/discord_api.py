@@ -1,0 +1,290 @@
+"""A loopback stand-in for Discord's HTTP API (and a minimal gateway), for the real discord.py.
+
+    async with DiscordAPI() as api:
+        settings api_base = api.api_base            # http://127.0.0.1:PORT/api/v10
+        api.fail("555", 403)                         # the next post to channel 555 gets a 403
+        ... discord.py logs in, syncs, posts, answers interactions ...
+        api.messages("555")                          # JSON bodies of the messages it accepted
+
+or `DiscordAPI.start_in_thread()` … `stop()` beside a subprocess. Replies follow TESTING.md:
+Content-Type exactly application/json; a 429 carries {"retry_after", "global"} and a Via header.
+Messages with `enforce_nonce` are deduplicated per channel the way Discord does: a repeat nonce
+answers with the first message and creates nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import socket
+import threading
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import Any, Self
+
+from aiohttp import web
+
+from tests.support.discord_gateway import Gateway
+
+TOKEN = "test-bot-token.NOT-A-SECRET"
+APP_ID = "900000000000000001"
+BOT_ID = "900000000000000002"
+BOT_USER = {
+    "id": BOT_ID,
+    "username": "Division Bell",
+    "global_name": None,
+    "discriminator": "0",
+    "avatar": None,
+    "bot": True,
+}
+_ERRORS: dict[int, dict[str, Any]] = {
+    401: {"message": "401: Unauthorized", "code": 0},
+    403: {"message": "Missing Permissions", "code": 50013},
+    404: {"message": "Unknown Channel", "code": 10003},
+    500: {"message": "500: Internal Server Error", "code": 0},
+    503: {"message": "upstream connect error", "code": 0},
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request as received: method, path below /api/v10, query and JSON body."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    status: int
+    created: bool = False  # a message was created (not refused, not a repeated nonce)
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # By hand: json_response() appends "; charset=utf-8", which discord.py does not accept.
+    hdrs = {"Content-Type": "application/json", **(headers or {})}
+    return web.Response(status=status, body=json.dumps(data).encode(), headers=hdrs)
+
+
+def _error(status: int, retry_after: float = 0.05) -> web.Response:
+    if status == 429:  # without Via, discord.py takes a 429 for a Cloudflare ban and gives up
+        body = {"message": "You are being rate limited.", "retry_after": retry_after}
+        return _json(body | {"global": False}, 429, {"Via": "1.1 google", "Retry-After": "1"})
+    return _json(_ERRORS.get(status, {"message": f"{status}: error", "code": 0}), status)
+
+
+class DiscordAPI:
+    """Discord's REST endpoints that discord.py uses here, recording what it sends."""
+
+    def __init__(self, token: str = TOKEN, shards: int = 1) -> None:
+        self.token = token
+        self.shards = shards
+        self.gateway = Gateway(BOT_USER, APP_ID)
+        self._lock = threading.Lock()
+        self._calls: list[Call] = []
+        self._faults: dict[str, deque[int]] = defaultdict(deque)
+        self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
+        self._ids = itertools.count(1_300_000_000_000_000_001)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- scripting and inspection (safe from any thread) ---
+
+    @property
+    def api_base(self) -> str:
+        """What `[discord] api_base` should be."""
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    def fail(self, channel: str, *statuses: int) -> None:
+        """Answer the next posts to a channel with these statuses (429s ask for 0.05 s)."""
+        with self._lock:
+            self._faults[channel].extend(statuses)
+
+    def calls(self, method: str | None = None, prefix: str = "") -> list[Call]:
+        """Requests received, optionally filtered by method and path prefix."""
+        with self._lock:
+            found = list(self._calls)
+        return [c for c in found if (method in (None, c.method)) and c.path.startswith(prefix)]
+
+    def messages(self, channel: str) -> list[Any]:
+        """JSON bodies of the messages created in a channel (not refused, not deduplicated)."""
+        return [c.body for c in self.calls("POST", f"/channels/{channel}/messages") if c.created]
+
+    def responses(self) -> list[Any]:
+        """Interaction callbacks and follow-ups, in order: each a message body with "flags"."""
+        found = []
+        for call in self.calls("POST"):
+            if call.path.startswith("/interactions/"):
+                found.append(call.body.get("data") or {"type": call.body["type"]})
+            elif call.path.startswith("/webhooks/"):
+                found.append(call.body)
+        return found
+
+    def synced(self) -> list[Any]:
+        """The command schemas of the last PUT of application commands."""
+        puts = self.calls("PUT", f"/applications/{APP_ID}/")
+        return puts[-1].body if puts else []
+
+    # --- serving ---
+
+    def _record(self, request: web.Request, body: Any, status: int, created: bool = False) -> None:
+        path = request.path.removeprefix("/api/v10")
+        call = Call(request.method, path, dict(request.query), body, status, created)
+        with self._lock:
+            self._calls.append(call)
+
+    def _message(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": str(next(self._ids)),
+            "channel_id": channel,
+            "type": 0,
+            "author": BOT_USER,
+            "content": body.get("content") or "",
+            "embeds": body.get("embeds", []),
+            "nonce": body.get("nonce"),
+            "timestamp": "2024-01-01T00:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "pinned": False,
+            "flags": body.get("flags", 0),
+        }
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        body: Any = json.loads(raw) if raw else None
+        path = request.path.removeprefix("/api/v10")
+        if request.headers.get("Authorization") != f"Bot {self.token}" and not path.startswith(
+            ("/interactions/", "/webhooks/")
+        ):
+            self._record(request, body, 401)
+            return _error(401)
+        parts = path.strip("/").split("/")
+        if request.method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
+            reply, created = self._create_message(parts[1], body)
+        else:
+            reply, created = self._route(request.method, parts, body), False
+        self._record(request, body, reply.status, created)
+        return reply
+
+    def _route(self, method: str, parts: list[str], body: Any) -> web.Response:
+        data: Any
+        match method, parts:
+            case "GET", ["users", "@me"]:
+                data = BOT_USER
+            case "GET", ["oauth2", "applications", "@me"]:
+                data = self._app_info()
+            case "GET", ["gateway", "bot"]:
+                limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+                url = f"ws://127.0.0.1:{self.port}/gateway"
+                data = {"url": url, "shards": self.shards, "session_start_limit": limit}
+            case "PUT", ["applications", _, *_, "commands"]:
+                extra = {"application_id": APP_ID, "version": "1"}
+                data = [c | extra | {"id": str(next(self._ids))} for c in body]
+            case "POST", ["interactions", interaction_id, _, "callback"]:
+                data = self._callback(interaction_id, body)
+            case "POST" | "PATCH", ["webhooks", _, _, *_]:
+                data = self._message("0", body)
+            case _:
+                return _json({"message": "404: Not Found", "code": 0}, 404)
+        return _json(data)
+
+    def _create_message(self, channel: str, body: dict[str, Any]) -> tuple[web.Response, bool]:
+        with self._lock:
+            faults = self._faults[channel]
+            fault = faults.popleft() if faults else None
+            if fault is None and body.get("enforce_nonce") and body.get("nonce"):
+                earlier = self._nonces.get((channel, body["nonce"]))
+                if earlier is not None:
+                    return _json(earlier), False
+        if fault is not None:
+            return _error(fault), False
+        message = self._message(channel, body)
+        if body.get("nonce"):
+            with self._lock:
+                self._nonces[(channel, body["nonce"])] = message
+        return _json(message), True
+
+    @staticmethod
+    def _callback(interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        flags = (body.get("data") or {}).get("flags", 0)
+        about = {
+            "id": interaction_id,
+            "type": 2,
+            "response_message_loading": body["type"] == 5,
+            "response_message_ephemeral": bool(flags & 64),
+        }
+        return {"interaction": about, "resource": {"type": body["type"]}}
+
+    @staticmethod
+    def _app_info() -> dict[str, Any]:
+        return {
+            "id": APP_ID,
+            "name": "Division Bell",
+            "description": "",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": BOT_USER | {"id": "900000000000000003", "bot": False},
+            "verify_key": "00",
+            "flags": 0,
+        }
+
+    async def start(self) -> None:
+        """Listen on a free loopback port."""
+        app = web.Application()
+        app.router.add_get("/gateway", self.gateway.handle)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+
+    async def close(self) -> None:
+        """Close gateway sockets, stop listening."""
+        await self.gateway.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @classmethod
+    def start_in_thread(cls) -> DiscordAPI:
+        """Serve from a background thread with its own loop (beside a subprocess); stop() after."""
+        server = cls()
+        ready = threading.Event()
+        loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(server.start())
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(server.close())
+            loop.close()
+
+        server._loop = loop
+        server._thread = threading.Thread(target=run, name="discord-api", daemon=True)
+        server._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("Discord stand-in did not start")
+        return server
+
+    def stop(self) -> None:
+        """Stop a server started with start_in_thread()."""
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop = self._thread = None
