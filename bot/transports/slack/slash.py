@@ -1,0 +1,192 @@
+"""`/westminster` on Slack: ack at once, run the shared use case, answer through response_url."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+
+from bot.commands import Caller, Channel, Commands, Reply
+from bot.errors import DeliveryError
+from bot.pipeline.route import Destination
+from bot.transports.slack.api import error_code
+from bot.transports.slack.parse import Parsed, parse_command
+from bot.transports.slack.render import render_reply
+from bot.transports.slack.sender import SlackSender
+
+log = logging.getLogger("bot.transports.slack")
+
+COMMAND = "/westminster"
+MANAGING = frozenset({"subscribe", "unsubscribe", "test"})
+REFUSAL = (
+    "Sorry, only workspace admins and owners (or the people named in Division Bell's config) "
+    "can change this workspace's alerts. Ask one of them, or try /westminster list."
+)
+HELP = (
+    "/westminster — UK politics alerts",
+    "• subscribe [category] [#channel] [@group]: send a category's alerts (all when none is "
+    "named) to this or another channel, optionally mentioning a user group",
+    "• unsubscribe [category] [#channel]: stop them (all categories when none is named)",
+    "• list: this workspace's subscriptions, who made them and when",
+    "• categories: what each category means",
+    "• latest [category] [count]: the most recent alerts",
+    "• status: feed health, paused subscriptions, alerts waiting",
+    "• why <link>: whether an article alerted, and why or why not",
+    "• test [#channel]: post a sample alert to check the app can post there",
+    "subscribe, unsubscribe and test are for workspace admins and owners (and the people "
+    "named in the config); everything else is for everyone.",
+)
+
+
+@dataclass
+class SlashHandler:
+    """Turns one slash-command payload into a Reply, using the shared Commands."""
+
+    commands: Commands
+    sender: SlackSender
+    managers: Collection[str]
+
+    async def handle(self, payload: Mapping[str, Any], client: Any) -> Reply:
+        """Answer one invocation; permission checks (users.info) only for what changes things."""
+        parsed = parse_command(str(payload.get("text") or ""))
+        team = str(payload.get("team_id") or "")
+        user = str(payload.get("user_id") or "")
+        label = str(payload.get("user_name") or user)
+        can_manage = False
+        if parsed.verb in MANAGING:
+            allowed = await self._may_manage(client, user)
+            if allowed is None:
+                return Reply.text(
+                    "Sorry, I could not check your permissions with Slack; try again shortly.",
+                    ok=False,
+                )
+            can_manage, label = allowed[0], allowed[1] or label
+            if not can_manage:
+                return Reply.text(REFUSAL, ok=False)
+        caller = Caller("slack", team, user, label, can_manage)
+        return await self._dispatch(parsed, caller, payload)
+
+    async def _dispatch(self, parsed: Parsed, caller: Caller, payload: Mapping[str, Any]) -> Reply:
+        if parsed.verb in MANAGING:
+            return await self._manage(parsed, caller, payload)
+        names = parsed.names()
+        handlers: dict[str, Callable[[], Awaitable[Reply]]] = {
+            "list": lambda: self.commands.list(caller),
+            "status": lambda: self.commands.status(caller),
+            "latest": lambda: self.commands.latest(names[0] if names else None, _count(parsed)),
+            "why": lambda: self._why(parsed),
+        }
+        if parsed.verb in handlers:
+            return await handlers[parsed.verb]()
+        if parsed.verb == "categories":
+            return self.commands.categories_reply()
+        if parsed.verb in ("", "help"):
+            return Reply.text(*HELP)
+        return Reply.text(f"Unknown subcommand {parsed.verb!r}.", *HELP, ok=False)
+
+    async def _manage(self, parsed: Parsed, caller: Caller, payload: Mapping[str, Any]) -> Reply:
+        """subscribe, unsubscribe and test: one category, channel and user group at most."""
+        names = parsed.names()
+        if parsed.unknown:
+            return Reply.text(
+                f"I can't tell what {', '.join(parsed.unknown)} is. Pick channels and user "
+                "groups from Slack's list as you type, so Slack sends me their ids.",
+                ok=False,
+            )
+        if len(names) > 1 or len(parsed.channels) > 1 or len(parsed.user_groups) > 1:
+            return Reply.text("One category, channel and user group at a time.", ok=False)
+        channel = _channel(parsed, payload)
+        if isinstance(channel, str):
+            return Reply.text(channel, ok=False)
+        category = names[0] if names else None
+        if parsed.verb == "subscribe":
+            group = parsed.user_groups[0] if parsed.user_groups else None
+            return await self.commands.subscribe(caller, channel, category, mention=group)
+        if parsed.verb == "unsubscribe":
+            return await self.commands.unsubscribe(caller, channel, category)
+        return await self._test(caller, channel)
+
+    async def _why(self, parsed: Parsed) -> Reply:
+        url = parsed.links[0] if parsed.links else (parsed.words[0] if parsed.words else "")
+        if not url:
+            return Reply.text("Usage: /westminster why <link to an article>", ok=False)
+        return await self.commands.why(url)
+
+    async def _test(self, caller: Caller, channel: Channel) -> Reply:
+        destination = Destination(
+            id=0,
+            key=channel.key(caller),
+            kind="slack",
+            label=channel.label,
+            scope=caller.scope,
+            channel=channel.id,
+        )
+        try:
+            await self.sender(destination, self.commands.sample_alert())
+        except DeliveryError as exc:
+            return Reply.text(f"I could not post to {channel.label}: {exc.reason}.", ok=False)
+        return Reply.text(f"Sent a test alert to {channel.label}.")
+
+    async def _may_manage(self, client: Any, user: str) -> tuple[bool, str] | None:
+        """(allowed, display name) from users.info; None when Slack could not be asked."""
+        if user in self.managers:
+            return True, ""
+        try:
+            response = await client.users_info(user=user)
+        except SlackApiError as exc:
+            log.warning("Slack users.info for %s failed: %s", user, error_code(exc))
+            return None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning("Slack users.info for %s failed: %s", user, type(exc).__name__)
+            return None
+        info = response.get("user") or {}
+        profile = info.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or info.get("name") or ""
+        admin = any(info.get(flag) for flag in ("is_admin", "is_owner", "is_primary_owner"))
+        return bool(admin), str(name)
+
+
+def _channel(parsed: Parsed, payload: Mapping[str, Any]) -> Channel | str:
+    """The channel named in the text, else the one the command was used in; or why not."""
+    if parsed.channels:
+        ref = parsed.channels[0]
+        here = ref.id == payload.get("channel_id")
+        name = ref.name or (str(payload.get("channel_name") or "") if here else "")
+        return Channel(ref.id, f"#{name}" if name else f"channel {ref.id}")
+    channel_id = str(payload.get("channel_id") or "")
+    name = str(payload.get("channel_name") or "")
+    if not channel_id or channel_id.startswith("D") or name == "directmessage":
+        return (
+            "Alerts go to channels, not direct messages: use this in a channel, or name one, "
+            "e.g. /westminster subscribe defection #politics"
+        )
+    return Channel(channel_id, f"#{name}" if name else f"channel {channel_id}")
+
+
+def _count(parsed: Parsed) -> int:
+    number = parsed.number()
+    return 5 if number is None else number
+
+
+def register(app: Any, handler: SlashHandler) -> None:
+    """Serve /westminster on a Bolt AsyncApp: ack within Slack's 3 s, reply via response_url."""
+
+    async def westminster(ack: Any, command: dict[str, Any], respond: Any, client: Any) -> None:
+        # Acknowledge first: database work and users.info may take longer than Slack waits.
+        await ack()
+        try:
+            reply = await handler.handle(command, client)
+        except Exception:
+            log.exception("/westminster %r failed", command.get("text", ""))
+            reply = Reply.text("Sorry, something went wrong; it has been logged.", ok=False)
+        try:
+            await respond(**render_reply(reply))
+        except Exception as exc:
+            # The response_url lasts 30 minutes and 5 uses; a failure here is only logged.
+            log.warning("could not answer /westminster through response_url: %s", exc)
+
+    app.command(COMMAND)(westminster)

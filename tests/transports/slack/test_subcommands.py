@@ -1,0 +1,84 @@
+"""Each /westminster subcommand's reply, as it arrives at the response_url stand-in."""
+
+from __future__ import annotations
+
+from bot.store import destinations as dest_store
+from tests.support.slack_data import MEMBER, TEAM_ID, Failure
+from tests.transports.slack.helpers import HttpClient, Rig, run_command
+
+
+async def test_subscribe_another_channel_with_a_user_group_then_list_and_unsubscribe(
+    rig: Rig, http: HttpClient
+) -> None:
+    reply = await run_command(
+        rig, http, "subscribe PMQs <#C0LOBBY|lobby> <!subteam^S0WHIPS|@whips>"
+    )
+    assert reply["text"] == "Subscribed #lobby to 🎙️ PMQs (with a mention)."
+    destination = await dest_store.find_destination(rig.db.conn, f"slack:{TEAM_ID}:C0LOBBY")
+    assert destination is not None
+    assert destination.channel == "C0LOBBY"
+    assert destination.subscriptions == {"pmqs": "S0WHIPS"}
+
+    listing = await run_command(rig, http, "list", user=MEMBER)
+    assert listing["response_type"] == "ephemeral"
+    assert "#lobby: 🎙️ PMQs (mentions), by Ada on 06 Mar 2024" in listing["text"]
+
+    gone = await run_command(rig, http, "unsubscribe <#C0LOBBY|lobby>")
+    assert gone["text"] == "Unsubscribed #lobby from 🎙️ PMQs."
+    assert gone["response_type"] == "in_channel"
+    empty = await run_command(rig, http, "list")
+    assert empty["text"].startswith("No channel here is subscribed yet")
+
+
+async def test_subscribe_refuses_what_it_cannot_act_on(rig: Rig, http: HttpClient) -> None:
+    bare = await run_command(rig, http, "subscribe defection #lobby")
+    assert "Pick channels and user groups from Slack's list" in bare["text"]
+    dm = await run_command(rig, http, "subscribe", channel="D0ADA", channel_name="directmessage")
+    assert "not direct messages" in dm["text"]
+    unknown = await run_command(rig, http, "subscribe gossip")
+    assert "Unknown category 'gossip'" in unknown["text"]
+    two = await run_command(rig, http, "subscribe pmqs letters")
+    assert two["text"] == "One category, channel and user group at a time."
+    assert await dest_store.scope_subscriptions(rig.db.conn, "slack", TEAM_ID) == []
+
+
+async def test_categories_latest_why_status_help_and_unknown(rig: Rig, http: HttpClient) -> None:
+    categories = await run_command(rig, http, "categories", user=MEMBER)
+    assert "🔀 Defection (defection): A UK MP" in categories["text"]
+    latest = await run_command(rig, http, "latest defection 3", user=MEMBER)
+    assert latest["text"] == "Nothing has alerted yet."
+    why = await run_command(rig, http, "why <https://news.example/story?a=1&amp;b=2>", user=MEMBER)
+    assert why["text"].startswith("Never seen: no polled feed has carried that link.")
+    usage = await run_command(rig, http, "why", user=MEMBER)
+    assert usage["text"] == "Usage: /westminster why &lt;\u2060link to an article&gt;"
+    status = await run_command(rig, http, "status", user=MEMBER)
+    assert "Paused subscriptions: none" in status["text"]
+    assert "Alerts waiting to be sent: 0" in status["text"]
+    assert "/westminster — UK politics alerts" in (await run_command(rig, http, ""))["text"]
+    unknown = await run_command(rig, http, "frobnicate", user=MEMBER)
+    assert unknown["text"].startswith("Unknown subcommand 'frobnicate'.")
+
+
+async def test_test_posts_a_sample_alert_or_says_why_it_cannot(rig: Rig, http: HttpClient) -> None:
+    sent = await run_command(rig, http, "test")
+    assert sent["text"] == "Sent a test alert to #politics."
+    [post] = rig.slack.posts("C0POLITICS")
+    assert "Test alert from Division Bell" in post["blocks"][0]["text"]["text"]
+
+    rig.slack.fail("C0SECRET", Failure("not_in_channel"))
+    refused = await run_command(rig, http, "test <#C0SECRET|>")
+    assert refused["text"].startswith("I could not post to channel C0SECRET: Division Bell is not")
+    # A test is not a subscription: nothing is paused by it.
+    assert await dest_store.scope_subscriptions(rig.db.conn, "slack", TEAM_ID) == []
+
+
+async def test_status_shows_a_paused_subscription_with_its_reason(
+    rig: Rig, http: HttpClient
+) -> None:
+    await run_command(rig, http, "subscribe")
+    destination = await dest_store.find_destination(rig.db.conn, f"slack:{TEAM_ID}:C0POLITICS")
+    assert destination is not None
+    async with rig.db.transaction() as conn:
+        await dest_store.mark_broken(conn, destination.id, "the channel is archived", rig.clock())
+    status = await run_command(rig, http, "status")
+    assert "• #politics: the channel is archived" in status["text"]
