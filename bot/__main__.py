@@ -7,11 +7,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import __version__
 from bot.config import Settings, find_config_path, load_settings
 from bot.errors import ConfigError, StorageError
+from bot.logs import LOG_FORMATS, RedactSecrets, configure_logging, secrets_of
 
 log = logging.getLogger("bot")
 
@@ -31,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="log verbosity (default INFO)",
     )
+    parser.add_argument(
+        "--log-format",
+        default="text",
+        choices=LOG_FORMATS,
+        help="text (default), or json: one JSON object per line, for log shippers",
+    )
     parser.add_argument("--version", action="version", version=f"division-bell {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands.add_parser("run", help="the service: poll on schedule and deliver alerts")
@@ -42,26 +50,24 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     commands.add_parser("check-config", help="validate and print the config, secrets masked")
     commands.add_parser("demo", help="offline: replay sample feeds through the pipeline")
-    return parser
-
-
-def configure_logging(level: str) -> None:
-    """One line per event on stderr."""
-    logging.basicConfig(
-        level=getattr(logging, level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    backup = commands.add_parser("backup", help="copy the database; safe while `run` is running")
+    backup.add_argument("path", type=Path, help="backup file, or a folder for a timestamped one")
+    subscriptions = commands.add_parser(
+        "subscriptions", help="export or import chat subscriptions (JSON), for moving hosts"
     )
-    # aiohttp's access and client internals are noise at INFO.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    actions = subscriptions.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("export", help="print every Discord and Slack subscription as JSON")
+    load = actions.add_parser("import", help="add the subscriptions in FILE (- for stdin)")
+    load.add_argument("file", help="a file written by `subscriptions export`")
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for `division-bell` and `python -m bot`."""
     args = build_parser().parse_args(argv)
-    configure_logging(args.log_level)
+    redactor = configure_logging(args.log_level, args.log_format)
     try:
-        return _dispatch(args)
+        return _dispatch(args, redactor)
     except ConfigError as exc:
         print(f"division-bell: config error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -72,9 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _load(args: argparse.Namespace) -> Settings:
+def _load(args: argparse.Namespace, redactor: RedactSecrets) -> Settings:
     path = find_config_path(args.config)
     settings = load_settings(path)
+    redactor.add(secrets_of(settings))
     if path is None and args.command in ("run", "poll"):
         log.info(
             "no config file (--config or DIVISION_BELL_CONFIG): using built-in defaults: "
@@ -85,18 +92,18 @@ def _load(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, redactor: RedactSecrets) -> int:
     # Imports are per command so `classify` and `check-config` start fast.
     if args.command in ("classify", "eval"):
         from bot.evaluate import run_classify, run_eval  # noqa: PLC0415
         from bot.pipeline.classify import Classifier  # noqa: PLC0415
 
-        settings = _load(args) if args.config else None
+        settings = _load(args, redactor) if args.config else None
         classifier = Classifier.load(settings.rules if settings else None)
         if args.command == "classify":
             return run_classify(args.text, classifier, stdin=sys.stdin, out=sys.stdout)
         return run_eval(args.file, classifier, as_json=args.json, out=sys.stdout)
-    settings = _load(args)
+    settings = _load(args, redactor)
     if args.command == "check-config":
         from bot.config_show import render_settings  # noqa: PLC0415
 
@@ -110,9 +117,24 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.demo import run_demo  # noqa: PLC0415
 
         return asyncio.run(run_demo(settings, stdout=sys.stdout))
-    from bot.scheduler import run_service  # noqa: PLC0415
+    return _service_or_operation(args, settings)
 
-    return asyncio.run(run_service(settings))
+
+def _service_or_operation(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "run":
+        from bot.scheduler import run_service  # noqa: PLC0415
+
+        return asyncio.run(run_service(settings))
+    if args.command == "backup":
+        from bot.backup import backup_database, backup_target  # noqa: PLC0415
+
+        target = backup_target(args.path, datetime.now(UTC))
+        size = backup_database(settings.storage.path, target)
+        print(f"backup written: {target} ({size:,} bytes)")
+        return EXIT_OK
+    from bot.subscriptions_io import run_subscriptions  # noqa: PLC0415
+
+    return run_subscriptions(args.action, getattr(args, "file", None), settings, stdin=sys.stdin)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ from bot import USER_AGENT
 from bot.commands import Commands
 from bot.config import Settings
 from bot.pipeline.classify import Classifier
-from bot.pipeline.cycle import Poller, make_parse_executor
-from bot.pipeline.deliver import Deliverer, Sender
+from bot.pipeline.cycle import Poller, PollObserver, make_parse_executor
+from bot.pipeline.deliver import Deliverer, Sender, SendObserver
 from bot.pipeline.fetch import FetchLimits, make_session
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
@@ -96,10 +96,13 @@ async def open_runtime(
     stdout: TextIO | None = None,
     parse_workers: int = 2,
     http_app: web.Application | None = None,
+    on_poll: PollObserver | None = None,
+    on_send: SendObserver | None = None,
 ) -> AsyncIterator[Runtime]:
     """Open the database, sessions, parse pool and transports; close them in reverse order.
 
     Transports are built but not connected: `poll` opens them for REST, `run` starts them.
+    `on_poll` and `on_send` hear of every poll and send (the service's metrics).
     """
     classifier = Classifier.load(settings.rules)
     db = await Database.open(settings.storage.path)
@@ -123,8 +126,10 @@ async def open_runtime(
         }
         for transport in transports:
             senders.update(dict.fromkeys(transport.kinds, transport.sender))
-        poller = Poller(settings, db, classifier, fetch_session, executor, clock=clock)
-        deliverer = Deliverer(db, senders, clock=clock)
+        poller = Poller(
+            settings, db, classifier, fetch_session, executor, clock=clock, on_poll=on_poll
+        )
+        deliverer = Deliverer(db, senders, clock=clock, on_send=on_send)
         yield Runtime(settings, db, classifier, poller, deliverer, commands, transports)
     finally:
         for transport in transports:

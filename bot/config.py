@@ -12,12 +12,15 @@ from typing import Any
 
 import platformdirs
 
+from bot.config_ops import OpsSettings, read_ops
 from bot.config_schema import Section, check_url
 from bot.domain import FeedSource
 from bot.errors import ConfigError
 
 CONFIG_ENV = "DIVISION_BELL_CONFIG"
 DATA_ENV = "DIVISION_BELL_DATA"
+# Beats [http] listen: the Docker image sets it to 0.0.0.0:8080, even under a mounted config.
+LISTEN_ENV = "DIVISION_BELL_HTTP_LISTEN"
 DB_FILENAME = "division-bell.sqlite3"
 PLATFORMS = ("discord", "slack")
 DISCORD_API_BASE = "https://discord.com/api/v10"
@@ -114,6 +117,7 @@ class Settings:
     http_listen: str = "127.0.0.1:8080"
     secrets: Secrets = field(default_factory=Secrets)
     categories: tuple[str, ...] = ()  # the category names the rules define
+    ops: OpsSettings | None = None  # [ops] webhook; None = no ops notices
 
 
 def find_config_path(cli_path: str | None, env: dict[str, str] | None = None) -> Path | None:
@@ -153,6 +157,7 @@ def load_settings(path: Path | None, env: dict[str, str] | None = None) -> Setti
             "discord",
             "slack",
             "http",
+            "ops",
         ]
     )
     rules = Section(source, "classifier", raw.get("classifier", {}))
@@ -172,9 +177,12 @@ def load_settings(path: Path | None, env: dict[str, str] | None = None) -> Setti
         console=_read_console(Section(source, "console", raw.get("console", {}))),
         discord=_read_discord(Section(source, "discord", raw.get("discord", {}))),
         slack=_read_slack(Section(source, "slack", raw.get("slack", {}))),
-        http_listen=_read_http(Section(source, "http", raw.get("http", {}))),
+        http_listen=_read_http(Section(source, "http", raw.get("http", {})), env),
         secrets=Secrets.from_env(env),
         categories=categories,
+        ops=read_ops(
+            Section(source, "ops", raw.get("ops", {})), os.environ if env is None else env
+        ),
     )
 
 
@@ -318,10 +326,12 @@ def _read_slack(section: Section) -> SlackSettings:
     )
 
 
-def _read_http(section: Section) -> str:
+def _read_http(section: Section, env: dict[str, str] | None) -> str:
     section.reject_unknown(["listen"])
-    listen = section.string("listen", "127.0.0.1:8080") or ""
+    override = (os.environ if env is None else env).get(LISTEN_ENV)
+    listen = override or section.string("listen", "127.0.0.1:8080") or ""
+    where = f"environment variable {LISTEN_ENV}" if override else section.where("listen")
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65_536:
-        raise ConfigError(f"{section.where('listen')}: expected HOST:PORT, got {listen!r}")
+        raise ConfigError(f"{where}: expected HOST:PORT, got {listen!r}")
     return listen

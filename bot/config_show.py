@@ -61,6 +61,13 @@ def render_settings(settings: Settings) -> str:
         f"managers = {_value(settings.slack.managers)}",
     ]
     lines += ["", "[http]", f"listen = {_value(settings.http_listen)}"]
+    if settings.ops is not None:
+        lines += [
+            "",
+            "[ops]",
+            f"webhook_platform = {_value(settings.ops.platform)}",
+            f"webhook_url = {_value(mask_url(settings.ops.url))}",
+        ]
     for feed in settings.feeds:
         lines += ["", "[[feeds]]", f"name = {_value(feed.name)}", f"url = {_value(feed.url)}"]
         if feed.interval is not None:

@@ -1,4 +1,4 @@
-"""The service's HTTP endpoint on [http] listen: /healthz (and routes transports add)."""
+"""The service's HTTP endpoint on [http] listen: /healthz, /metrics (and routes transports add)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,16 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
+MetricsSource = Callable[[], Awaitable[bytes]]
+# The classic Prometheus text format, which every Prometheus version and scraper reads.
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def create_app(health: HealthCheck) -> web.Application:
-    """An aiohttp app serving /healthz from `health`; transports may add their own routes."""
+def create_app(health: HealthCheck, metrics: MetricsSource | None = None) -> web.Application:
+    """An aiohttp app serving /healthz from `health` and /metrics from `metrics`.
+
+    Transports may add their own routes (Slack HTTP mode adds /slack/events).
+    """
     app = web.Application()
 
     async def healthz(_: web.Request) -> web.Response:
@@ -24,15 +30,23 @@ def create_app(health: HealthCheck) -> web.Application:
         )
 
     app.router.add_get("/healthz", healthz)
+    if metrics is not None:
+        render = metrics
+
+        async def metrics_page(_: web.Request) -> web.Response:
+            body = await render()
+            return web.Response(body=body, headers={"Content-Type": METRICS_CONTENT_TYPE})
+
+        app.router.add_get("/metrics", metrics_page)
     return app
 
 
 async def start_site(app: web.Application, listen: str) -> web.AppRunner:
-    """Serve `app` on HOST:PORT; the caller cleans the runner up."""
+    """Serve `app` on HOST:PORT (port 0: any free port); the caller cleans the runner up."""
     host, _, port = listen.rpartition(":")
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host.strip("[]"), int(port))
     await site.start()
-    log.info("serving /healthz on http://%s", listen)
+    log.info("serving /healthz and /metrics on http://%s", listen)
     return runner

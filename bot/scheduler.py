@@ -12,18 +12,26 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import USER_AGENT
 from bot.app import Runtime, open_runtime
 from bot.config import Settings
 from bot.domain import FeedSource
 from bot.errors import StorageError
+from bot.health import HealthMonitor
 from bot.http_server import create_app, start_site
+from bot.metrics import Metrics
+from bot.ops_notify import CHECK_EVERY_S, OpsNotifier
+from bot.store import retention
 
 log = logging.getLogger(__name__)
 
 IDLE_CHECK_S = 30.0  # the delivery worker looks for due retries at least this often
 STOP_GRACE_S = 10.0
+PRUNE_EVERY_S = 86_400.0
+PRUNE_FIRST_S = 300.0  # after start, so a restart loop still prunes, but never during startup
 
 
 class RunLock:
@@ -61,15 +69,28 @@ class RunLock:
 class Service:
     """The long-running service: scheduled polls feeding a delivery worker."""
 
-    def __init__(self, runtime: Runtime, *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        rng: random.Random | None = None,
+        metrics: Metrics | None = None,
+        ops: OpsNotifier | None = None,
+    ) -> None:
         self.runtime = runtime
         self.rng = rng or random.Random()
+        self.metrics = metrics
+        self.ops = ops
         self.wake = asyncio.Event()
         self.stopping = asyncio.Event()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.polls_in_flight: set[asyncio.Task[object]] = set()
-        self.started_at = datetime.now(UTC)
-        self.last_poll_at: datetime | None = None
+        intervals = [runtime.poller.interval(f) for f in runtime.settings.feeds]
+        self.monitor = HealthMonitor(
+            runtime.db,
+            runtime.transports,
+            min(intervals, default=runtime.settings.polling.interval),
+        )
 
     def schedule(self) -> None:
         """One job per feed: first poll staggered within the jitter, then every interval."""
@@ -90,6 +111,25 @@ class Service:
                 coalesce=True,
                 misfire_grace_time=int(interval),
             )
+        self.scheduler.add_job(
+            self.prune_job,
+            "interval",
+            id="maintenance:prune",
+            seconds=PRUNE_EVERY_S,
+            next_run_time=now + timedelta(seconds=PRUNE_FIRST_S),
+            max_instances=1,
+            coalesce=True,
+        )
+        if self.ops is not None:
+            self.scheduler.add_job(
+                self.ops_job,
+                "interval",
+                id="ops:check",
+                seconds=CHECK_EVERY_S,
+                next_run_time=now,
+                max_instances=1,
+                coalesce=True,
+            )
 
     async def poll_job(self, feed: FeedSource) -> None:
         """Poll one feed; wake the delivery worker when it queued alerts."""
@@ -107,9 +147,40 @@ class Service:
         finally:
             if task is not None:
                 self.polls_in_flight.discard(task)
-        self.last_poll_at = datetime.now(UTC)
+        self.monitor.polled()
         if outcome.alerts:
             self.wake.set()
+
+    async def prune_job(self) -> retention.Pruned | None:
+        """Daily: forget headlines gone from their feeds for retention_days, and old sends."""
+        settings = self.runtime.settings
+        days = settings.storage.retention_days
+        try:
+            pruned = await retention.prune(
+                self.runtime.db,
+                cutoff=datetime.now(UTC) - timedelta(days=days),
+                configured=[feed.name for feed in settings.feeds],
+            )
+        except Exception:
+            log.exception("retention: pruning failed; trying again tomorrow")
+            return None
+        log.info(
+            "retention: pruned %d headlines, %d stories and %d sent alerts older than %d days",
+            pruned.headlines,
+            pruned.stories,
+            pruned.outbox,
+            days,
+        )
+        return pruned
+
+    async def ops_job(self) -> None:
+        """Every minute: tell the ops webhook about new problems and recoveries."""
+        if self.ops is None or self.stopping.is_set():
+            return
+        try:
+            await self.ops.check()
+        except Exception:
+            log.exception("ops: check crashed; trying again next minute")
 
     async def delivery_worker(self) -> None:
         """Send what is due, then sleep until woken by a poll or the next retry is due."""
@@ -117,7 +188,10 @@ class Service:
         while not self.stopping.is_set():
             self.wake.clear()
             try:
-                await deliverer.deliver_due()
+                report = await deliverer.deliver_due()
+                if report.failed and self.ops is not None and not self.stopping.is_set():
+                    # A subscription just broke: tell ops now rather than at the next minute.
+                    self.scheduler.modify_job("ops:check", next_run_time=datetime.now(UTC))
                 wait = await deliverer.seconds_to_next_due()
             except Exception:
                 log.exception("delivery pass crashed; retrying shortly")
@@ -134,6 +208,9 @@ class Service:
         self.schedule()
         self.scheduler.start()
         worker = asyncio.create_task(self.delivery_worker(), name="delivery")
+        lag = None
+        if self.metrics is not None:
+            lag = asyncio.create_task(self.metrics.watch_loop_lag(), name="loop-lag")
         log.info(
             "running: %d feeds, destinations synced; stop with Ctrl-C or SIGTERM",
             len(self.runtime.settings.feeds),
@@ -141,6 +218,8 @@ class Service:
         await self.stopping.wait()
         log.info("stopping: finishing in-flight sends")
         self.scheduler.shutdown(wait=False)
+        if lag is not None:
+            lag.cancel()
         if self.polls_in_flight:
             # A poll mid-transaction commits or rolls back as a whole; let it finish.
             await asyncio.wait(self.polls_in_flight, timeout=STOP_GRACE_S)
@@ -152,25 +231,7 @@ class Service:
 
     async def health(self) -> tuple[bool, dict[str, Any]]:
         """Healthy when the database answers, every transport is up and polls are recent."""
-        details: dict[str, Any] = {}
-        try:
-            async with self.runtime.db.conn.execute("SELECT 1") as cursor:
-                await cursor.fetchone()
-            details["database"] = "ok"
-        except Exception as exc:
-            details["database"] = f"error: {exc}"
-        details["transports"] = {t.name: t.connected for t in self.runtime.transports}
-        last = self.last_poll_at
-        details["last_poll"] = last.isoformat() if last else None
-        interval = self.runtime.settings.polling.interval
-        recent = last is not None and (datetime.now(UTC) - last).total_seconds() <= 3 * interval
-        starting = (datetime.now(UTC) - self.started_at).total_seconds() <= 3 * interval
-        healthy = (
-            details["database"] == "ok"
-            and all(details["transports"].values())
-            and (recent or (last is None and starting))
-        )
-        return healthy, details
+        return await self.monitor.check()
 
     def stop(self) -> None:
         """Ask the service to stop (signal-safe)."""
@@ -178,19 +239,36 @@ class Service:
         self.wake.set()
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 async def run_service(settings: Settings) -> int:
     """`division-bell run`."""
     lock = RunLock(settings.storage.path)
     lock.acquire()
     holder: list[Service] = []
+    metrics = Metrics()
+    metrics.know_feeds(feed.name for feed in settings.feeds)
 
     async def health() -> tuple[bool, dict[str, Any]]:
         return await holder[0].health() if holder else (False, {"starting": True})
 
-    http_app = create_app(health)
+    async def render_metrics() -> bytes:
+        return await metrics.render(holder[0].runtime.db if holder else None)
+
+    http_app = create_app(health, render_metrics)
     try:
-        async with open_runtime(settings, http_app=http_app) as runtime:
-            service = Service(runtime)
+        async with (
+            open_runtime(
+                settings, http_app=http_app, on_poll=metrics.polled, on_send=metrics.sent
+            ) as runtime,
+            aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as ops_session,
+        ):
+            ops = None
+            if settings.ops is not None:
+                ops = OpsNotifier(runtime.db, settings, settings.ops, ops_session, clock=_utcnow)
+            service = Service(runtime, metrics=metrics, ops=ops)
             holder.append(service)
             for transport in runtime.transports:
                 await transport.start()

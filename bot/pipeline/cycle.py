@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import multiprocessing
+import os
 import random
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -34,6 +36,7 @@ from bot.store.connection import Database
 log = logging.getLogger(__name__)
 
 POLL_CONCURRENCY = 16
+PARSE_NICE = 10  # added to the parse workers' niceness (lower CPU priority)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +48,23 @@ class PollOutcome:
     new: int = 0
     alerts: int = 0
     error: str | None = None
+    categories: tuple[str, ...] = ()  # one entry per (alerting story, category)
+
+
+# Told of every poll's outcome (the service's metrics); the core knows nothing of what listens.
+PollObserver = Callable[[PollOutcome], None]
 
 
 def make_parse_executor(workers: int = 2) -> Executor:
     """A small process pool: feedparser is CPU-bound and would stall the event loop (TESTING.md)."""
     # forkserver: forking a process that runs aiosqlite and aiohttp threads is unsafe.
     context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    # Parsing is batch work; the event loop is not (Discord heartbeats, 3 s slash-command
+    # deadlines). On a small machine the workers can fill every core during a cold cycle, so
+    # they run niced and the loop's process keeps its share (benchmarks/: loop stalls).
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=os.nice, initargs=(PARSE_NICE,)
+    )
 
 
 class Poller:
@@ -67,8 +80,10 @@ class Poller:
         *,
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
+        on_poll: PollObserver | None = None,
     ) -> None:
         self.settings = settings
+        self.on_poll = on_poll
         self.db = db
         self.classifier = classifier
         self.session = session
@@ -100,6 +115,12 @@ class Poller:
 
     async def poll_feed(self, feed: FeedSource, *, skip_backing_off: bool = True) -> PollOutcome:
         """Fetch, parse, classify and record one feed; never raises for a feed's own faults."""
+        outcome = await self._poll_feed(feed, skip_backing_off=skip_backing_off)
+        if self.on_poll is not None:
+            self.on_poll(outcome)
+        return outcome
+
+    async def _poll_feed(self, feed: FeedSource, *, skip_backing_off: bool) -> PollOutcome:
         state = await feed_store.get_feed(self.db.conn, feed.name)
         now = self.clock()
         if (
@@ -125,15 +146,24 @@ class Poller:
 
     async def _parse(self, feed: FeedSource, result: FetchResult) -> ParsedFeed:
         assert result.body is not None  # noqa: S101 - a modified result always carries its body
-        loop = asyncio.get_running_loop()
-        parsed = await loop.run_in_executor(
-            self.parse_executor,
-            _parse_job,
+        # parse_feed itself rather than a wrapper in this module: a worker unpickling the job
+        # imports the function's module, and this one would pull aiohttp, aiosqlite and the
+        # classifier into every worker (~15 MB each; benchmarks/memory.py).
+        job = functools.partial(
+            parse_feed,
             feed.name,
             result.body,
-            result.content_type,
-            result.final_url,
+            content_type=result.content_type,
+            base_url=result.final_url,
+            outlet=feed.name,
         )
+        if self.parse_executor is None:
+            parsed = await asyncio.get_running_loop().run_in_executor(None, job)
+        else:
+            # submit() from a thread: the first submits start the forkserver and the workers
+            # and wait for them, which stalled the event loop for 30-80 ms (benchmarks/cycles.py).
+            future = await asyncio.to_thread(self.parse_executor.submit, job)
+            parsed = await asyncio.wrap_future(future)
         if parsed.warning:
             log.info("feed %s: read despite errors: %s", feed.name, parsed.warning)
         return parsed
@@ -183,6 +213,7 @@ class Poller:
                 last_modified=result.validators.last_modified,
                 body_hash=result.validators.body_hash,
                 title=parsed.title if parsed else None,
+                parsed=parsed is not None,
             )
         if state is not None and state.failures > 0:
             log.info("feed %s: recovered after %d failed polls", feed.name, state.failures)
@@ -196,7 +227,13 @@ class Poller:
                 decided.alerts,
                 f", {decided.overflow} summarised" if decided.overflow else "",
             )
-        return PollOutcome(feed.name, "changed", new=decided.new, alerts=decided.alerts)
+        return PollOutcome(
+            feed.name,
+            "changed",
+            new=decided.new,
+            alerts=decided.alerts,
+            categories=decided.categories,
+        )
 
     async def _failed(
         self,
@@ -220,10 +257,3 @@ class Poller:
                 conn, feed.name, now=now, error=reason, next_poll_at=now + timedelta(seconds=delay)
             )
         return PollOutcome(feed.name, "failed", error=reason)
-
-
-def _parse_job(feed_name: str, body: bytes, content_type: str | None, base_url: str) -> ParsedFeed:
-    # Module-level so a process pool can pickle it; the outlet shown is the configured name.
-    return parse_feed(
-        feed_name, body, content_type=content_type, base_url=base_url, outlet=feed_name
-    )

@@ -45,6 +45,7 @@ class DecideResult:
     alerts: int
     overflow: int
     queued: int
+    categories: tuple[str, ...] = ()  # one entry per (alerting story, category), for metrics
 
 
 async def decide_new(
@@ -63,7 +64,12 @@ async def decide_new(
     await seen.touch(conn, feed, known, now)
     fresh = [(h, c) for h, c in items if h.entry_key not in known]
     fresh = _unique(fresh)
-    stories = await seen.recent_stories(conn, now - STORY_WINDOW)
+    # Batched: one lookup for every link and one insert for the undecided rows, instead of two
+    # trips to the SQLite thread per headline (benchmarks/: a cold cycle spent most of its time
+    # in those round trips). `links` is kept as find_by_link would answer at each step.
+    links = await seen.find_by_links(conn, [h.link for h, _ in fresh])
+    pending: list[seen.NewHeadline] = []
+    stories: list[seen.StoryRef] | None = None  # loaded only when a headline needs matching
     candidates: list[_Candidate] = []
     for headline, result in sorted(fresh, key=lambda pair: pair[0].published or now):
         admission = gate.admit(
@@ -74,10 +80,12 @@ async def decide_new(
             max_age=polling.max_age,
         )
         decision, story_id = "no_category", None
-        by_link = await seen.find_by_link(conn, headline.link)
+        by_link = links.get(headline.link)
         if by_link is not None:
             decision, story_id = "duplicate_url", by_link[1]
         elif result.categories:
+            if stories is None:
+                stories = await seen.recent_stories(conn, now - STORY_WINDOW)
             sig = signature(headline.title)
             match = next(
                 (
@@ -114,12 +122,15 @@ async def decide_new(
                     candidates.append(_Candidate(headline, result, story_id, admission.effective))
                     continue
                 decision = admission.decision
-        await _insert(conn, headline, result, decision=decision, story_id=story_id, now=now)
+        pending.append(_row(headline, result, decision=decision, story_id=story_id))
+        _remember(links, headline.link, story_id)
+    # Before the alerting rows, so row ids keep the order the decisions were made in.
+    await seen.insert_headlines(conn, pending, now)
 
     alerting, overflowing = gate.cap_alerts(
         candidates, limit=polling.max_alerts_per_poll, when=lambda c: c.effective
     )
-    destinations = await dest_store.active_destinations(conn)
+    destinations = await dest_store.active_destinations(conn) if alerting or overflowing else []
     queued = 0
     # Chat channels read top to bottom: queue the kept alerts oldest first.
     for candidate in sorted(alerting, key=lambda c: c.effective):
@@ -152,7 +163,8 @@ async def decide_new(
             len(alerting),
             len(overflowing),
         )
-    return DecideResult(len(fresh), len(alerting), len(overflowing), queued)
+    alerted = tuple(c for a in alerting for c in a.classification.categories)
+    return DecideResult(len(fresh), len(alerting), len(overflowing), queued, alerted)
 
 
 def _unique(
@@ -168,6 +180,26 @@ def _unique(
     return unique
 
 
+def _row(
+    headline: Headline, result: Classification, *, decision: str, story_id: int | None
+) -> seen.NewHeadline:
+    evidence = {
+        category: [f"{m.rule} ({m.field}): {m.text}" for m in result.evidence_for(category)]
+        for category in result.categories
+    }
+    return seen.NewHeadline(headline, result.categories, evidence, decision, story_id)
+
+
+def _remember(links: dict[str, tuple[int, int | None]], link: str, story_id: int | None) -> None:
+    # A just-inserted row has the highest id, so find_by_link would prefer it only over a row
+    # without a story, and only when it has one itself. Its id is never read: 0 stands in.
+    if not link:
+        return
+    best = links.get(link)
+    if best is None or (best[1] is None and story_id is not None):
+        links[link] = (0, story_id)
+
+
 async def _insert(
     conn: aiosqlite.Connection,
     headline: Headline,
@@ -177,18 +209,8 @@ async def _insert(
     story_id: int | None,
     now: datetime,
 ) -> None:
-    evidence = {
-        category: [f"{m.rule} ({m.field}): {m.text}" for m in result.evidence_for(category)]
-        for category in result.categories
-    }
-    await seen.insert_headline(
-        conn,
-        headline,
-        categories=result.categories,
-        evidence=evidence,
-        decision=decision,
-        story_id=story_id,
-        now=now,
+    await seen.insert_headlines(
+        conn, [_row(headline, result, decision=decision, story_id=story_id)], now
     )
 
 
@@ -213,24 +235,32 @@ async def _queue_alert(
     headline = candidate.headline
     outlets = await seen.story_outlets(conn, candidate.story_id)
     others = tuple(o for o in outlets if o != headline.outlet)
-    queued = 0
+    key = f"story:{candidate.story_id}"
+    # Channels subscribed to the same categories with the same mention get the same message:
+    # render each variant once and queue every row in one statement (one story for 10,000
+    # channels took seconds when rendered and inserted one by one; benchmarks/scale.py).
+    messages: dict[tuple[tuple[str, ...], str | None], str] = {}
+    rows: list[tuple[int, str, str]] = []
     for target in route(candidate.classification.categories, destinations):
-        infos = tuple(categories[c] for c in target.categories if c in categories)
-        alert = Alert(
-            story_id=candidate.story_id,
-            title=headline.title,
-            link=headline.link,
-            summary=headline.summary,
-            outlet=headline.outlet,
-            published=candidate.effective,
-            categories=infos,
-            evidence=evidence_phrases(candidate.classification, target.categories),
-            also_reported_by=others,
-            mention=target.mention,
-        )
-        key = f"story:{candidate.story_id}"
-        queued += await outbox.enqueue(conn, target.destination.id, key, dump_message(alert), now)
-    return queued
+        variant = (target.categories, target.mention)
+        message = messages.get(variant)
+        if message is None:
+            infos = tuple(categories[c] for c in target.categories if c in categories)
+            alert = Alert(
+                story_id=candidate.story_id,
+                title=headline.title,
+                link=headline.link,
+                summary=headline.summary,
+                outlet=headline.outlet,
+                published=candidate.effective,
+                categories=infos,
+                evidence=evidence_phrases(candidate.classification, target.categories),
+                also_reported_by=others,
+                mention=target.mention,
+            )
+            message = messages[variant] = dump_message(alert)
+        rows.append((target.destination.id, key, message))
+    return await outbox.enqueue_many(conn, rows, now)
 
 
 async def _queue_overflow(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -26,6 +27,10 @@ LEASE_S = 60.0  # a sender that died mid-send gives its rows back after this
 MAX_BACKOFF_S = 300.0
 BATCH = 100
 PARALLEL_DESTINATIONS = 8
+
+
+# Told of every send: destination, outcome ("sent", "retry", "failed") and seconds taken.
+SendObserver = Callable[[Destination, str, float], None]
 
 
 class Sender(Protocol):
@@ -61,9 +66,11 @@ class Deliverer:
         *,
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
+        on_send: SendObserver | None = None,
     ) -> None:
         self.db = db
         self.senders = senders
+        self.on_send = on_send
         self.clock = clock
         self.rng = rng or random.Random()
 
@@ -141,17 +148,24 @@ class Deliverer:
             return True
         sender = self.senders[destination.kind]
         message = await self._with_latest_outlets(load_message(row.message))
+        started = time.monotonic()
         try:
             remote_id = await sender(destination, message)
         except DeliveryError as exc:
+            self._observe(destination, "retry" if exc.retryable else "failed", started)
             await self._failed(
                 row, destination, exc, tries=tries, max_tries=max_tries, report=report
             )
             return False
+        self._observe(destination, "sent", started)
         async with self.db.transaction() as conn:
             await outbox.mark_sent(conn, row.id, self.clock(), remote_id)
         report.sent += 1
         return True
+
+    def _observe(self, destination: Destination, outcome: str, started: float) -> None:
+        if self.on_send is not None:
+            self.on_send(destination, outcome, time.monotonic() - started)
 
     async def _with_latest_outlets(self, message: Message) -> Message:
         # Outlets that reported the story after it was queued (say, in the same poll) still

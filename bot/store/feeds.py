@@ -27,6 +27,8 @@ class FeedState:
     last_error_at: datetime | None
     failures: int
     next_poll_at: datetime | None
+    failing_since: datetime | None = None  # start of the current failure streak
+    last_parsed_at: datetime | None = None  # last poll that read the entries (not a 304)
 
 
 async def sync_feeds(conn: aiosqlite.Connection, feeds: list[tuple[str, str]]) -> None:
@@ -65,12 +67,14 @@ async def record_success(
     last_modified: str | None,
     body_hash: str | None,
     title: str | None,
+    parsed: bool = False,
 ) -> None:
     """A poll that reached the feed (200 or 304): store validators, clear the failure count."""
     await conn.execute(
         "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = ?, "
         "title = COALESCE(?, title), first_success_at = COALESCE(first_success_at, ?), "
-        "last_success_at = ?, last_attempt_at = ?, failures = 0, next_poll_at = ? "
+        "last_success_at = ?, last_attempt_at = ?, failures = 0, failing_since = NULL, "
+        "next_poll_at = ?, last_parsed_at = CASE WHEN ? THEN ? ELSE last_parsed_at END "
         "WHERE name = ?",
         (
             etag,
@@ -81,6 +85,8 @@ async def record_success(
             to_db(now),
             to_db(now),
             to_db(next_poll_at),
+            parsed,
+            to_db(now),
             name,
         ),
     )
@@ -92,8 +98,9 @@ async def record_failure(
     """A failed poll: keep the error for status and push the next poll back."""
     await conn.execute(
         "UPDATE feeds SET last_error = ?, last_error_at = ?, last_attempt_at = ?, "
-        "failures = failures + 1, next_poll_at = ? WHERE name = ?",
-        (error, to_db(now), to_db(now), to_db(next_poll_at), name),
+        "failures = failures + 1, failing_since = COALESCE(failing_since, ?), next_poll_at = ? "
+        "WHERE name = ?",
+        (error, to_db(now), to_db(now), to_db(now), to_db(next_poll_at), name),
     )
 
 
@@ -112,4 +119,6 @@ def _state(row: aiosqlite.Row) -> FeedState:
         last_error_at=from_db(row["last_error_at"]),
         failures=row["failures"],
         next_poll_at=from_db(row["next_poll_at"]),
+        failing_since=from_db(row["failing_since"]),
+        last_parsed_at=from_db(row["last_parsed_at"]),
     )

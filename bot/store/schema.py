@@ -92,6 +92,21 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
     """,
+    # 2: self-hosting. last_parsed_at tells retention whether an entry has really left its feed
+    # (a 304 says nothing about entries); failing_since dates a feed's current failure streak;
+    # ops_notices remembers which ops notices went out, so a restart never repeats one.
+    """
+    ALTER TABLE feeds ADD COLUMN last_parsed_at TEXT;
+    ALTER TABLE feeds ADD COLUMN failing_since TEXT;
+    CREATE INDEX headlines_last_seen ON headlines(last_seen_at);
+    CREATE INDEX outbox_sent_at ON outbox(sent_at) WHERE status = 'sent';
+
+    CREATE TABLE ops_notices (
+        subject TEXT PRIMARY KEY,
+        detail TEXT NOT NULL,
+        notified_at TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -11,6 +11,7 @@ from pathlib import Path
 # Variables a developer's shell may carry that must not leak into a test run.
 _SCRUB = (
     "DIVISION_BELL_CONFIG",
+    "DIVISION_BELL_HTTP_LISTEN",
     "DISCORD_TOKEN",
     "SLACK_BOT_TOKEN",
     "SLACK_APP_TOKEN",

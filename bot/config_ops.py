@@ -1,0 +1,48 @@
+"""The optional [ops] section: a webhook that hears when a feed or a subscription breaks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.config_schema import Section, check_url
+from bot.errors import ConfigError
+
+OPS_PLATFORMS = ("discord", "slack")
+
+
+@dataclass(frozen=True, slots=True)
+class OpsSettings:
+    """Where ops notices go: a Discord or Slack-format incoming webhook."""
+
+    platform: str
+    url: str  # secret: holds the webhook token
+    name: str = "ops webhook"  # what logs say instead of the URL
+
+
+def read_ops(section: Section, environ: Mapping[str, str]) -> OpsSettings | None:
+    """[ops] webhook_platform, webhook_url / webhook_url_env; None when no webhook is given."""
+    section.reject_unknown(["webhook_platform", "webhook_url", "webhook_url_env"])
+    platform = section.string("webhook_platform", "discord")
+    if platform not in OPS_PLATFORMS:
+        raise ConfigError(
+            f"{section.where('webhook_platform')}: must be one of {', '.join(OPS_PLATFORMS)}"
+        )
+    inline = section.string("webhook_url")
+    env_name = section.string("webhook_url_env")
+    if inline is not None and env_name is not None:
+        raise ConfigError(
+            f"{section.where('webhook_url')}: give webhook_url or webhook_url_env, not both"
+        )
+    if env_name is not None:
+        value = environ.get(env_name)
+        if not value:
+            raise ConfigError(
+                f"{section.where('webhook_url_env')}: environment variable {env_name} is unset"
+            )
+        check_url(value, f"{section.where('webhook_url_env')} ({env_name})")
+        return OpsSettings(platform, value)
+    if inline is None:
+        return None
+    check_url(inline, section.where("webhook_url"))
+    return OpsSettings(platform, inline)
