@@ -1,10 +1,14 @@
-"""Shared pytest fixtures: paths to ../shared and the project root."""
+"""Shared pytest fixtures: paths to ../shared, and loopback servers a subprocess can reach."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.chat_server import ChatServer
+from tests.support.feed_server import FeedServer, FeedServerThread
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -16,3 +20,20 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+@pytest.fixture
+def feeds() -> Iterator[FeedServerThread]:
+    """A feed server in a thread, reachable from a subprocess."""
+    with FeedServer.start_in_thread() as server:
+        yield server
+
+
+@pytest.fixture
+def chat() -> Iterator[ChatServer]:
+    """A webhook receiver in a thread, reachable from a subprocess."""
+    server = ChatServer.start_in_thread()
+    try:
+        yield server
+    finally:
+        server.stop()

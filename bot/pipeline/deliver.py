@@ -12,9 +12,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+import aiosqlite
+
 from bot.domain import Alert
 from bot.errors import DeliveryError
 from bot.messages import Message, load_message
+from bot.pipeline.leases import LeaseOwner, holder_is_dead
 from bot.pipeline.route import Destination
 from bot.store import destinations as dest_store
 from bot.store import headlines as seen
@@ -73,6 +76,7 @@ class Deliverer:
         self.on_send = on_send
         self.clock = clock
         self.rng = rng or random.Random()
+        self.owner = LeaseOwner.this_process()
 
     async def deliver_due(
         self, *, max_tries: int | None = None, within: float | None = None
@@ -84,8 +88,14 @@ class Deliverer:
         deadline = None if within is None else loop.time() + within
         while True:
             async with self.db.transaction() as conn:
+                await self._take_back_dead_leases(conn)
                 rows = await outbox.claim_due(
-                    conn, now=self.clock(), lease=LEASE_S, limit=BATCH, kinds=tuple(self.senders)
+                    conn,
+                    now=self.clock(),
+                    lease=LEASE_S,
+                    limit=BATCH,
+                    kinds=tuple(self.senders),
+                    owner=str(self.owner),
                 )
                 destinations = {d.id: d for d in await dest_store.active_destinations(conn)}
             if rows:
@@ -97,6 +107,17 @@ class Deliverer:
             if wait is None or loop.time() + wait > deadline:
                 return report
             await asyncio.sleep(max(wait, 0.01))
+
+    async def _take_back_dead_leases(self, conn: aiosqlite.Connection) -> None:
+        for text in await outbox.lease_owners(conn, self.clock()):
+            holder = LeaseOwner.parse(text)
+            if holder is not None and holder_is_dead(holder, self.owner):
+                count = await outbox.release_owner(conn, text)
+                log.warning(
+                    "took back %d sends leased by a sender that died (%s); they go out now",
+                    count,
+                    text,
+                )
 
     async def seconds_to_next_due(self) -> float | None:
         """How long until the next pending row is due (None when nothing waits)."""

@@ -53,12 +53,18 @@ async def enqueue_many(
 
 
 async def claim_due(
-    conn: aiosqlite.Connection, *, now: datetime, lease: float, limit: int, kinds: Sequence[str]
+    conn: aiosqlite.Connection,
+    *,
+    now: datetime,
+    lease: float,
+    limit: int,
+    kinds: Sequence[str],
+    owner: str = "",
 ) -> list[OutboxRow]:
     """Lease due rows to this sender; a crashed sender's lease expires and the row is retried."""
     marks = ",".join("?" * len(kinds)) or "NULL"
     sql = (
-        "UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
+        "UPDATE outbox SET lease_until = ?, lease_owner = ?, attempts = attempts + 1 WHERE id IN ("
         " SELECT o.id FROM outbox o JOIN destinations d ON d.id = o.destination_id"
         " WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
         " AND (o.lease_until IS NULL OR o.lease_until < ?)"
@@ -68,7 +74,7 @@ async def claim_due(
     )
     async with conn.execute(
         sql,
-        (to_db(now + timedelta(seconds=lease)), to_db(now), to_db(now), *kinds, limit),
+        (to_db(now + timedelta(seconds=lease)), owner, to_db(now), to_db(now), *kinds, limit),
     ) as cursor:
         rows = await cursor.fetchall()
     return sorted((OutboxRow(r[0], r[1], r[2], r[3]) for r in rows), key=lambda r: r.id)
@@ -101,6 +107,26 @@ async def mark_failed(conn: aiosqlite.Connection, row_id: int, error: str) -> No
         "UPDATE outbox SET status = 'failed', last_error = ?, lease_until = NULL WHERE id = ?",
         (error, row_id),
     )
+
+
+async def lease_owners(conn: aiosqlite.Connection, now: datetime) -> list[str]:
+    """Who holds the unexpired leases on pending rows."""
+    async with conn.execute(
+        "SELECT DISTINCT lease_owner FROM outbox WHERE status = 'pending' "
+        "AND lease_until >= ? AND lease_owner IS NOT NULL AND lease_owner != ''",
+        (to_db(now),),
+    ) as cursor:
+        return [row[0] for row in await cursor.fetchall()]
+
+
+async def release_owner(conn: aiosqlite.Connection, owner: str) -> int:
+    """Give back every pending row a (dead) sender had leased; returns how many."""
+    async with conn.execute(
+        "UPDATE outbox SET lease_until = NULL, lease_owner = NULL "
+        "WHERE status = 'pending' AND lease_owner = ? RETURNING id",
+        (owner,),
+    ) as cursor:
+        return len(list(await cursor.fetchall()))
 
 
 async def release(conn: aiosqlite.Connection, row_id: int, not_before: datetime) -> None:

@@ -107,6 +107,11 @@ MIGRATIONS: tuple[str, ...] = (
         notified_at TEXT NOT NULL
     );
     """,
+    # 3: who holds a send's lease, so a restarted process takes back the sends of one that died
+    # at once instead of waiting for the lease to run out.
+    """
+    ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,7 +14,7 @@ from bot.store import destinations as dest_store
 from bot.store.connection import Database
 from tests.support.cli import run_cli, toml_string, write_config
 from tests.support.discord_api import TOKEN, DiscordAPI
-from tests.support.feed_server import FeedServer, FeedServerThread
+from tests.support.feed_server import FeedServerThread
 from tests.support.rss import Item, rss_feed
 from tests.transports.discord.payloads import GUILD, HERE, ROLE
 
@@ -34,12 +34,6 @@ def discord_api() -> Iterator[DiscordAPI]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-def feeds() -> Iterator[FeedServerThread]:
-    with FeedServer.start_in_thread() as server:
-        yield server
 
 
 async def _subscribe(path: Path) -> None:
