@@ -207,6 +207,7 @@ class Commands:
     async def status(self, caller: Caller) -> Reply:
         """Each feed's health, this server's paused subscriptions, and the outbox depth."""
         lines = ["Feeds:"]
+        churn = await feed_store.churned_feeds(self.db.conn)
         for feed in await feed_store.all_feeds(self.db.conn):
             if self.feeds and feed.name not in {f.name for f in self.feeds}:
                 continue
@@ -215,6 +216,12 @@ class Commands:
             line = f"• {feed.name}: last success {ok}, next poll {nxt}"
             if feed.failures:
                 line += f" — FAILING ({feed.failures}× in a row): {feed.last_error}"
+            changed = churn.get(feed.name)
+            if changed is not None and changed.unstable:
+                line += (
+                    f" — UNSTABLE: {changed.rekeyed} of its {changed.listed} entries came back "
+                    "under new IDs at the last poll (repeats are suppressed)"
+                )
             lines.append(line)
         rows = await dest_store.scope_subscriptions(self.db.conn, caller.platform, caller.scope)
         broken = {(r.label, r.broken_reason) for r in rows if r.broken_reason}

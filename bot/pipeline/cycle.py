@@ -6,7 +6,6 @@ import asyncio
 import functools
 import logging
 import multiprocessing
-import os
 import random
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -36,7 +35,6 @@ from bot.store.connection import Database
 log = logging.getLogger(__name__)
 
 POLL_CONCURRENCY = 16
-PARSE_NICE = 10  # added to the parse workers' niceness (lower CPU priority)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +55,11 @@ PollObserver = Callable[[PollOutcome], None]
 
 def make_parse_executor(workers: int = 2) -> Executor:
     """A small process pool: feedparser is CPU-bound and would stall the event loop (TESTING.md)."""
-    # forkserver: forking a process that runs aiosqlite and aiohttp threads is unsafe.
-    context = multiprocessing.get_context("forkserver")
-    # Parsing is batch work; the event loop is not (Discord heartbeats, 3 s slash-command
-    # deadlines). On a small machine the workers can fill every core during a cold cycle, so
-    # they run niced and the loop's process keeps its share (benchmarks/: loop stalls).
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=os.nice, initargs=(PARSE_NICE,)
-    )
+    # spawn: forking a process that runs aiosqlite and aiohttp threads is unsafe. Not
+    # forkserver: its server is one more resident interpreter (~14 MB RSS) for nothing, as the
+    # workers live as long as the pool (benchmarks/memory.py).
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 class Poller:
@@ -90,6 +85,7 @@ class Poller:
         self.parse_executor = parse_executor
         self.clock = clock
         self.rng = rng or random.Random()
+        self._in_flight = asyncio.Semaphore(POLL_CONCURRENCY)
         polling = settings.polling
         self.limits = FetchLimits(
             timeout=polling.timeout,
@@ -105,17 +101,16 @@ class Poller:
         self, feeds: Sequence[FeedSource], *, skip_backing_off: bool = True
     ) -> list[PollOutcome]:
         """Poll several feeds at once; one feed's failure never touches the others."""
-        limit = asyncio.Semaphore(POLL_CONCURRENCY)
-
-        async def one(feed: FeedSource) -> PollOutcome:
-            async with limit:
-                return await self.poll_feed(feed, skip_backing_off=skip_backing_off)
-
-        return list(await asyncio.gather(*(one(f) for f in feeds)))
+        polls = (self.poll_feed(f, skip_backing_off=skip_backing_off) for f in feeds)
+        return list(await asyncio.gather(*polls))
 
     async def poll_feed(self, feed: FeedSource, *, skip_backing_off: bool = True) -> PollOutcome:
         """Fetch, parse, classify and record one feed; never raises for a feed's own faults."""
-        outcome = await self._poll_feed(feed, skip_backing_off=skip_backing_off)
+        # At most POLL_CONCURRENCY feeds in flight however they are started: `run` starts one
+        # job per feed, and 500 at once held every body in memory waiting for the parse pool
+        # (+25 MB RSS that the heap never gave back; benchmarks/memory.py).
+        async with self._in_flight:
+            outcome = await self._poll_feed(feed, skip_backing_off=skip_backing_off)
         if self.on_poll is not None:
             self.on_poll(outcome)
         return outcome
@@ -192,6 +187,9 @@ class Poller:
         items = []
         if parsed is not None:
             items = [(h, self.classifier.classify(h.title, h.summary)) for h in parsed.headlines]
+            if not items:
+                # A readable feed that lists nothing is often a publisher fault worth seeing.
+                log.warning("feed %s: the feed lists no entries", feed.name)
         async with self.db.transaction() as conn:
             decided = None
             if parsed is not None:

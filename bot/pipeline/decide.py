@@ -17,7 +17,7 @@ from bot.domain import Alert, CategoryInfo, Classification, Headline, Overflow, 
 from bot.messages import dump_message
 from bot.pipeline import admit as gate
 from bot.pipeline.route import Destination, route
-from bot.pipeline.stories import same_story, signature
+from bot.pipeline.stories import StoryIndex, same_story, signature
 from bot.store import destinations as dest_store
 from bot.store import headlines as seen
 from bot.store import outbox
@@ -69,7 +69,7 @@ async def decide_new(
     # in those round trips). `links` is kept as find_by_link would answer at each step.
     links = await seen.find_by_links(conn, [h.link for h, _ in fresh])
     pending: list[seen.NewHeadline] = []
-    stories: list[seen.StoryRef] | None = None  # loaded only when a headline needs matching
+    stories: StoryIndex[seen.StoryRef] | None = None  # loaded only when a headline needs matching
     candidates: list[_Candidate] = []
     for headline, result in sorted(fresh, key=lambda pair: pair[0].published or now):
         admission = gate.admit(
@@ -85,13 +85,16 @@ async def decide_new(
             decision, story_id = "duplicate_url", by_link[1]
         elif result.categories:
             if stories is None:
-                stories = await seen.recent_stories(conn, now - STORY_WINDOW)
+                stories = await _story_index(conn, now)
             sig = signature(headline.title)
+            wanted = frozenset(result.categories)  # built once, not twice per story compared
+            # Only stories sharing a name can match: a feed of thousands of categorised items
+            # stays linear instead of comparing each with every story before it.
             match = next(
                 (
                     s
-                    for s in stories
-                    if set(s.categories) & set(result.categories) and same_story(sig, s.signature)
+                    for s in stories.candidates(sig)
+                    if not wanted.isdisjoint(s.categories) and same_story(sig, s.signature)
                 ),
                 None,
             )
@@ -112,8 +115,8 @@ async def decide_new(
                     signature=sig,
                     now=now,
                 )
-                stories.insert(
-                    0,
+                stories.add(
+                    sig,
                     seen.StoryRef(
                         story_id, headline.title, headline.link, result.categories, sig, None
                     ),
@@ -165,6 +168,13 @@ async def decide_new(
         )
     alerted = tuple(c for a in alerting for c in a.classification.categories)
     return DecideResult(len(fresh), len(alerting), len(overflowing), queued, alerted)
+
+
+async def _story_index(conn: aiosqlite.Connection, now: datetime) -> StoryIndex[seen.StoryRef]:
+    index: StoryIndex[seen.StoryRef] = StoryIndex()
+    for story in reversed(await seen.recent_stories(conn, now - STORY_WINDOW)):  # oldest first
+        index.add(story.signature, story)
+    return index
 
 
 def _unique(

@@ -210,12 +210,14 @@ class Deliverer:
         now = self.clock()
         if not exc.retryable:
             log.error(
-                "destination %s: %s; marked broken, no more sends until it is fixed",
+                "destination %s: %s; marked broken, its alerts are held until it is fixed",
                 destination.label,
                 exc.reason,
             )
             async with self.db.transaction() as conn:
-                await outbox.mark_failed(conn, row.id, exc.reason)
+                # The row stays pending: a paused destination is never claimed, and when it is
+                # fixed (re-subscribed) this alert goes out first, with the ones held behind it.
+                await outbox.mark_retry(conn, row.id, now, exc.reason)
                 await dest_store.mark_broken(conn, destination.id, exc.reason, now)
             report.failed += 1
             return

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 # Wire and live-blog prefixes that say nothing about the event.
 _PREFIX = re.compile(
@@ -288,3 +291,34 @@ def _fold(word: str) -> str:
     # "Johnson's" and "Johnsons" are the same name; accents do not make a different person.
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class StoryIndex(Generic[T]):
+    """Recent stories by name token, so a headline is compared only with stories it could match.
+
+    Exact with respect to same_story: a match needs a shared name (names, or opening words the
+    other side names), unless neither side names anyone. Newest stories come first.
+    """
+
+    def __init__(self) -> None:
+        self._by_token: dict[str, list[int]] = {}
+        self._unnamed: list[int] = []
+        self._items: list[tuple[Signature, T]] = []
+
+    def add(self, sig: Signature, story: T) -> None:
+        """Index a story (added in oldest-to-newest order)."""
+        position = len(self._items)
+        self._items.append((sig, story))
+        for token in sig.names | sig.leads:
+            self._by_token.setdefault(token, []).append(position)
+        if not sig.names:
+            self._unnamed.append(position)
+
+    def candidates(self, sig: Signature) -> list[T]:
+        """The stories that could be the same story as `sig`, newest first."""
+        positions: set[int] = set()
+        for token in sig.names | sig.leads:
+            positions.update(self._by_token.get(token, ()))
+        if not sig.names:
+            positions.update(self._unnamed)
+        return [self._items[p][1] for p in sorted(positions, reverse=True)]

@@ -15,6 +15,9 @@ from bot.pipeline.stories import Signature
 from bot.store.connection import from_db, to_db
 
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
+# Reads use execute_fetchall: one trip to aiosqlite's thread instead of three (execute, fetch,
+# close). A cold 500-feed cycle makes ~14,000 store calls, and each trip costs ~0.1 ms of
+# thread hand-off on a 2-core machine (benchmarks/cycles.py).
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +39,7 @@ async def known_keys(conn: aiosqlite.Connection, feed: str, keys: Sequence[str])
         chunk = keys[start : start + _CHUNK]
         marks = ",".join("?" * len(chunk))
         sql = f"SELECT entry_key FROM headlines WHERE feed = ? AND entry_key IN ({marks})"
-        async with conn.execute(sql, (feed, *chunk)) as cursor:
-            found.update(row[0] for row in await cursor.fetchall())
+        found.update(row[0] for row in await conn.execute_fetchall(sql, (feed, *chunk)))
     return found
 
 
@@ -57,13 +59,12 @@ async def find_by_link(conn: aiosqlite.Connection, link: str) -> tuple[int, int 
     # `link != ''` repeats the partial index's own condition: SQLite only uses a partial index
     # when the query states its WHERE term, and without it this was a full table scan per new
     # headline (EXPLAIN QUERY PLAN: SCAN headlines; see benchmarks/scale.py).
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT id, story_id FROM headlines WHERE link = ? AND link != '' "
         "ORDER BY story_id IS NULL, id LIMIT 1",
         (link,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return (row[0], row[1]) if row else None
+    )
+    return next(((row[0], row[1]) for row in rows), None)
 
 
 async def find_by_links(
@@ -78,12 +79,11 @@ async def find_by_links(
         chunk = wanted[start : start + _CHUNK]
         marks = ",".join("?" * len(chunk))
         sql = f"SELECT link, id, story_id FROM headlines WHERE link IN ({marks}) AND link != ''"
-        async with conn.execute(sql, chunk) as cursor:
-            for link, row_id, story_id in await cursor.fetchall():
-                best = found.get(link)
-                # The same preference as find_by_link: a row with a story, then the oldest.
-                if best is None or (story_id is None, row_id) < (best[1] is None, best[0]):
-                    found[link] = (row_id, story_id)
+        for link, row_id, story_id in await conn.execute_fetchall(sql, chunk):
+            best = found.get(link)
+            # The same preference as find_by_link: a row with a story, then the oldest.
+            if best is None or (story_id is None, row_id) < (best[1] is None, best[0]):
+                found[link] = (row_id, story_id)
     return found
 
 
@@ -105,7 +105,7 @@ class NewHeadline:
     story_id: int | None
 
 
-def _values(row: NewHeadline, now: datetime) -> tuple[object, ...]:
+def _values(row: NewHeadline, stamp: str) -> tuple[object, ...]:
     headline = row.headline
     return (
         headline.feed,
@@ -115,8 +115,8 @@ def _values(row: NewHeadline, now: datetime) -> tuple[object, ...]:
         headline.summary,
         headline.outlet,
         to_db(headline.published) if headline.published else None,
-        to_db(now),
-        to_db(now),
+        stamp,
+        stamp,
         ",".join(row.categories),
         json.dumps(row.evidence, ensure_ascii=False),
         row.decision,
@@ -136,9 +136,7 @@ async def insert_headline(
 ) -> int:
     """Keep a new headline with its categories and what was decided about it."""
     row = NewHeadline(headline, categories, evidence, decision, story_id)
-    async with conn.execute(_INSERT + " RETURNING id", _values(row, now)) as cursor:
-        found = await cursor.fetchone()
-    assert found is not None  # noqa: S101 - RETURNING always yields the inserted row
+    (found,) = await conn.execute_fetchall(_INSERT + " RETURNING id", _values(row, to_db(now)))
     return int(found[0])
 
 
@@ -147,7 +145,8 @@ async def insert_headlines(
 ) -> None:
     """Keep several new headlines, in order, in one statement (one trip to the SQLite thread)."""
     if rows:
-        await conn.executemany(_INSERT, [_values(row, now) for row in rows])
+        stamp = to_db(now)
+        await conn.executemany(_INSERT, [_values(row, stamp) for row in rows])
 
 
 async def recent_stories(conn: aiosqlite.Connection, since: datetime) -> list[StoryRef]:
@@ -155,12 +154,11 @@ async def recent_stories(conn: aiosqlite.Connection, since: datetime) -> list[St
     # `+id`: without it SQLite walks the whole table in id order to skip a sort, reading every
     # story ever kept (5.6 ms at 40,000 stories, growing with history); with it, it reads the
     # window through stories_created_at and sorts those few (1.3 ms; benchmarks/scale.py).
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT id, title, link, categories, signature, alerted_at FROM stories "
         "WHERE created_at >= ? ORDER BY +id DESC",
         (to_db(since),),
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     return [_story_ref(tuple(row)) for row in rows]
 
 
@@ -191,13 +189,11 @@ async def create_story(
     now: datetime,
 ) -> int:
     """Start a new story from its first headline."""
-    async with conn.execute(
+    (row,) = await conn.execute_fetchall(
         "INSERT INTO stories (created_at, title, link, categories, signature) "
         "VALUES (?, ?, ?, ?, ?) RETURNING id",
         (to_db(now), title, link, ",".join(categories), json.dumps(signature.to_json())),
-    ) as cursor:
-        row = await cursor.fetchone()
-    assert row is not None  # noqa: S101 - RETURNING always yields the inserted row
+    )
     return int(row[0])
 
 
@@ -208,8 +204,8 @@ async def mark_story_alerted(conn: aiosqlite.Connection, story_id: int, now: dat
 
 async def story_outlets(conn: aiosqlite.Connection, story_id: int) -> list[str]:
     """Outlets that carried a story, in the order they reported it."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT outlet FROM headlines WHERE story_id = ? GROUP BY outlet ORDER BY MIN(id)",
         (story_id,),
-    ) as cursor:
-        return [row[0] for row in await cursor.fetchall()]
+    )
+    return [row[0] for row in rows]

@@ -13,13 +13,22 @@ from bot.pipeline.format import discord_webhook_payload, slack_webhook_payload
 from bot.pipeline.route import Destination
 from bot.transports.webhooks import post_webhook
 
+SEND_TIMEOUT_S = 15.0  # one POST; under `poll`'s 20 s send window
+
 
 class WebhookSender:
     """Posts to the webhook a destination key stands for; URLs stay in memory, never in the DB."""
 
-    def __init__(self, session: aiohttp.ClientSession, hooks: Sequence[WebhookSettings]) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        hooks: Sequence[WebhookSettings],
+        *,
+        timeout: float = SEND_TIMEOUT_S,
+    ) -> None:
         self.session = session
         self.hooks = {hook.key: hook for hook in hooks}
+        self.timeout = timeout
 
     async def __call__(self, destination: Destination, message: Message) -> str | None:
         """Render for the webhook's platform and post it."""
@@ -37,4 +46,5 @@ class WebhookSender:
             url=hook.url,
             payload=payload,
             destination=hook.name,
+            timeout=self.timeout,
         )

@@ -118,14 +118,14 @@ def _json(status: int, data: Any, headers: dict[str, str] | None = None) -> web.
 class ChatServer:
     """Receives webhook posts on 127.0.0.1 and records them per path."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self._lock = threading.Lock()
         self._attempts: dict[str, list[Attempt]] = defaultdict(list)
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._modes: dict[str, Mode] = {}
         self._ids = itertools.count(1_200_000_000_000_000_001)
         self._runner: web.AppRunner | None = None
-        self._port = 0
+        self._port = port  # 0: any free port; a fixed one lets a test bring a "down" host back
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -226,7 +226,7 @@ class ChatServer:
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self._port))
         self._port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
 
@@ -246,9 +246,9 @@ class ChatServer:
     # --- running beside a subprocess ---
 
     @classmethod
-    def start_in_thread(cls) -> ChatServer:
+    def start_in_thread(cls, port: int = 0) -> ChatServer:
         """Serve from a background thread with its own event loop; call stop() when done."""
-        server = cls()
+        server = cls(port)
         ready = threading.Event()
         loop = asyncio.new_event_loop()
 

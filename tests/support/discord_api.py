@@ -3,6 +3,7 @@
     async with DiscordAPI() as api:
         settings api_base = api.api_base            # http://127.0.0.1:PORT/api/v10
         api.fail("555", 403)                         # the next post to channel 555 gets a 403
+    api.stall("555", 2.0)                        # the next post is created, answered 2 s late
         ... discord.py logs in, syncs, posts, answers interactions ...
         api.messages("555")                          # JSON bodies of the messages it accepted
 
@@ -82,6 +83,7 @@ class DiscordAPI:
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._faults: dict[str, deque[int]] = defaultdict(deque)
+        self._stalls: dict[str, deque[float]] = defaultdict(deque)
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
         self._ids = itertools.count(1_300_000_000_000_000_001)
         self._runner: web.AppRunner | None = None
@@ -100,6 +102,14 @@ class DiscordAPI:
         """Answer the next posts to a channel with these statuses (429s ask for 0.05 s)."""
         with self._lock:
             self._faults[channel].extend(statuses)
+
+    def stall(self, channel: str, *seconds: float) -> None:
+        """Create the next posts to a channel but answer each only after so many seconds.
+
+        A client that gives up first has still posted: the case a nonce exists for.
+        """
+        with self._lock:
+            self._stalls[channel].extend(seconds)
 
     def calls(self, method: str | None = None, prefix: str = "") -> list[Call]:
         """Requests received, optionally filtered by method and path prefix."""
@@ -164,11 +174,17 @@ class DiscordAPI:
             self._record(request, body, 401)
             return _error(401)
         parts = path.strip("/").split("/")
+        stall = 0.0
         if request.method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
             reply, created = self._create_message(parts[1], body)
+            with self._lock:
+                stalls = self._stalls[parts[1]]
+                stall = stalls.popleft() if stalls else 0.0
         else:
             reply, created = self._route(request.method, parts, body), False
         self._record(request, body, reply.status, created)
+        if stall:
+            await asyncio.sleep(stall)
         return reply
 
     def _route(self, method: str, parts: list[str], body: Any) -> web.Response:

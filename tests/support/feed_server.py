@@ -10,6 +10,7 @@ import asyncio
 import functools
 import hashlib
 import itertools
+import re
 import struct
 import threading
 import zlib
@@ -42,6 +43,7 @@ _OPTIONS: dict[str, set[str]] = {
     "redirect": {"to", "status"},
     "wrong_encoding": {"body"},
     "drop": set(),
+    "churn": {"links"},  # the feed's own body with every GUID (and link) renamed per request
 }
 
 
@@ -187,6 +189,8 @@ class FeedServer:
             mode, options = fault
             if mode == "slow":
                 await asyncio.sleep(float(options.get("delay", 5.0)))
+            elif mode == "churn":
+                return self._churn(request, options)
             else:
                 return await self._fault(request, mode, options)
         return self._serve(request)
@@ -207,6 +211,13 @@ class FeedServer:
         if feed.gzip:
             response.enable_compression()
         return response
+
+    def _churn(self, request: web.Request, options: dict[str, Any]) -> web.Response:
+        feed = self._feeds.get(request.path)
+        if feed is None:
+            return web.Response(status=404, text="no feed here")
+        body = _churned(feed.body, len(self.requests_for(request.path)), options)
+        return web.Response(body=body, headers={"Content-Type": feed.content_type})
 
     async def _fault(
         self, request: web.Request, mode: str, options: dict[str, Any]
@@ -256,6 +267,13 @@ class FeedServer:
         except ConnectionError:
             pass  # the client stopped reading (cap or timeout): that is the point of the test
         return stream
+
+
+def _churned(body: bytes, serial: int, options: dict[str, Any]) -> bytes:
+    """Every <guid> (and with links=True every <link>) made new for request number `serial`."""
+    tags = b"guid|link" if options.get("links") else b"guid"
+    mark = f"-churn{serial}".encode()
+    return re.sub(rb"(<(" + tags + rb")\b[^>]*>)([^<]*)(</\2>)", rb"\1\3" + mark + rb"\4", body)
 
 
 def _not_modified(request: web.Request, feed: _Feed) -> bool:

@@ -3,6 +3,7 @@
     async with SlackApi() as slack:
         settings … api_base = slack.api_base
         slack.fail("C0GONE", Failure("channel_not_found"))
+        slack.stall("C0SLOW", 2.0)        # the next post is accepted, answered 2 s late
         … slack.posts("C0POLITICS") → the chat.postMessage bodies accepted for that channel
 
 or `slack = SlackApi.start_in_thread()` … `slack.stop()` beside a subprocess.
@@ -45,6 +46,7 @@ class _State:
     replies: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     acks: list[dict[str, Any]] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # token → error code
+    stalls: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
 
 
 def _json(
@@ -56,7 +58,8 @@ def _json(
 class SlackApi:
     """Slack's Web API and friends on 127.0.0.1, recording what arrives."""
 
-    def __init__(self) -> None:
+    def __init__(self, bot_token: str = BOT_TOKEN, app_token: str = APP_TOKEN) -> None:
+        self.bot_token, self.app_token = bot_token, app_token
         self._lock = threading.Lock()
         self._state = _State()
         self._sockets: list[web.WebSocketResponse] = []
@@ -81,6 +84,11 @@ class SlackApi:
         """Answer the next calls to `target` (a channel's posts, or a method) with these."""
         with self._lock:
             self._state.failures[target].extend(failures)
+
+    def stall(self, channel: str, *seconds: float) -> None:
+        """Accept the next posts to a channel but answer each only after so many seconds."""
+        with self._lock:
+            self._state.stalls[channel].extend(seconds)
 
     def refuse(self, token: str, error: str = "invalid_auth") -> None:
         """Refuse every call made with `token` from now on."""
@@ -169,12 +177,17 @@ class SlackApi:
         status, error, answer = self._answer(method, token, params)
         with self._lock:
             self._state.calls.append(Call(method, token, params, status, error))
+            stalls = self._state.stalls[str(params.get("channel"))]
+            posted = method == "chat.postMessage" and status == 200 and not error
+            stall = stalls.popleft() if stalls and posted else 0.0
+        if stall:
+            await asyncio.sleep(stall)  # posted already: a client that gives up is too late
         return answer
 
     def _answer(
         self, method: str, token: str, params: dict[str, Any]
     ) -> tuple[int, str, web.StreamResponse]:
-        expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+        expected = self.app_token if method == "apps.connections.open" else self.bot_token
         with self._lock:
             refused = self._state.refused.get(token)
         if refused or token != expected:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -63,7 +64,30 @@ def render(message: Message) -> tuple[discord.Embed, str | None, discord.Allowed
     return embed, payload.get("content"), allowed
 
 
+class TokenRefused(DeliveryError):
+    """Discord answered 401: the bot token itself is no longer valid (revoked or reset)."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(label, "bot token refused", retryable=True, retry_after=DOWN_RETRY_S)
+
+
+def _retry_after(response: Any) -> float | None:
+    """Seconds from a response's Retry-After header, or None."""
+    headers = getattr(response, "headers", None) or {}
+    try:
+        seconds = float(headers.get("Retry-After", ""))
+    except (TypeError, ValueError):
+        return None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+
 def _http_error(exc: discord.HTTPException, label: str) -> DeliveryError:
+    if exc.status == 429:
+        # discord.py waits out each 429 itself, but gives up after five tries per request and
+        # raises it as a plain HTTPException. A storm that outlasts that is still temporary:
+        # back to the outbox, never a paused subscription (which lost every queued alert).
+        wait = _retry_after(exc.response)
+        return DeliveryError(label, "rate limited by Discord", retryable=True, retry_after=wait)
     if isinstance(exc, discord.Forbidden):
         return DeliveryError(label, f"missing permission to post in {label}", retryable=False)
     if isinstance(exc, discord.NotFound):
@@ -74,7 +98,7 @@ def _http_error(exc: discord.HTTPException, label: str) -> DeliveryError:
     if exc.status >= 500:
         return DeliveryError(label, f"Discord error HTTP {exc.status}", retryable=True)
     if exc.status == 401:
-        return DeliveryError(label, "bot token refused", retryable=True, retry_after=DOWN_RETRY_S)
+        return TokenRefused(label)
     # Any other 4xx (say, an embed Discord rejects) fails the same way on every try.
     detail = exc.text or "refused"
     return DeliveryError(label, f"Discord refused the message: {detail}", retryable=False)
@@ -118,10 +142,18 @@ async def post(
 class DiscordSender:
     """The outbox sender for destinations of kind "discord" (key "discord:<channel id>")."""
 
-    def __init__(self, client: discord.Client, ready: Callable[[], str | None]) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        ready: Callable[[], str | None],
+        on_token_refused: Callable[[], None] = lambda: None,
+    ) -> None:
         self.client = client
         # Returns None when the bot can post, else why not (not logged in, token refused).
         self.ready = ready
+        # A token revoked while running: the transport goes down (loudly, once) rather than
+        # every queued alert logging its own 401.
+        self.on_token_refused = on_token_refused
 
     async def __call__(self, destination: Destination, message: Message) -> str | None:
         """Post the alert to the destination's channel; return the Discord message id."""
@@ -133,13 +165,17 @@ class DiscordSender:
         channel = destination.channel or destination.key.removeprefix("discord:")
         if not channel.isdigit():
             raise DeliveryError(label, f"not a Discord channel id: {channel!r}", retryable=False)
-        sent = await post(
-            self.client,
-            int(channel),
-            message,
-            label=label,
-            nonce=nonce_for(destination, message),
-        )
+        try:
+            sent = await post(
+                self.client,
+                int(channel),
+                message,
+                label=label,
+                nonce=nonce_for(destination, message),
+            )
+        except TokenRefused:
+            self.on_token_refused()
+            raise
         if sent is None:
             return None
         log.debug("discord %s: posted message %s", label, sent.id)

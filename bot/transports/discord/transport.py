@@ -48,7 +48,7 @@ class DiscordTransport:
         self._token = token
         self._dev_guild = dev_guild
         self.client = DivisionBellClient(db, commands, parse_roles(manager_roles))
-        self.sender: Sender = DiscordSender(self.client, self.rest_problem)
+        self.sender: Sender = DiscordSender(self.client, self.rest_problem, self._token_refused)
         self._logged_in = False
         self._attempted = False  # login ran at least once, so the client has loop-bound state
         self._fatal: str | None = None  # set once; never cleared without a restart
@@ -83,6 +83,10 @@ class DiscordTransport:
             "until this is fixed and the service restarted",
             reason,
         )
+
+    def _token_refused(self) -> None:
+        if self._fatal is None:
+            self._down("the bot token (DISCORD_TOKEN) was refused by Discord")
 
     async def _login(self) -> bool:
         """One login attempt: True on success; a refused token marks the transport down."""
