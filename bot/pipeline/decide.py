@@ -137,26 +137,10 @@ async def decide_new(
     queued = 0
     # Chat channels read top to bottom: queue the kept alerts oldest first.
     for candidate in sorted(alerting, key=lambda c: c.effective):
-        await _insert(
-            conn,
-            candidate.headline,
-            candidate.classification,
-            decision="alerted",
-            story_id=candidate.story_id,
-            now=now,
-        )
-        await seen.mark_story_alerted(conn, candidate.story_id, now)
+        await _settle(conn, candidate, "alerted", now)
         queued += await _queue_alert(conn, candidate, categories, destinations, now)
     for candidate in overflowing:
-        await _insert(
-            conn,
-            candidate.headline,
-            candidate.classification,
-            decision="overflow",
-            story_id=candidate.story_id,
-            now=now,
-        )
-        await seen.mark_story_alerted(conn, candidate.story_id, now)
+        await _settle(conn, candidate, "overflow", now)
     if overflowing:
         queued += await _queue_overflow(conn, feed, overflowing, destinations, now)
         log.warning(
@@ -168,6 +152,21 @@ async def decide_new(
         )
     alerted = tuple(c for a in alerting for c in a.classification.categories)
     return DecideResult(len(fresh), len(alerting), len(overflowing), queued, alerted)
+
+
+async def _settle(
+    conn: aiosqlite.Connection, candidate: _Candidate, decision: str, now: datetime
+) -> None:
+    # An alerting or summarised headline is recorded, and its story counts as told.
+    await _insert(
+        conn,
+        candidate.headline,
+        candidate.classification,
+        decision=decision,
+        story_id=candidate.story_id,
+        now=now,
+    )
+    await seen.mark_story_alerted(conn, candidate.story_id, now)
 
 
 async def _story_index(conn: aiosqlite.Connection, now: datetime) -> StoryIndex[seen.StoryRef]:
