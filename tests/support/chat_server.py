@@ -22,9 +22,11 @@ import socket
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from aiohttp import web
+
+from tests.support.threaded import ThreadedServer
 
 Mode = Literal["discord", "slack"]
 
@@ -115,7 +117,7 @@ def _json(status: int, data: Any, headers: dict[str, str] | None = None) -> web.
     return web.Response(status=status, body=json.dumps(data).encode(), headers=hdrs)
 
 
-class ChatServer:
+class ChatServer(ThreadedServer):
     """Receives webhook posts on 127.0.0.1 and records them per path."""
 
     def __init__(self, port: int = 0) -> None:
@@ -236,40 +238,9 @@ class ChatServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     # --- running beside a subprocess ---
 
     @classmethod
     def start_in_thread(cls, port: int = 0) -> ChatServer:
-        """Serve from a background thread with its own event loop; call stop() when done."""
-        server = cls(port)
-        ready = threading.Event()
-        loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(server.start())
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(server.close())
-            loop.close()
-
-        server._loop = loop
-        server._thread = threading.Thread(target=run, name="chat-server", daemon=True)
-        server._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("chat server did not start")
-        return server
-
-    def stop(self) -> None:
-        """Stop a server started with start_in_thread()."""
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-            self._loop = self._thread = None
+        """Serve from a background thread (beside a subprocess); call stop() when done."""
+        return cls(port).serve_in_thread()

@@ -22,11 +22,12 @@ import socket
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
 from tests.support.discord_gateway import Gateway
+from tests.support.threaded import ThreadedServer
 
 TOKEN = "test-bot-token.NOT-A-SECRET"
 APP_ID = "900000000000000001"
@@ -73,7 +74,7 @@ def _error(status: int, retry_after: float = 0.05) -> web.Response:
     return _json(_ERRORS.get(status, {"message": f"{status}: error", "code": 0}), status)
 
 
-class DiscordAPI:
+class DiscordAPI(ThreadedServer):
     """Discord's REST endpoints that discord.py uses here, recording what it sends."""
 
     def __init__(self, token: str = TOKEN, shards: int = 1) -> None:
@@ -269,38 +270,7 @@ class DiscordAPI:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     @classmethod
     def start_in_thread(cls) -> DiscordAPI:
-        """Serve from a background thread with its own loop (beside a subprocess); stop() after."""
-        server = cls()
-        ready = threading.Event()
-        loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(server.start())
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(server.close())
-            loop.close()
-
-        server._loop = loop
-        server._thread = threading.Thread(target=run, name="discord-api", daemon=True)
-        server._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("Discord stand-in did not start")
-        return server
-
-    def stop(self) -> None:
-        """Stop a server started with start_in_thread()."""
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-            self._loop = self._thread = None
+        """Serve from a background thread (beside a subprocess); call stop() when done."""
+        return cls().serve_in_thread()

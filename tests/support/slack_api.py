@@ -24,7 +24,7 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -37,6 +37,7 @@ from tests.support.slack_data import (
     Failure,
     post_message_problem,
 )
+from tests.support.threaded import ThreadedServer
 
 
 @dataclass
@@ -55,7 +56,7 @@ def _json(
     return web.json_response(data, status=status, headers=headers)
 
 
-class SlackApi:
+class SlackApi(ThreadedServer):
     """Slack's Web API and friends on 127.0.0.1, recording what arrives."""
 
     def __init__(self, bot_token: str = BOT_TOKEN, app_token: str = APP_TOKEN) -> None:
@@ -267,29 +268,7 @@ class SlackApi:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     @classmethod
     def start_in_thread(cls) -> SlackApi:
-        """Serve from a daemon thread with its own loop; call stop() when done."""
-        server = cls()
-        server._loop = asyncio.new_event_loop()
-        server._thread = threading.Thread(target=server._loop.run_forever, daemon=True)
-        server._thread.start()
-        asyncio.run_coroutine_threadsafe(server.start(), server._loop).result(timeout=10)
-        return server
-
-    def stop(self) -> None:
-        """Stop a server started with start_in_thread()."""
-        if self._loop is None or self._thread is None:
-            return
-        asyncio.run_coroutine_threadsafe(self.close(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-        self._loop = self._thread = None
+        """Serve from a background thread (beside a subprocess); call stop() when done."""
+        return cls().serve_in_thread()
