@@ -16,9 +16,10 @@ from bot import USER_AGENT
 from bot.commands import Commands
 from bot.config import Settings
 from bot.pipeline.classify import Classifier
-from bot.pipeline.cycle import Poller, PollObserver, make_parse_executor
+from bot.pipeline.cycle import Poller, PollObserver
 from bot.pipeline.deliver import Deliverer, Sender, SendObserver
 from bot.pipeline.fetch import FetchLimits, make_session
+from bot.pipeline.workers import make_parse_executor
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
 from bot.store.connection import Database

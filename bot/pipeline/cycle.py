@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import multiprocessing
-import os
 import random
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,7 +34,6 @@ from bot.store.connection import Database
 log = logging.getLogger(__name__)
 
 POLL_CONCURRENCY = 16
-PARSE_NICE = 10  # added to the parse workers' niceness (lower CPU priority)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,22 +50,6 @@ class PollOutcome:
 
 # Told of every poll's outcome (the service's metrics); the core knows nothing of what listens.
 PollObserver = Callable[[PollOutcome], None]
-
-
-def make_parse_executor(workers: int = 2) -> Executor:
-    """A small process pool: feedparser is CPU-bound and would stall the event loop (TESTING.md)."""
-    # spawn: forking a process that runs aiosqlite and aiohttp threads is unsafe. Not
-    # forkserver: its server is one more resident interpreter (~14 MB RSS) for nothing, as the
-    # workers live as long as the pool (benchmarks/memory.py).
-    context = multiprocessing.get_context("spawn")
-    # Parsing is batch work; the event loop is not (Discord heartbeats, 3 s slash-command
-    # deadlines). When the workers and anything else fill every core, niced workers leave the
-    # loop its share: worst stall in a cold 500-feed cycle 23-35 ms niced, 52-117 ms not
-    # (4 alternating runs each on a busy 2-core machine; benchmarks/cycles.py). The cost: on a
-    # machine saturated by other work, parsing gets a smaller share and takes longer.
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=os.nice, initargs=(PARSE_NICE,)
-    )
 
 
 class Poller:

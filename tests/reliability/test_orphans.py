@@ -1,0 +1,95 @@
+"""A SIGKILLed `division-bell poll` takes its parse workers with it: no orphans stay behind.
+
+The OOM killer, `docker kill` and a crash loop all SIGKILL. Before the workers asked Linux for a
+parent-death signal, each such kill left two parse workers and multiprocessing's resource tracker
+blocked on a pipe for ever, piling up with every restart.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.test_crash_loop import poll_command
+from tests.support.cli import write_config
+from tests.support.feed_server import FeedServerThread
+from tests.support.rss import Item, rss_feed
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="reads /proc; parent-death signals are Linux's"
+)
+
+
+def children(pid: int) -> set[int]:
+    """Live (not zombie) processes whose parent is `pid`."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone while we looked
+        # The command name may hold spaces and parentheses; the fields after its last ")" don't.
+        state, ppid = stat.rpartition(")")[2].split()[:2]
+        if int(ppid) == pid and state != "Z":
+            found.add(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie waiting to be reaped does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def wait_for(condition: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_sigkilled_poll_leaves_no_parse_workers(tmp_path: Path, feeds: FeedServerThread) -> None:
+    now = datetime.now(UTC)
+    item = Item("Tory MP Ada Ashby defects to Labour", "https://news.example/orphans/1")
+    feeds.set_feed("/quick.xml", rss_feed("Quick", [Item(item.title, item.link, published=now)]))
+    feeds.set_feed("/stuck.xml", rss_feed("Stuck", []))
+    # The second feed hangs, so the poll is mid-cycle, workers started, when it is killed.
+    feeds.set_fault("/stuck.xml", "slow", delay=60)
+    write_config(
+        tmp_path,
+        feeds={"Quick": feeds.url("/quick.xml"), "Stuck": feeds.url("/stuck.xml")},
+        console=True,
+    )
+    command, env = poll_command(tmp_path)
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        # The resource tracker and at least one parse worker (spawned for the quick feed).
+        assert wait_for(lambda: len(children(process.pid)) >= 2, timeout=30), "no workers started"
+        assert process.poll() is None, "poll ended before the stuck feed answered"
+        spawned = children(process.pid)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        assert process.returncode == -signal.SIGKILL
+        assert wait_for(lambda: not any(alive(pid) for pid in spawned), timeout=15), (
+            f"orphans still running: {sorted(pid for pid in spawned if alive(pid))}"
+        )
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        feeds.clear_fault("/stuck.xml")
