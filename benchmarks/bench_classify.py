@@ -47,6 +47,7 @@ def main() -> None:
     """Print load time and headlines per second (best and median of several runs)."""
     started = time.perf_counter()
     classifier = Classifier.load()
+    classifier.prepare()
     loaded = time.perf_counter() - started
     source, base = headlines()
     batch = base * max(1, PER_RUN // len(base))

@@ -95,6 +95,7 @@ async def _child(ports: list[int], feeds: int, folder: Path) -> None:
     settings = load_settings(config)
     ticker = Ticker()
     async with open_runtime(settings) as runtime:
+        await asyncio.to_thread(runtime.classifier.prepare)  # as `run` does before polling
         ticker.start()
         for step in PLAN:
             farm.set_state(round_no=step.round_no, mode=step.mode, clear=step.clear)

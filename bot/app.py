@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import aiohttp
-from aiohttp import web
 
 from bot import USER_AGENT
 from bot.commands import Commands
@@ -26,6 +25,9 @@ from bot.store.connection import Database
 from bot.transports.base import Transport, TransportContext
 from bot.transports.console import ConsoleSender
 from bot.transports.webhook_sender import WebhookSender
+
+if TYPE_CHECKING:  # aiohttp.web costs ~20 ms to import, and `poll` serves nothing
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 

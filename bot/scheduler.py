@@ -268,6 +268,8 @@ async def run_service(settings: Settings) -> int:
             ops = None
             if settings.ops is not None:
                 ops = OpsNotifier(runtime.db, settings, settings.ops, ops_session, clock=_utcnow)
+            # Off the loop, before the first poll: a cold cycle must not stall on building it.
+            await asyncio.to_thread(runtime.classifier.prepare)
             service = Service(runtime, metrics=metrics, ops=ops)
             holder.append(service)
             for transport in runtime.transports:

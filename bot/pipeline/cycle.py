@@ -145,8 +145,8 @@ class Poller:
         if self.parse_executor is None:
             parsed = await asyncio.get_running_loop().run_in_executor(None, job)
         else:
-            # submit() from a thread: the first submits start the forkserver and the workers
-            # and wait for them, which stalled the event loop for 30-80 ms (benchmarks/cycles.py).
+            # submit() from a thread: the first submits start the pool and its workers and
+            # wait for them, which stalled the event loop for 30-80 ms (benchmarks/cycles.py).
             future = await asyncio.to_thread(self.parse_executor.submit, job)
             parsed = await asyncio.wrap_future(future)
         if parsed.warning:

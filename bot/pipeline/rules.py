@@ -69,16 +69,23 @@ def packaged_rules_text() -> tuple[str, str]:
         raise ConfigError(f"{resource}: cannot read the packaged rules: {exc}") from exc
 
 
+def read_rules_text(path: Path | None = None) -> tuple[str, str]:
+    """A rules file's (location, text); None means the packaged rules."""
+    if path is None:
+        return packaged_rules_text()
+    try:
+        return str(path), path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read rules file: {exc}") from exc
+
+
 def load_ruleset(path: Path | None = None) -> RuleSet:
     """Read, validate and compile a rules file; None means the packaged rules."""
-    if path is None:
-        source, text = packaged_rules_text()
-    else:
-        source = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{source}: cannot read rules file: {exc}") from exc
+    return parse_ruleset(*read_rules_text(path))
+
+
+def parse_ruleset(source: str, text: str) -> RuleSet:
+    """Validate and compile the rules in `text`, read from `source` (named in errors)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # its message carries the line and column

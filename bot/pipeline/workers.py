@@ -6,12 +6,15 @@ worker should load only what parsing needs.
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
 import os
 import signal
 import sys
-from concurrent.futures import Executor, ProcessPoolExecutor
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 PARSE_NICE = 10  # added to the parse workers' niceness (lower CPU priority)
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -21,10 +24,13 @@ def _die_with_parent() -> None:
     """Ask Linux to SIGTERM this worker when its parent dies, even by SIGKILL."""
     # Without this a SIGKILLed `poll` or `run` (OOM killer, `docker kill`, a crash loop) leaves
     # its workers, and the resource tracker they keep alive, blocked on a pipe forever. Linux
-    # sends it when the thread that spawned us ends; the pool spawns from the thread that
-    # submits, the event loop's, which lives as long as the process.
+    # sends it when the *thread* that spawned us ends: the pool spawns from the thread that
+    # submits, one of asyncio's default-executor threads (cycle.py), which outlive the pool.
     if not sys.platform.startswith("linux"):
         return
+    import ctypes  # noqa: PLC0415 - only workers need it
+    import multiprocessing  # noqa: PLC0415
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
@@ -46,15 +52,49 @@ def init_parse_worker(nice: int) -> None:
     _die_with_parent()
 
 
+class _PoolOnFirstUse(Executor):
+    """An Executor that starts its process pool only when first given work."""
+
+    # Spawning the pool starts multiprocessing's resource tracker, one more interpreter, and a
+    # cycle of 304s and unchanged bodies parses nothing: a `poll` like that never pays for it.
+
+    def __init__(self, start: Callable[[], Executor]) -> None:
+        self._start = start
+        self._pool: Executor | None = None
+        self._lock = threading.Lock()  # submit may come from more than one thread
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        """Start the pool if need be, then hand it the call."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = self._start()
+            pool = self._pool
+        return pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut the pool down, if it was ever started."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 def make_parse_executor(workers: int = 2) -> Executor:
     """A small process pool: feedparser is CPU-bound and would stall the event loop (TESTING.md)."""
+    return _PoolOnFirstUse(lambda: _start_pool(workers))
+
+
+def _start_pool(workers: int) -> Executor:
+    # Imported here: multiprocessing is ~7 ms that a `poll` which parses nothing need not pay.
+    import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
     # spawn: forking a process that runs aiosqlite and aiohttp threads is unsafe. Not
     # forkserver: its server is one more resident interpreter (~14 MB RSS) for nothing, as the
     # workers live as long as the pool (benchmarks/memory.py).
-    context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=context,
+        mp_context=multiprocessing.get_context("spawn"),
         initializer=init_parse_worker,
         initargs=(PARSE_NICE,),
     )

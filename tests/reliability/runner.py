@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import multiprocessing
 import os
 import sys
 import time
@@ -94,7 +95,8 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
                 report[key] += getattr(delivered, key)
         viewer = Caller("discord", "0", "0", "runner", can_manage=False)
         report["status"] = (await runtime.commands.status(viewer)).plain()
-        pool = getattr(runtime.poller.parse_executor, "_processes", None) or {}
+        # The parse workers: the only processes this one starts through multiprocessing.
+        pool = [child.pid for child in multiprocessing.active_children() if child.pid]
         workers = max((_vm_hwm_kb(pid) for pid in pool), default=0)
     report["seconds"] = {"poll": round(poll_s, 3), "deliver": round(deliver_s, 3)}
     # VmHWM, not getrusage: Linux carries ru_maxrss across execve, so a process started from

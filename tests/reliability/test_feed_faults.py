@@ -109,8 +109,8 @@ FAULTS: dict[str, Fault] = {
     "empty feed (no items)": Fault(
         _body(lambda _s: docs.empty_feed()),
         "changed",
-        None,
-        note="no log line names it: cycle.py logs nothing for 0 entries (reported)",
+        r"the feed lists no entries",
+        note="one WARNING: the feed lists no entries",
     ),
     "dated 2100 and 1970": Fault(
         _body(lambda _s: docs.odd_dates()),
