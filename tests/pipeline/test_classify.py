@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import random
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -337,6 +338,34 @@ def test_user_rules_file_can_add_a_category(tmp_path: Path) -> None:
     assert "byelection" in result.categories
     assert result.evidence_for("byelection")[0].text == "by-election"
     assert "defection" in Classifier.load(path).classify("MP defects to Reform").categories
+
+
+def test_a_rules_file_is_built_once_and_an_edited_one_anew(tmp_path: Path) -> None:
+    path = write(tmp_path, PACKAGED.read_text(encoding="utf-8") + MINIMAL)
+    first = Classifier.load(path)
+    assert Classifier.load(path) is first  # reading the config and opening the runtime share it
+    path.write_text(PACKAGED.read_text(encoding="utf-8"), encoding="utf-8")
+    edited = Classifier.load(path)
+    assert edited is not first
+    assert "byelection" not in edited.categories
+
+
+def test_the_index_built_on_first_use_gives_what_a_prepared_one_gives() -> None:
+    headlines = [
+        "Tory MP Christian Wakeford defects to Labour",
+        "PMQs: Starmer and Sunak clash over NHS waiting lists",
+        "Sue Gray report: the full findings",
+        "Weather: rain spreading east overnight",
+    ]
+    prepared = Classifier(load_ruleset())
+    prepared.prepare()
+    expected = [prepared.classify(h) for h in headlines]
+    # A fresh classifier asked from four threads at once builds its index once, correctly.
+    lazy = Classifier(load_ruleset())
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: [lazy.classify(h) for h in headlines], range(4)))
+    assert all(result == expected for result in results)
+    assert [r.categories for r in expected][:3] == [("defection",), ("pmqs",), ("inquiry",)]
 
 
 def test_integer_colour_and_scoring_table(tmp_path: Path) -> None:
