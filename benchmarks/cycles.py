@@ -42,6 +42,7 @@ class CycleFigures:
     items_per_s: float
     stall_ms: float
     stall_cpu_ms: float  # the loop thread's own CPU time within that worst stall
+    stall_queued_ms: float  # how long, within it, the loop thread was runnable but had no core
     busiest_ms: float  # the longest the loop thread computed between two ticks
     parsed_feeds: int
     new_items: int
@@ -51,19 +52,21 @@ class CycleFigures:
 class Ticker:
     """Records the worst lateness of a 5 ms sleep on this loop since the last reset.
 
-    Also how much CPU the loop's thread used meanwhile: a stall with little CPU in it was the
-    thread waiting (for a core, or for the GIL held by another thread), not code on the loop.
+    Also how much CPU the loop's thread used meanwhile, and how long Linux kept it queued for a
+    core (/proc/thread-self/schedstat): a stall with little CPU in it was the thread waiting, and
+    what is neither CPU nor queueing was the thread blocked, in practice on the GIL.
     """
 
     def __init__(self) -> None:
         self.worst = 0.0  # seconds late
         self.worst_cpu = 0.0  # the loop thread's CPU seconds during that worst stall
+        self.worst_queued = 0.0  # seconds it spent runnable without a core in that stall
         self.busiest = 0.0  # the most CPU the loop thread used between two ticks
         self._task: asyncio.Task[None] | None = None
 
     def reset(self) -> None:
         """Forget what was seen so far."""
-        self.worst = self.worst_cpu = self.busiest = 0.0
+        self.worst = self.worst_cpu = self.worst_queued = self.busiest = 0.0
 
     def start(self) -> None:
         """Begin ticking on the running loop."""
@@ -77,25 +80,35 @@ class Ticker:
 
     async def _tick(self) -> None:
         while True:
-            before, cpu_before = time.perf_counter(), time.thread_time()
+            before, cpu_before, queued_before = time.perf_counter(), time.thread_time(), _queued()
             await asyncio.sleep(TICK)
             late = time.perf_counter() - before - TICK
             used = time.thread_time() - cpu_before
             if late > self.worst:
                 self.worst, self.worst_cpu = late, used
+                self.worst_queued = _queued() - queued_before
             self.busiest = max(self.busiest, used)
 
 
+def _queued() -> float:
+    """Seconds this thread has spent runnable but waiting for a core (0 where Linux won't say)."""
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 async def _child(ports: list[int], feeds: int, folder: Path) -> None:
-    from bot.app import open_runtime
+    from bot.app import open_runtime, settle_heap
     from bot.config import load_settings
 
     farm = FarmClient(feeds, ports)
     config = write_config(folder, farm.urls(), webhook="http://127.0.0.1:9/unused")
     settings = load_settings(config)
     ticker = Ticker()
-    async with open_runtime(settings) as runtime:
-        await asyncio.to_thread(runtime.classifier.prepare)  # as `run` does before polling
+    async with open_runtime(settings, long_running=True) as runtime:  # as `run` opens it
+        settle_heap()  # as `run` does once started
         ticker.start()
         for step in PLAN:
             farm.set_state(round_no=step.round_no, mode=step.mode, clear=step.clear)
@@ -121,6 +134,7 @@ async def _child(ports: list[int], feeds: int, folder: Path) -> None:
                             "cpu": used,
                             "stall": ticker.worst,
                             "stall_cpu": ticker.worst_cpu,
+                            "stall_queued": ticker.worst_queued,
                             "busiest": ticker.busiest,
                             "parsed": sum(o.status == "changed" for o in outcomes),
                             "new": sum(o.new for o in outcomes),
@@ -174,6 +188,7 @@ def run_cycles(ports: list[int], feeds: int, folder: Path) -> list[CycleFigures]
                     items_per_s=feeds * ITEMS / event["wall"],
                     stall_ms=event["stall"] * 1000,
                     stall_cpu_ms=event["stall_cpu"] * 1000,
+                    stall_queued_ms=event["stall_queued"] * 1000,
                     busiest_ms=event["busiest"] * 1000,
                     parsed_feeds=event["parsed"],
                     new_items=event["new"],
@@ -218,6 +233,7 @@ def run_cycles_repeated(
                 items_per_s=statistics.median(r.items_per_s for r in rows),
                 stall_ms=worst.stall_ms,
                 stall_cpu_ms=worst.stall_cpu_ms,
+                stall_queued_ms=worst.stall_queued_ms,
                 busiest_ms=max(r.busiest_ms for r in rows),
                 parsed_feeds=rows[0].parsed_feeds,
                 new_items=rows[0].new_items,

@@ -208,7 +208,7 @@ def render(report: Report, command: str) -> str:
                 "CPU s",
                 "peak RSS MB",
                 "items/s",
-                "max stall ms (loop CPU in it)",
+                "max stall ms (loop CPU; queued for a core)",
                 "longest loop CPU ms",
                 "stall < 50 ms",
             ],
@@ -220,7 +220,7 @@ def render(report: Report, command: str) -> str:
                     f"{c.cpu:.2f}",
                     f"{c.peak_rss_mb:.0f}",
                     f"{c.items_per_s:,.0f}",
-                    f"{c.stall_ms:.0f} ({c.stall_cpu_ms:.0f})",
+                    f"{c.stall_ms:.0f} ({c.stall_cpu_ms:.0f}; {c.stall_queued_ms:.0f})",
                     f"{c.busiest_ms:.0f}",
                     verdict(c.stall_ms < STALL_TARGET_MS),
                 ]
@@ -233,8 +233,9 @@ def render(report: Report, command: str) -> str:
         "and peak RSS cover the whole process tree (parse workers included). items/s = items in "
         "the polled feeds ÷ wall time (in the 304 and unchanged cycles they are checked, not "
         "parsed). The stall is how late a 5 ms ticker on the loop woke; in brackets, the CPU the "
-        "loop's thread used meanwhile: the rest of a stall is the thread waiting for a core or "
-        "for the GIL. Longest loop CPU: the most the loop's thread computed between two ticks.\n"
+        "loop's thread used meanwhile, then how long Linux kept it queued for a core; the rest "
+        "of a stall is the thread blocked, in practice waiting for the GIL. Longest loop CPU: "
+        "the most the loop's thread computed between two ticks.\n"
     )
     out.append(
         "### Side by side: `division-bell poll` vs reader `update_feeds()`, whole processes\n"

@@ -16,7 +16,7 @@ import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import USER_AGENT
-from bot.app import Runtime, open_runtime
+from bot.app import Runtime, open_runtime, settle_heap
 from bot.config import Settings
 from bot.domain import FeedSource
 from bot.errors import StorageError
@@ -261,16 +261,19 @@ async def run_service(settings: Settings) -> int:
     try:
         async with (
             open_runtime(
-                settings, http_app=http_app, on_poll=metrics.polled, on_send=metrics.sent
+                settings,
+                http_app=http_app,
+                on_poll=metrics.polled,
+                on_send=metrics.sent,
+                long_running=True,
             ) as runtime,
             aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as ops_session,
         ):
             ops = None
             if settings.ops is not None:
                 ops = OpsNotifier(runtime.db, settings, settings.ops, ops_session, clock=_utcnow)
-            # Off the loop, before the first poll: a cold cycle must not stall on building it.
-            await asyncio.to_thread(runtime.classifier.prepare)
             service = Service(runtime, metrics=metrics, ops=ops)
+            settle_heap()
             holder.append(service)
             for transport in runtime.transports:
                 await transport.start()
