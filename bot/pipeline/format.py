@@ -12,6 +12,7 @@ from bot.domain import Alert, Overflow
 from bot.pipeline.format_discord import discord_embed, discord_webhook_payload
 from bot.pipeline.format_slack import slack_blocks, slack_text, slack_webhook_payload
 from bot.pipeline.format_text import (
+    after_label,
     as_utc,
     clean_text,
     escape_discord,
@@ -63,7 +64,8 @@ def console_text(message: Alert | Overflow) -> str:
         return _console_overflow(message)
     first = message.categories[0] if message.categories else None
     heading = f"{first.emoji} {first.label}" if first else "🔔 Alert"
-    lines = [f"{_plain(heading, 100)}: {_plain(message.title, 500)}"]
+    title = after_label(first.label, message.title) if first else message.title
+    lines = [f"{_plain(heading, 100)}: {_plain(title, 500)}"]
     url = safe_url(message.link)
     if url:
         lines.append(f"  {url}")

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.domain import Alert, CategoryInfo, Overflow
 from bot.pipeline.format_text import (
+    after_label,
     as_utc,
     escape_discord,
     fit,
@@ -55,7 +56,7 @@ def discord_embed(alert: Alert) -> dict[str, Any]:
     """One Discord embed for an alert, every feed string escaped and every limit respected."""
     category = _category(alert)
     embed: dict[str, Any] = {
-        "title": _heading(category.emoji, category.label, alert.title),
+        "title": _heading(category.emoji, category.label, after_label(category.label, alert.title)),
         "color": category.colour & 0xFFFFFF,
     }
     url = safe_url(alert.link)

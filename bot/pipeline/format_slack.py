@@ -10,7 +10,15 @@ import re
 from typing import Any
 
 from bot.domain import Alert, CategoryInfo, Overflow
-from bot.pipeline.format_text import as_utc, escape_slack, fit, join_fit, safe_url, text_len
+from bot.pipeline.format_text import (
+    after_label,
+    as_utc,
+    escape_slack,
+    fit,
+    join_fit,
+    safe_url,
+    text_len,
+)
 
 TEXT_MAX = 3000  # Block Kit text object limit (section text, context element)
 _MENTION_ROOM = 40  # kept free in the first section for a "<!subteam^ID> " prefix
@@ -64,7 +72,8 @@ def _heading(alert: Alert) -> str:
     category = _category(alert)
     prefix = fit(f"{category.emoji} {category.label}", escape_slack, 100) + ": "
     room = TEXT_MAX - _MENTION_ROOM - text_len(prefix)
-    return prefix + _link(safe_url(alert.link), alert.title, room)
+    title = after_label(category.label, alert.title)
+    return prefix + _link(safe_url(alert.link), title, room)
 
 
 def slack_blocks(alert: Alert) -> list[dict[str, Any]]:

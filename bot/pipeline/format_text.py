@@ -154,3 +154,12 @@ def join_fit(
             return out + sep + cut if out else cut
         return out + sep + ELLIPSIS if text_len(out + sep + ELLIPSIS) <= limit else out
     return out
+
+
+def after_label(label: str, title: str) -> str:
+    """`title` without a leading "<label>:" or "<label> -" the heading already shows."""
+    # Outlets prefix their own label ("PMQs: Starmer tells…"); a heading of "PMQs: PMQs: …"
+    # wastes the most-read characters of the alert. Only an exact label with a separator goes.
+    match = re.match(rf"\s*{re.escape(label)}\s*(?::|\s[-–—|])\s*", title, re.IGNORECASE)
+    rest = title[match.end() :] if match else title
+    return rest if rest.strip() else title

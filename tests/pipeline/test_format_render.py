@@ -199,3 +199,27 @@ def test_alert_without_categories_still_renders() -> None:
     assert discord_embed(alert)["title"].startswith("🔔 Alert: ")
     assert slack_text(alert).startswith("🔔 Alert: ")
     assert console_text(alert).startswith("🔔 Alert: ")
+
+
+# --- a title that starts with the category's own label ---
+
+PMQS = replace(DEFECTION, name="pmqs", label="PMQs", emoji="🎙️")
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("PMQs: Starmer tells Johnson to resign", "Starmer tells Johnson to resign"),
+        ("pmqs - Sunak and Starmer clash on the NHS", "Sunak and Starmer clash on the NHS"),
+        ("PMQs – live", "live"),
+        ("PMQs live: Starmer and Sunak clash", "PMQs live: Starmer and Sunak clash"),
+        ("PMQs-style clash at the Senedd", "PMQs-style clash at the Senedd"),
+        ("PMQs:", "PMQs:"),  # nothing after the label: the title stays as it is
+        ("Who won PMQs: verdict", "Who won PMQs: verdict"),
+    ],
+)
+def test_the_label_is_not_repeated_after_the_heading(title: str, shown: str) -> None:
+    alert = make_alert(title=title, categories=(PMQS,))
+    assert discord_embed(alert)["title"] == f"🎙️ PMQs: {shown}"
+    assert f"🎙️ PMQs: <https://www.bbc.co.uk/news/uk-politics-1|{shown}>" in slack_text(alert)
+    assert console_text(alert).splitlines()[0] == f"🎙️ PMQs: {shown}"
