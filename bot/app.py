@@ -23,6 +23,7 @@ from bot.pipeline.fetch import FetchLimits, make_session
 from bot.pipeline.workers import make_parse_executor
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
+from bot.store import outbox
 from bot.store.connection import Database
 from bot.transports.base import Transport, TransportContext
 from bot.transports.console import ConsoleSender
@@ -176,17 +177,19 @@ async def poll_once(settings: Settings, *, stdout: TextIO | None = None) -> int:
         report = await runtime.deliverer.deliver_due(
             max_tries=POLL_SEND_TRIES, within=POLL_SEND_WINDOW_S
         )
+        # Rows, not retry events: what the next poll or `run` will find waiting.
+        waiting, held = await outbox.pending_counts(runtime.db.conn)
     failed = sum(o.status == "failed" for o in outcomes)
     deferred = sum(o.status == "deferred" for o in outcomes)
     log.info(
         "poll done: %d feeds (%d changed, %d failed, %d backing off); %d sent, %d left queued, "
-        "%d undeliverable",
+        "%d held for broken or paused destinations",
         len(outcomes),
         sum(o.status == "changed" for o in outcomes),
         failed,
         deferred,
         report.sent,
-        report.retrying,
-        report.failed,
+        waiting,
+        held,
     )
     return 0

@@ -163,3 +163,15 @@ async def depth(conn: aiosqlite.Connection) -> int:
     async with conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+async def pending_counts(conn: aiosqlite.Connection) -> tuple[int, int]:
+    """Pending messages: (waiting for a working destination, held for a broken or paused one)."""
+    sql = (
+        "SELECT COALESCE(SUM(d.active = 1 AND d.broken_reason IS NULL), 0), COUNT(*) "
+        "FROM outbox o JOIN destinations d ON d.id = o.destination_id WHERE o.status = 'pending'"
+    )
+    async with conn.execute(sql) as cursor:
+        row = await cursor.fetchone()
+    waiting, total = (int(row[0]), int(row[1])) if row else (0, 0)
+    return waiting, total - waiting

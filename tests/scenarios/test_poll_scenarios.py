@@ -195,6 +195,27 @@ def test_webhook_429_then_500_still_gets_each_alert_exactly_once(
     assert len(chat.received(hook)) == 2
 
 
+def test_a_webhook_down_all_poll_leaves_each_alert_queued_once_and_says_so(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION, LETTERS]))
+    hook = "/discord/down"
+    chat.script(hook, [503] * 3)
+    write_config(
+        tmp_path,
+        feeds={"BBC": feeds.url("/bbc.xml")},
+        webhooks=[{"platform": "discord", "url": chat.url(hook)}],
+    )
+    result = run_cli(["--config", "division-bell.toml", "poll"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    # 3 tries of the oldest; the other waits behind it so the channel keeps its order.
+    assert len(chat.attempts(hook)) == 3, result.stderr
+    # Two alerts wait (rows, not the three failed tries).
+    assert "0 sent, 2 left queued, 0 held for broken or paused destinations" in result.stderr
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone() == (2,)
+
+
 def test_deleted_webhook_is_marked_broken_and_not_retried_forever(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
@@ -209,6 +230,7 @@ def test_deleted_webhook_is_marked_broken_and_not_retried_forever(
     result = run_cli(["--config", "division-bell.toml", "poll"], cwd=tmp_path)
     assert result.returncode == 0
     assert len(chat.attempts(hook)) == 1
+    assert "0 sent, 0 left queued, 2 held for broken or paused destinations" in result.stderr
     assert "desk hook" in result.stderr
     assert chat.url(hook) not in result.stderr + result.stdout
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:
