@@ -1,21 +1,48 @@
-"""Settings: TOML file + environment → validated, immutable settings (DESIGN §2)."""
+"""Settings: TOML file + environment → validated, immutable settings (DESIGN §2).
+
+The settings types live in bot/settings.py; they are re-exported here for the callers that
+read a config and use what it holds.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tomllib
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
-from bot.config_ops import OpsSettings, read_ops
+from bot.config_ops import read_ops
 from bot.config_schema import Section, check_url
 from bot.domain import FeedSource
 from bot.errors import ConfigError
+from bot.settings import (
+    DISCORD_API_BASE,
+    SLACK_API_BASE,
+    DiscordSettings,
+    PollingSettings,
+    Secrets,
+    Settings,
+    SlackSettings,
+    StorageSettings,
+    WebhookSettings,
+)
+
+__all__ = [
+    "DiscordSettings",
+    "PollingSettings",
+    "Secrets",
+    "Settings",
+    "SlackSettings",
+    "StorageSettings",
+    "WebhookSettings",
+    "default_data_dir",
+    "default_feeds",
+    "find_config_path",
+    "load_settings",
+]
 
 CONFIG_ENV = "DIVISION_BELL_CONFIG"
 DATA_ENV = "DIVISION_BELL_DATA"
@@ -23,101 +50,6 @@ DATA_ENV = "DIVISION_BELL_DATA"
 LISTEN_ENV = "DIVISION_BELL_HTTP_LISTEN"
 DB_FILENAME = "division-bell.sqlite3"
 PLATFORMS = ("discord", "slack")
-DISCORD_API_BASE = "https://discord.com/api/v10"
-SLACK_API_BASE = "https://slack.com/api/"
-
-
-@dataclass(frozen=True, slots=True)
-class StorageSettings:
-    """Where the database lives and how long it keeps headlines."""
-
-    path: Path
-    retention_days: int = 90
-
-
-@dataclass(frozen=True, slots=True)
-class PollingSettings:
-    """How often and how politely feeds are polled, and what may alert."""
-
-    interval: float = 300.0
-    jitter: float = 0.1
-    timeout: float = 20.0
-    max_bytes: int = 5_000_000
-    backfill: float = 10_800.0
-    max_age: float = 86_400.0
-    max_alerts_per_poll: int = 10
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookSettings:
-    """A destination that needs no bot: a Discord or Slack-format incoming webhook."""
-
-    platform: str
-    url: str  # secret: holds the webhook token
-    categories: tuple[str, ...] | None  # None = every category
-    name: str  # safe display name, used in logs instead of the URL
-
-    @property
-    def key(self) -> str:
-        """A stable identity that does not reveal the URL."""
-        digest = hashlib.sha256(self.url.encode()).hexdigest()[:16]
-        return f"webhook:{digest}"
-
-
-@dataclass(frozen=True, slots=True)
-class DiscordSettings:
-    """Discord REST endpoint and who besides Manage Channels may manage subscriptions."""
-
-    api_base: str = DISCORD_API_BASE
-    manager_roles: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class SlackSettings:
-    """Slack Web API endpoint and who besides admins may manage subscriptions."""
-
-    api_base: str = SLACK_API_BASE
-    managers: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Secrets:
-    """Tokens from the environment only; never printed."""
-
-    discord_token: str | None = None
-    slack_bot_token: str | None = None
-    slack_app_token: str | None = None
-    slack_signing_secret: str | None = None
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
-        """Read the documented variables; empty values count as unset."""
-        source = os.environ if env is None else env
-        return cls(
-            discord_token=source.get("DISCORD_TOKEN") or None,
-            slack_bot_token=source.get("SLACK_BOT_TOKEN") or None,
-            slack_app_token=source.get("SLACK_APP_TOKEN") or None,
-            slack_signing_secret=source.get("SLACK_SIGNING_SECRET") or None,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Everything the service needs, validated."""
-
-    source: Path | None  # the config file read, None for built-in defaults
-    storage: StorageSettings
-    polling: PollingSettings = PollingSettings()
-    rules: Path | None = None  # None = the packaged category rules
-    feeds: tuple[FeedSource, ...] = ()
-    webhooks: tuple[WebhookSettings, ...] = ()
-    console: bool = True
-    discord: DiscordSettings = DiscordSettings()
-    slack: SlackSettings = SlackSettings()
-    http_listen: str = "127.0.0.1:8080"
-    secrets: Secrets = field(default_factory=Secrets)
-    categories: tuple[str, ...] = ()  # the category names the rules define
-    ops: OpsSettings | None = None  # [ops] webhook; None = no ops notices
 
 
 def find_config_path(cli_path: str | None, env: dict[str, str] | None = None) -> Path | None:

@@ -4,12 +4,12 @@ ahead between delivery passes (so backoff costs no real time), and counting at t
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.app import Runtime
+from bot.app import Runtime, open_runtime
 from bot.commands import Caller, Channel
 from bot.config import (
     DiscordSettings,
@@ -22,6 +22,7 @@ from bot.config import (
 )
 from bot.domain import FeedSource
 from tests.reliability import documents as docs
+from tests.reliability.figures import Row, record
 from tests.support.rss import rss_feed
 
 STORIES = [docs.defection("deliver", i, minutes_ago=5 + i) for i in range(3)]
@@ -123,3 +124,49 @@ def tally(texts: Iterable[str], titles: Sequence[str] = TITLES) -> tuple[int, in
     lost = sum(1 for title in titles if not seen[title])
     repeats = sum(count - 1 for count in seen.values() if count > 1)
     return lost, repeats
+
+
+async def opened(runtime: Runtime) -> Runtime:
+    """The runtime with its transports' REST clients open, as `poll` has them (no gateway)."""
+    for transport in runtime.transports:
+        await transport.open_rest()
+    return runtime
+
+
+async def outage_then_recovery(
+    folder: Path,
+    feed_url: str,
+    *,
+    platform: str,
+    channel: str,
+    secrets: Secrets,
+    down: Mapping[str, str],
+    up: Mapping[str, str],
+    received: Callable[[], Iterable[str]],
+) -> tuple[int, int]:
+    """Poll and try to send while the chat API refuses connections (`down` settings), then
+    again once it answers (`up`): (lost, repeats) of what `received` returns at the end."""
+    clock = Clock()
+    async with open_runtime(
+        settings_for(folder, feed_url, secrets=secrets, **down), clock=clock
+    ) as runtime:
+        await opened(runtime)
+        await subscribe(runtime, platform, [channel])
+        await runtime.poller.poll_all(runtime.settings.feeds)
+        await drain(runtime, clock, passes=3)
+        assert await outbox_counts(runtime, "pending") == len(TITLES)
+    async with open_runtime(
+        settings_for(folder, feed_url, secrets=secrets, **up), clock=clock
+    ) as runtime:
+        await opened(runtime)
+        await drain(runtime, clock)
+    return tally(received())
+
+
+def exactly_once(
+    area: str, fault: str, texts: Iterable[str], titles: Sequence[str] = TITLES, note: str = ""
+) -> None:
+    """Assert each of `titles` reached the receiver exactly once, and record the figures row."""
+    lost, repeats = tally(texts, titles)
+    assert (lost, repeats) == (0, 0), f"{fault}: {lost} lost, {repeats} repeated"
+    record(Row(area, fault, lost, repeats, note=note))

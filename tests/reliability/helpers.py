@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import PROJECT_ROOT
+from tests.support.waiting import free_port
 
 # A fault's scenario must finish well inside this, or the test says so instead of hanging.
 SCENARIO_TIMEOUT_S = 150.0
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# A loopback port nothing listens on (bound, then released).
+closed_port = free_port
 
 
 def run_scenario(

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,13 +25,14 @@ from bot.config import WebhookSettings
 from bot.errors import StorageError
 from bot.store import connection
 from tests.reliability import documents as docs
-from tests.reliability.delivery import Clock, outbox_counts, settings_for, tally
+from tests.reliability.delivery import Clock, exactly_once, outbox_counts, settings_for, tally
 from tests.reliability.figures import Row, record
 from tests.reliability.helpers import closed_port
 from tests.support.chat_server import ChatServer
 from tests.support.cli import write_config
 from tests.support.feed_server import FeedServerThread
 from tests.support.rss import rss_feed
+from tests.support.waiting import wait_for
 
 HOOK = "/discord/shared"
 STORIES = [docs.defection("shared", i, minutes_ago=3) for i in range(6)]
@@ -45,15 +45,6 @@ def environment(folder: Path) -> dict[str, str]:
 
 def cli(folder: Path, command: str) -> list[str]:
     return [sys.executable, "-m", "bot", "--config", "division-bell.toml", command]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def received(chat: ChatServer) -> list[str]:
@@ -181,16 +172,12 @@ async def test_a_writer_holding_the_lock_briefly_makes_the_cycle_wait_not_fail(
         assert db.execute("SELECT COUNT(*) FROM ops_notices WHERE subject = 'held'").fetchone()
         assert db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetchone()[0] == 3
     titles = [post["embeds"][0]["title"] for post in chat.received("/discord/locked")]
-    lost, repeats = tally(titles, [s.title for s in STORIES[:3]])
-    assert (lost, repeats) == (0, 0)
-    record(
-        Row(
-            "concurrency",
-            "SQLite write lock held 2 s by another writer",
-            lost,
-            repeats,
-            note="the cycle waits (busy timeout 30 s); both writes kept",
-        )
+    exactly_once(
+        "concurrency",
+        "SQLite write lock held 2 s by another writer",
+        titles,
+        [s.title for s in STORIES[:3]],
+        note="the cycle waits (busy timeout 30 s); both writes kept",
     )
 
 
@@ -208,14 +195,10 @@ async def test_a_lock_held_past_the_busy_timeout_fails_the_poll_whole_and_the_ne
         await runtime.deliverer.deliver_due()
         assert await outbox_counts(runtime, "sent") == 3
     titles = [post["embeds"][0]["title"] for post in chat.received("/discord/locked")]
-    lost, repeats = tally(titles, [s.title for s in STORIES[:3]])
-    assert (lost, repeats) == (0, 0)
-    record(
-        Row(
-            "concurrency",
-            "SQLite lock held past the busy timeout",
-            lost,
-            repeats,
-            note="that poll fails whole (StorageError, `poll` exits 1); the next sends all",
-        )
+    exactly_once(
+        "concurrency",
+        "SQLite lock held past the busy timeout",
+        titles,
+        [s.title for s in STORIES[:3]],
+        note="that poll fails whole (StorageError, `poll` exits 1); the next sends all",
     )

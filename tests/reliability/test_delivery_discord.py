@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Runtime, open_runtime
+from bot.app import open_runtime
 from bot.commands import Caller
 from bot.config import Secrets, WebhookSettings
 from bot.transports.discord import sender as discord_sender
@@ -20,6 +20,9 @@ from tests.reliability.delivery import (
     GUILD,
     Clock,
     drain,
+    exactly_once,
+    opened,
+    outage_then_recovery,
     outbox_counts,
     settings_for,
     story_feed,
@@ -45,12 +48,6 @@ async def api() -> AsyncIterator[DiscordAPI]:
 
 def titles(api: DiscordAPI, channel: str) -> list[str]:
     return [body["embeds"][0]["title"] for body in api.messages(channel)]
-
-
-async def opened(runtime: Runtime) -> Runtime:
-    for transport in runtime.transports:
-        await transport.open_rest()  # REST only, as `poll` does: no gateway needed to send
-    return runtime
 
 
 async def test_discord_faults_lose_nothing_and_the_nonce_absorbs_a_late_answer(
@@ -88,9 +85,7 @@ async def test_discord_faults_lose_nothing_and_the_nonce_absorbs_a_late_answer(
         (STORM, "429 storm (12 in a row)"),
         (SERVER, "5xx (503, 500, 503)"),
     ):
-        lost, repeats = tally(titles(api, channel))
-        assert (lost, repeats) == (0, 0), fault
-        record(Row("Discord bot", fault, lost, repeats))
+        exactly_once("Discord bot", fault, titles(api, channel))
     lost, repeats = tally(titles(api, LATE))
     posts = len(api.calls("POST", f"/channels/{LATE}/messages"))
     assert (lost, repeats, posts) == (0, 0, 4)  # one post sent twice, created once
@@ -157,17 +152,12 @@ async def test_a_revoked_token_marks_discord_down_once_and_keeps_alerts_queued(
             await opened(runtime)
             await drain(runtime, clock)
             assert await outbox_counts(runtime, "pending") == 0
-        lost, repeats = tally(titles(api, OK))
-    assert (lost, repeats) == (0, 0)
-    record(
-        Row(
+        exactly_once(
             "Discord bot",
             "revoked token (401 at login)",
-            lost,
-            repeats,
+            titles(api, OK),
             note="1 ERROR, 1 login try, alerts queued; sent once after restart",
         )
-    )
 
 
 async def test_a_token_revoked_while_running_marks_discord_down_once(
@@ -203,16 +193,11 @@ async def test_a_token_revoked_while_running_marks_discord_down_once(
     async with open_runtime(settings, clock=clock) as runtime:
         await opened(runtime)
         await drain(runtime, clock)
-    lost, repeats = tally(titles(api, OK))
-    assert (lost, repeats) == (0, 0)
-    record(
-        Row(
-            "Discord bot",
-            "token revoked while running (401 on send)",
-            lost,
-            repeats,
-            note="1 ERROR, transport down, alerts queued; sent once after restart",
-        )
+    exactly_once(
+        "Discord bot",
+        "token revoked while running (401 on send)",
+        titles(api, OK),
+        note="1 ERROR, transport down, alerts queued; sent once after restart",
     )
 
 
@@ -220,29 +205,16 @@ async def test_discord_unreachable_keeps_alerts_until_it_answers(
     tmp_path: Path, feeds: FeedServerThread, api: DiscordAPI
 ) -> None:
     feeds.set_feed("/stories.xml", story_feed())
-    clock = Clock()
-    down = settings_for(
+    lost, repeats = await outage_then_recovery(
         tmp_path,
         feeds.url("/stories.xml"),
+        platform="discord",
+        channel=OK,
         secrets=Secrets(discord_token=TOKEN),
-        discord_base=f"http://127.0.0.1:{closed_port()}/api/v10",
+        down={"discord_base": f"http://127.0.0.1:{closed_port()}/api/v10"},
+        up={"discord_base": api.api_base},
+        received=lambda: titles(api, OK),
     )
-    async with open_runtime(down, clock=clock) as runtime:
-        await opened(runtime)
-        await subscribe(runtime, "discord", [OK])
-        await runtime.poller.poll_all(down.feeds)
-        await drain(runtime, clock, passes=3)
-        assert await outbox_counts(runtime, "pending") == 3
-    up = settings_for(
-        tmp_path,
-        feeds.url("/stories.xml"),
-        secrets=Secrets(discord_token=TOKEN),
-        discord_base=api.api_base,
-    )
-    async with open_runtime(up, clock=clock) as runtime:
-        await opened(runtime)
-        await drain(runtime, clock)
-    lost, repeats = tally(titles(api, OK))
     assert (lost, repeats) == (0, 0)
     record(Row("Discord bot", "connection refused, then up", lost, repeats))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Runtime, open_runtime
+from bot.app import open_runtime
 from bot.commands import Caller
 from bot.config import Secrets
 from bot.transports.slack import api as slack_api_module
@@ -20,6 +20,9 @@ from tests.reliability.delivery import (
     TEAM,
     Clock,
     drain,
+    exactly_once,
+    opened,
+    outage_then_recovery,
     outbox_counts,
     settings_for,
     story_feed,
@@ -45,12 +48,6 @@ async def slack() -> AsyncIterator[SlackApi]:
 
 def texts(slack: SlackApi, channel: str) -> list[str]:
     return [str(post["text"]) for post in slack.posts(channel)]
-
-
-async def opened(runtime: Runtime) -> Runtime:
-    for transport in runtime.transports:
-        await transport.open_rest()
-    return runtime
 
 
 def posts_to(slack: SlackApi, channel: str) -> int:
@@ -144,16 +141,11 @@ async def test_a_refused_token_marks_slack_down_once_and_keeps_alerts_queued(
         slack.accept(BOT_TOKEN)  # the app is reinstalled with the same token
         await drain(runtime, clock)
         assert transport.connected is True
-    lost, repeats = tally(texts(slack, "C0OK"))
-    assert (lost, repeats) == (0, 0)
-    record(
-        Row(
-            "Slack app",
-            "revoked token (invalid_auth)",
-            lost,
-            repeats,
-            note="1 ERROR, transport down, queued; sent once when accepted again",
-        )
+    exactly_once(
+        "Slack app",
+        "revoked token (invalid_auth)",
+        texts(slack, "C0OK"),
+        note="1 ERROR, transport down, queued; sent once when accepted again",
     )
 
 
@@ -161,26 +153,15 @@ async def test_slack_unreachable_keeps_alerts_until_it_answers(
     tmp_path: Path, feeds: FeedServerThread, slack: SlackApi
 ) -> None:
     feeds.set_feed("/stories.xml", story_feed())
-    clock = Clock()
-    secrets = Secrets(slack_bot_token=BOT_TOKEN)
-    down = settings_for(
+    lost, repeats = await outage_then_recovery(
         tmp_path,
         feeds.url("/stories.xml"),
-        secrets=secrets,
-        slack_base=f"http://127.0.0.1:{closed_port()}/api/",
+        platform="slack",
+        channel="C0OK",
+        secrets=Secrets(slack_bot_token=BOT_TOKEN),
+        down={"slack_base": f"http://127.0.0.1:{closed_port()}/api/"},
+        up={"slack_base": slack.api_base},
+        received=lambda: texts(slack, "C0OK"),
     )
-    async with open_runtime(down, clock=clock) as runtime:
-        await opened(runtime)
-        await subscribe(runtime, "slack", ["C0OK"])
-        await runtime.poller.poll_all(down.feeds)
-        await drain(runtime, clock, passes=3)
-        assert await outbox_counts(runtime, "pending") == 3
-    up = settings_for(
-        tmp_path, feeds.url("/stories.xml"), secrets=secrets, slack_base=slack.api_base
-    )
-    async with open_runtime(up, clock=clock) as runtime:
-        await opened(runtime)
-        await drain(runtime, clock)
-    lost, repeats = tally(texts(slack, "C0OK"))
     assert (lost, repeats) == (0, 0)
     record(Row("Slack app", "connection refused, then up", lost, repeats))

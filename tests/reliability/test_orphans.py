@@ -10,7 +10,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from tests.reliability.test_crash_loop import poll_command
 from tests.support.cli import write_config
 from tests.support.feed_server import FeedServerThread
 from tests.support.rss import Item, rss_feed
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads /proc; parent-death signals are Linux's"
@@ -50,15 +50,6 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rpartition(")")[2].split()[0] != "Z"
-
-
-def wait_for(condition: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_sigkilled_poll_leaves_no_parse_workers(tmp_path: Path, feeds: FeedServerThread) -> None:

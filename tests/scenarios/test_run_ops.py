@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -21,26 +19,12 @@ from tests.support.chat_server import ChatServer
 from tests.support.cli import run_cli, write_config
 from tests.support.feed_server import FeedServer
 from tests.support.rss import Item, rss_feed
+from tests.support.waiting import free_port, wait_for
 
 HOOK_PATH = "/discord/777/HOOKSECRETHOOKSECRETHOOKSECRET"
 OPS_PATH = "/discord/888/OPSSECRETOPSSECRETOPSSECRETOPS"
 # Loopback only, whatever proxy the developer's shell names.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(condition: object, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def fetch(port: int, path: str) -> tuple[int, str]:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,21 +16,7 @@ from tests.support.chat_server import ChatServer
 from tests.support.cli import write_config
 from tests.support.feed_server import FeedServer
 from tests.support.rss import Item, rss_feed
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(condition: object, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return True
-        time.sleep(0.1)
-    return False
+from tests.support.waiting import free_port, wait_for
 
 
 def start_run(folder: Path) -> subprocess.Popen[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any, Literal
 
 import aiohttp
@@ -73,6 +74,8 @@ class SlackTransport:
         self.bolt: AsyncApp | None = None
         self.socket: SocketMode | None = None
         self._retry_sign_in: asyncio.Task[None] | None = None
+        self.refused_requests = 0  # forged or stale requests to /slack/events
+        self._refusal_logged_at: float | None = None
         if self.mode != "alerts-only":
             self.bolt = self._build_bolt(secrets.slack_signing_secret or "")
         if self.mode == "http" and context.http_app is not None:
@@ -106,6 +109,11 @@ class SlackTransport:
             request_verification_enabled=self.mode == "http",
             logger=BOLT_LOG,
         )
+        # Bolt logs every refused request at INFO with its whole body: text chosen by whoever
+        # forged it, one line per request. _events says it once a minute, without the body.
+        # Set after AsyncApp(), which copies BOLT_LOG's level onto its middleware loggers.
+        for name in ("slack_bolt.AsyncRequestVerification", "slack_bolt.RequestVerification"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         managers = self.context.settings.slack.managers
         handler = SlashHandler(self.context.commands, self.slack_sender, managers)
         register(bolt, handler)
@@ -115,8 +123,24 @@ class SlackTransport:
         """POST /slack/events: Bolt verifies the signature and timestamp (401 otherwise)."""
         assert self.bolt is not None  # noqa: S101 - the route exists only in HTTP mode
         response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        if response.status == 401:
+            self._refused(request.remote)
         answer: web.Response = await to_aiohttp_response(response)
         return answer
+
+    def _refused(self, remote: str | None) -> None:
+        """Count a request Bolt refused (bad or stale signature); log at most once a minute."""
+        self.refused_requests += 1
+        now = time.monotonic()
+        if self._refusal_logged_at is not None and now - self._refusal_logged_at < 60:
+            return
+        self._refusal_logged_at = now
+        log.warning(
+            "Slack HTTP mode: refused a request with a bad or stale signature from %s "
+            "(%d refused so far; is SLACK_SIGNING_SECRET the app's?)",
+            remote or "an unknown address",
+            self.refused_requests,
+        )
 
     async def open_rest(self) -> None:
         """auth.test with the bot token; a refusal marks the transport down, never raises."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
 import pytest
@@ -33,19 +34,26 @@ async def test_a_signed_request_is_acked_and_answered_through_response_url(
     ids=["bad-signature", "stale-timestamp"],
 )
 async def test_bad_signature_and_stale_timestamp_are_401(
-    rig: Rig, http: HttpClient, secret: str | None, age: float
+    rig: Rig, http: HttpClient, secret: str | None, age: float, caplog: pytest.LogCaptureFixture
 ) -> None:
     url, name = rig.next_response_url()
     body = urlencode(slash_payload("subscribe", url))
     headers = (
         signed_headers(body, age=age) if secret is None else signed_headers(body, secret=secret)
     )
-    answer = await http.post("/slack/events", data=body, headers=headers)
-    assert answer.status == 401
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(3):
+            answer = await http.post("/slack/events", data=body, headers=headers)
+            assert answer.status == 401
     # Nothing ran: no reply, no permission check, no subscription.
     assert await run_command(rig, http, "list")  # the app still works for signed requests
     assert rig.slack.replies(name) == []
     assert rig.slack.calls("users.info") == []
+    # One line for three refusals, and never the forger's body (its text is theirs to choose).
+    refusals = [r for r in caplog.records if "signature" in r.getMessage()]
+    assert [r.levelno for r in refusals] == [logging.WARNING]
+    assert "bad or stale signature from 127.0.0.1" in refusals[0].getMessage()
+    assert not any("subscribe" in r.getMessage() for r in caplog.records)
 
 
 async def test_members_are_refused_politely_and_only_they_see_it(

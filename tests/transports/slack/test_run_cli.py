@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from tests.support.feed_server import FeedServer
 from tests.support.rss import rss_feed
 from tests.support.slack_api import SlackApi
 from tests.support.slack_data import BOT_TOKEN, SIGNING_SECRET
+from tests.support.waiting import free_port
 from tests.transports.slack.helpers import signed_headers, slash_payload
 
 
@@ -34,13 +34,6 @@ def slack_thread() -> Iterator[SlackApi]:
         yield server
     finally:
         server.stop()
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def eventually(check: Callable[[], Any], within: float = 30.0) -> Any:
