@@ -106,7 +106,10 @@ def _dispatch(args: argparse.Namespace, redactor: RedactSecrets) -> int:
     settings = _load(args, redactor)
     if args.command == "check-config":
         from bot.config_show import render_settings  # noqa: PLC0415
+        from bot.pipeline.classify import Classifier  # noqa: PLC0415
 
+        # Reading the config checked the rules; compile every regex too, as `run` will.
+        Classifier.load(settings.rules).prepare()
         sys.stdout.write(render_settings(settings))
         return EXIT_OK
     if args.command == "poll":

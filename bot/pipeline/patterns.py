@@ -89,11 +89,11 @@ class Prefilter:
     never changes a result, only the speed.
     """
 
-    def __init__(self, units: list[re.Pattern[str] | None]) -> None:  # None: never search
+    def __init__(self, units: list[str | None]) -> None:  # regex sources; None: never search
         self.always: set[int] = set()
         unlocks: dict[str, set[int]] = {}
         for index, unit in enumerate(units):
-            anchors = _anchors(unit.pattern) if unit else frozenset()
+            anchors = _anchors(unit) if unit else frozenset()
             if anchors is None:
                 self.always.add(index)
             for anchor in anchors or ():

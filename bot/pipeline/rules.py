@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.domain import CategoryInfo
 from bot.errors import ConfigError
-from bot.pipeline.patterns import at_word_start, compile_regex, lead, literal
+from bot.pipeline.patterns import at_word_start, lead, literal
 
 FIELDS = ("title", "summary")
 _TOP_KEYS = frozenset({"scoring", "lists", "categories", "rules"})
@@ -45,8 +45,9 @@ class Rule:
     veto: bool  # a match blocks the category whatever its score
     fields: frozenset[str]
     # One regex per phrase (per list item it names) and per pattern: many small regexes that
-    # mostly start with plain letters search much faster than one big alternation.
-    units: tuple[re.Pattern[str], ...]
+    # mostly start with plain letters search much faster than one big alternation. Kept as
+    # source text: the classifier compiles each when first needed (see Classifier.prepare).
+    units: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +240,9 @@ class _Builder:
         for i, text in enumerate(self.strings(table.get("patterns", ["-"]), f"{where} patterns")):
             if "patterns" in table:
                 units.append(self.pattern(text, f"{where} patterns[{i}]"))
-        compiled = tuple(compile_regex(unit) for unit in dict.fromkeys(units))
-        return Rule(full_id, category, weight, veto, frozenset(fields), compiled)
+        # Not compiled here: phrases become regexes by construction (every character escaped)
+        # and patterns were compiled once above to check them, so nothing can fail later.
+        return Rule(full_id, category, weight, veto, frozenset(fields), tuple(dict.fromkeys(units)))
 
     def alternation(self, name: str, where: str) -> str:
         if name not in self.lists:

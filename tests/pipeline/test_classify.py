@@ -16,7 +16,7 @@ import pytest
 
 from bot.errors import ConfigError
 from bot.pipeline.classify import Classifier
-from bot.pipeline.patterns import lower
+from bot.pipeline.patterns import compile_regex, lower
 from bot.pipeline.rules import load_ruleset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -294,7 +294,8 @@ def test_prefilter_finds_every_match_a_full_search_would(classifier: Classifier)
             (rule.id, field)
             for rule in ruleset.rules
             for field in ("title", "summary")
-            if field in rule.fields and any(unit.search(lower(text)) for unit in rule.units)
+            if field in rule.fields
+            and any(compile_regex(unit).search(lower(text)) for unit in rule.units)
         }
         explained = set(EXPLAINED_MATCH.findall(classifier.explain(text, text)))
         assert explained == full, text
@@ -366,6 +367,19 @@ def test_the_index_built_on_first_use_gives_what_a_prepared_one_gives() -> None:
         results = list(pool.map(lambda _: [lazy.classify(h) for h in headlines], range(4)))
     assert all(result == expected for result in results)
     assert [r.categories for r in expected][:3] == [("defection",), ("pmqs",), ("inquiry",)]
+
+
+def test_regexes_are_compiled_when_needed_and_phrases_never_fail_to(tmp_path: Path) -> None:
+    # Phrases full of regex syntax: rules.py escapes them, so compiling later cannot fail.
+    odd = MINIMAL.replace(
+        '"byelection*"]',
+        r""""byelection*", '(a+b)? [x] .* $1 \d ^ | end']""",
+    )
+    assert odd != MINIMAL
+    path = write(tmp_path, PACKAGED.read_text(encoding="utf-8") + odd)
+    classifier = Classifier.load(path)
+    classifier.prepare()  # compiles every regex of every rule: none raises
+    assert "byelection" in classifier.classify("Tory MP quits, triggering a by-election").categories
 
 
 def test_integer_colour_and_scoring_table(tmp_path: Path) -> None:
