@@ -321,6 +321,11 @@ def _scale(s: ScaleFigures) -> list[str]:
             "≤ 5 ms",
         ],
         [
+            "  of which the lookup (each further headline in the same poll)",
+            f"{s.match_lookup_ms[0]:.2f} ms p50, {s.match_lookup_ms[1]:.2f} p99",
+            "",
+        ],
+        [
             f"one story → {s.fanout_subscriptions:,} subscriptions enqueued",
             f"{s.fanout_s:.2f} s ({s.fanout_queued:,} rows)",
             "≤ 1 s",
@@ -334,7 +339,8 @@ def _scale(s: ScaleFigures) -> list[str]:
         None,
         None,
         s.poll_batch_ms / 50 <= 1.0,
-        s.match_ms[0] <= 5.0,
+        s.match_ms[1] <= 5.0,  # the steady-state p99, not just the median
+        None,
         s.fanout_s <= 1.0 and s.fanout_queued == s.fanout_subscriptions,
         None,
     ]
