@@ -21,6 +21,7 @@ from bot.config import (
     load_settings,
 )
 from bot.domain import FeedSource
+from bot.store import outbox
 from tests.reliability import documents as docs
 from tests.reliability.figures import Row, record
 from tests.support.rss import rss_feed
@@ -97,13 +98,7 @@ async def waiting(runtime: Runtime) -> int:
 
     A broken destination's later rows stay pending, held until it is fixed: kept, not lost.
     """
-    sql = (
-        "SELECT COUNT(*) FROM outbox o JOIN destinations d ON d.id = o.destination_id "
-        "WHERE o.status = 'pending' AND d.active = 1 AND d.broken_reason IS NULL"
-    )
-    async with runtime.db.conn.execute(sql) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
+    return (await outbox.pending_counts(runtime.db.conn))[0]
 
 
 async def outbox_counts(runtime: Runtime, status: str) -> int:
