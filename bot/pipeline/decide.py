@@ -117,9 +117,7 @@ async def decide_new(
                 )
                 stories.add(
                     sig,
-                    seen.StoryRef(
-                        story_id, headline.title, headline.link, result.categories, sig, None
-                    ),
+                    seen.StoryRef(story_id, result.categories, sig, None),
                 )
                 if admission.decision == gate.ALERT:
                     candidates.append(_Candidate(headline, result, story_id, admission.effective))

@@ -25,8 +25,6 @@ class StoryRef:
     """A recent story, enough to match a new headline against it."""
 
     id: int
-    title: str
-    link: str
     categories: tuple[str, ...]
     signature: Signature
     alerted_at: datetime | None
@@ -151,28 +149,28 @@ async def insert_headlines(
 
 async def recent_stories(conn: aiosqlite.Connection, since: datetime) -> list[StoryRef]:
     """Stories created since `since`, newest first: the window for cross-outlet matching."""
-    # `+id`: without it SQLite walks the whole table in id order to skip a sort, reading every
-    # story ever kept (5.6 ms at 40,000 stories, growing with history); with it, it reads the
-    # window through stories_created_at and sorts those few (1.3 ms; benchmarks/scale.py).
+    # Read through stories_created_at and sorted here: ordering by id in SQL made SQLite walk
+    # the whole table in id order (5.6 ms at 40,000 stories, growing with history), and a sort
+    # in SQL costs more than this one. Only what matching needs: with the titles and links too,
+    # reading the window took 45% longer (901 stories at 1M headlines; benchmarks/scale.py).
     rows = await conn.execute_fetchall(
-        "SELECT id, title, link, categories, signature, alerted_at FROM stories "
-        "WHERE created_at >= ? ORDER BY +id DESC",
+        "SELECT id, categories, signature, alerted_at FROM stories WHERE created_at >= ?",
         (to_db(since),),
     )
-    return [_story_ref(tuple(row)) for row in rows]
+    stories = [_story_ref(tuple(row)) for row in rows]
+    stories.sort(key=lambda story: story.id, reverse=True)
+    return stories
 
 
 @functools.lru_cache(maxsize=4096)
-def _story_ref(row: tuple[int, str, str, str, str, str | None]) -> StoryRef:
+def _story_ref(row: tuple[int, str, str, str | None]) -> StoryRef:
     # Every poll with a categorised headline reloads the 48-hour window (1,500 stories with 500
     # feeds), and decoding each row's JSON and date again stalled the event loop for 30-80 ms
     # (benchmarks/cycles.py). A row that has not changed gives the same frozen StoryRef, so it
     # is built once; keyed on every column, it is safe across databases.
-    story_id, title, link, categories, signature, alerted_at = row
+    story_id, categories, signature, alerted_at = row
     return StoryRef(
         id=story_id,
-        title=title,
-        link=link,
         categories=tuple(filter(None, categories.split(","))),
         signature=Signature.from_json(json.loads(signature)),
         alerted_at=from_db(alerted_at),
