@@ -16,21 +16,22 @@ from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 # Another process (a `run` beside a manual `poll`) may hold the write lock; wait this long.
 BUSY_TIMEOUT_S = 30.0
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def to_db(moment: datetime) -> str:
     """A UTC datetime as fixed-width text, so SQL string order is time order."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime reached the store")
-    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_db(text: str | None) -> datetime | None:
     """The inverse of to_db; None stays None."""
     if text is None:
         return None
-    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+    # fromisoformat reads to_db's format (the trailing Z included, since 3.11) about ten times
+    # faster than strptime, and a poll reads a few of these for every feed.
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 class Database:

@@ -72,5 +72,10 @@ def test_timestamps_sort_as_text_and_round_trip() -> None:
     b = datetime(2022, 1, 19, 13, 30, tzinfo=bst)  # 12:30 UTC
     assert to_db(a) < to_db(b)
     assert from_db(to_db(b)) == b
+    for moment in (a, b, datetime(2026, 11, 28, tzinfo=UTC)):  # whole seconds too
+        back = from_db(to_db(moment))
+        assert back == moment
+        assert back is not None
+        assert back.tzinfo is UTC  # always UTC, whatever zone went in
     with pytest.raises(ValueError, match="naive"):
         to_db(datetime(2022, 1, 1))  # noqa: DTZ001 - the point of the test
