@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.domain import Alert, CategoryInfo, Overflow
+from bot.domain import Alert, CategoryInfo, Overflow, OverflowItem
 from bot.pipeline.format_text import (
     after_label,
     as_utc,
     escape_discord,
     fit,
     join_fit,
+    listing,
     safe_url,
     text_len,
 )
@@ -92,26 +93,24 @@ def discord_embed(alert: Alert) -> dict[str, Any]:
     return embed
 
 
+def _overflow_line(item: OverflowItem) -> str:
+    text = fit(item.title, escape_discord, 200) or "(untitled)"
+    # safe_url percent-encodes ')' and the like, so the URL cannot end the masked link early.
+    url = safe_url(item.link)
+    line = f"• [{text}]({url})" if url else f"• {text}"
+    if item.category:
+        line += " — " + fit(item.category, escape_discord, 40)
+    return line
+
+
 def _overflow_embed(overflow: Overflow) -> dict[str, Any]:
     """A compact embed naming the first titles past the per-poll cap, and how many more."""
     count = len(overflow.items)
     source = overflow.outlet or overflow.feed
     noun = "headline" if count == 1 else "headlines"
     title = fit(f"📰 {count} more {noun} from {source}", escape_discord, TITLE_MAX)
-    budget = DESCRIPTION_MAX - 40  # room kept for the "and N more" line
-    lines: list[str] = []
-    for item in overflow.items[:OVERFLOW_LISTED]:
-        text = fit(item.title, escape_discord, 200) or "(untitled)"
-        # safe_url percent-encodes ')' and the like, so the URL cannot end the masked link early.
-        url = safe_url(item.link)
-        line = f"• [{text}]({url})" if url else f"• {text}"
-        if item.category:
-            line += " — " + fit(item.category, escape_discord, 40)
-        if text_len("\n".join([*lines, line])) > budget:
-            break
-        lines.append(line)
-    if count > len(lines):
-        lines.append(f"and {count - len(lines)} more")
+    items = (_overflow_line(item) for item in overflow.items[:OVERFLOW_LISTED])
+    lines = listing(items, count, DESCRIPTION_MAX - 40)  # room kept for "and N more"
     embed: dict[str, Any] = {"title": title, "color": OVERFLOW_COLOUR, "footer": {"text": FOOTER}}
     if lines:  # Discord rejects an empty description
         embed["description"] = "\n".join(lines)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.domain import Alert, CategoryInfo, Overflow
+from bot.domain import Alert, CategoryInfo, Overflow, OverflowItem
 from bot.pipeline.format_text import (
     after_label,
     as_utc,
     escape_slack,
     fit,
     join_fit,
+    listing,
     safe_url,
     text_len,
 )
@@ -98,19 +99,15 @@ def slack_blocks(alert: Alert) -> list[dict[str, Any]]:
 
 def _overflow_listing(overflow: Overflow) -> str:
     """Up to ten linked titles, one a line, then "and N more"."""
-    count = len(overflow.items)
-    budget = TEXT_MAX - 40  # room kept for the "and N more" line
-    lines: list[str] = []
-    for item in overflow.items[:OVERFLOW_LISTED]:
-        line = "• " + _link(safe_url(item.link), item.title or "(untitled)", 400)
-        if item.category:
-            line += " — " + fit(item.category, escape_slack, 40)
-        if text_len("\n".join([*lines, line])) > budget:
-            break
-        lines.append(line)
-    if count > len(lines):
-        lines.append(f"and {count - len(lines)} more")
-    return "\n".join(lines)
+    items = (_overflow_line(item) for item in overflow.items[:OVERFLOW_LISTED])
+    return "\n".join(listing(items, len(overflow.items), TEXT_MAX - 40))  # room: "and N more"
+
+
+def _overflow_line(item: OverflowItem) -> str:
+    line = "• " + _link(safe_url(item.link), item.title or "(untitled)", 400)
+    if item.category:
+        line += " — " + fit(item.category, escape_slack, 40)
+    return line
 
 
 def _overflow_blocks(overflow: Overflow) -> list[dict[str, Any]]:

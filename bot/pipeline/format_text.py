@@ -117,6 +117,20 @@ def text_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def listing(lines: Iterable[str], count: int, budget: int) -> list[str]:
+    """As many of `lines` as fit in `budget` (joined by newlines), then "and N more" of `count`."""
+    kept: list[str] = []
+    used = -1  # no newline before the first line
+    for line in lines:
+        used += 1 + text_len(line)
+        if used > budget:
+            break
+        kept.append(line)
+    if count > len(kept):
+        kept.append(f"and {count - len(kept)} more")
+    return kept
+
+
 def fit(text: str, render: Callable[[str], str], limit: int) -> str:
     """render(text), or the longest rendered prefix that fits within limit with an ellipsis.
 

@@ -16,6 +16,7 @@ from bot.pipeline.format import (
     slack_text,
     slack_webhook_payload,
 )
+from bot.pipeline.format_text import listing
 from tests.pipeline.test_format import (
     BIG,
     DEFECTION,
@@ -223,3 +224,12 @@ def test_the_label_is_not_repeated_after_the_heading(title: str, shown: str) -> 
     assert discord_embed(alert)["title"] == f"🎙️ PMQs: {shown}"
     assert f"🎙️ PMQs: <https://www.bbc.co.uk/news/uk-politics-1|{shown}>" in slack_text(alert)
     assert console_text(alert).splitlines()[0] == f"🎙️ PMQs: {shown}"
+
+
+def test_listing_keeps_what_fits_and_counts_the_rest() -> None:
+    lines = ["a" * 10, "b" * 10, "c" * 10]
+    assert listing(lines, 3, budget=21) == ["a" * 10, "b" * 10, "and 1 more"]  # 10 + 1 + 10
+    assert listing(lines, 3, budget=20) == ["a" * 10, "and 2 more"]
+    assert listing(lines, 3, budget=32) == lines  # everything fits: no "more" line
+    assert listing(lines[:2], 15, budget=100) == ["a" * 10, "b" * 10, "and 13 more"]
+    assert listing(["🔀" * 5], 1, budget=9) == ["and 1 more"]  # counted in UTF-16 units
