@@ -10,8 +10,9 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
@@ -42,14 +43,35 @@ def _die_with_parent() -> None:
 
 
 def init_parse_worker(nice: int) -> None:
-    """Runs first in every parse worker: lower its priority and tie its life to the parent's."""
+    """Runs first in every parse worker: lower its priority, leave Ctrl-C to the parent, and
+    tie its life to the parent's."""
     # Parsing is batch work; the event loop is not (Discord heartbeats, 3 s slash-command
     # deadlines). When the workers and anything else fill every core, niced workers leave the
     # loop its share: worst stall in a cold 500-feed cycle 23-35 ms niced, 52-117 ms not
     # (4 alternating runs each on a busy 2-core machine; benchmarks/cycles.py). The cost: on a
     # machine saturated by other work, parsing gets a smaller share and takes longer.
     os.nice(nice)
+    # Ctrl-C in a terminal signals the whole process group: the parent stops the pool itself,
+    # and a worker left to the default handler printed a KeyboardInterrupt traceback. Started
+    # with SIGINT blocked (see _PoolOnFirstUse.submit); ignored from here on, so unblocking
+    # drops one that arrived meanwhile.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _die_with_parent()
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT held back in this thread (Python handles signals in the main thread anyway)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class _PoolOnFirstUse(Executor):
@@ -69,7 +91,13 @@ class _PoolOnFirstUse(Executor):
             if self._pool is None:
                 self._pool = self._start()
             pool = self._pool
-        return pool.submit(fn, *args, **kwargs)
+        # The pool spawns workers inside submit(), and a worker inherits this thread's signal
+        # mask: with SIGINT blocked, a Ctrl-C that lands while a worker's interpreter is still
+        # starting waits until init_parse_worker ignores it, instead of killing the start-up
+        # with a traceback. Blocked only now: starting the pool starts multiprocessing's
+        # resource tracker, which unblocks SIGINT in this thread when it is done.
+        with _sigint_blocked():
+            return pool.submit(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Shut the pool down, if it was ever started."""

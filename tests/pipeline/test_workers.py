@@ -1,9 +1,11 @@
-"""The parse pool starts only when given work, runs its workers niced, and shuts down cleanly."""
+"""The parse pool starts only when given work, runs its workers niced and deaf to Ctrl-C, and
+shuts down cleanly."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 
 from bot.pipeline.parse import parse_feed
 from bot.pipeline.workers import PARSE_NICE, make_parse_executor
@@ -26,6 +28,10 @@ def test_workers_parse_at_lower_priority_and_stop_with_the_pool() -> None:
         parsed = pool.submit(parse_feed, "Wire", body).result(timeout=60)
         assert [h.title for h in parsed.headlines] == ["Tory MP defects to Labour"]
         assert pool.submit(os.nice, 0).result(timeout=60) == min(os.nice(0) + PARSE_NICE, 19)
+        # Ctrl-C is the parent's to handle: ignored, and no longer blocked once started.
+        assert pool.submit(signal.getsignal, signal.SIGINT).result(timeout=60) == signal.SIG_IGN
+        mask = pool.submit(signal.pthread_sigmask, signal.SIG_BLOCK, set()).result(timeout=60)
+        assert signal.SIGINT not in mask
         assert len(set(multiprocessing.active_children()) - before) == 1
     finally:
         pool.shutdown(wait=True)
