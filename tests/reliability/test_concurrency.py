@@ -35,6 +35,7 @@ from tests.support.rss import rss_feed
 from tests.support.waiting import wait_for
 
 HOOK = "/discord/shared"
+LOCKED_HOOK = "/discord/locked"  # the lock tests' webhook, and the stories it gets
 STORIES = [docs.defection("shared", i, minutes_ago=3) for i in range(6)]
 
 
@@ -47,8 +48,8 @@ def cli(folder: Path, command: str) -> list[str]:
     return [sys.executable, "-m", "bot", "--config", "division-bell.toml", command]
 
 
-def received(chat: ChatServer) -> list[str]:
-    return [post["embeds"][0]["title"] for post in chat.received(HOOK)]
+def received(chat: ChatServer, path: str = HOOK) -> list[str]:
+    return [post["embeds"][0]["title"] for post in chat.received(path)]
 
 
 def sent_by_poll(stderr: str) -> int:
@@ -143,7 +144,7 @@ async def run_with_lock_held(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer, hold: float
 ) -> tuple[Exception | None, Path, Clock, object]:
     feeds.set_feed("/locked.xml", rss_feed("Locked", STORIES[:3]))
-    hook = WebhookSettings("discord", chat.url("/discord/locked"), None, "locked hook")
+    hook = WebhookSettings("discord", chat.url(LOCKED_HOOK), None, "locked hook")
     settings = settings_for(tmp_path, feeds.url("/locked.xml"), webhooks=[hook])
     clock = Clock()
     error = None
@@ -171,11 +172,10 @@ async def test_a_writer_holding_the_lock_briefly_makes_the_cycle_wait_not_fail(
     with sqlite3.connect(path) as db:  # both writes are there: the other writer's and ours
         assert db.execute("SELECT COUNT(*) FROM ops_notices WHERE subject = 'held'").fetchone()
         assert db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetchone()[0] == 3
-    titles = [post["embeds"][0]["title"] for post in chat.received("/discord/locked")]
     exactly_once(
         "concurrency",
         "SQLite write lock held 2 s by another writer",
-        titles,
+        received(chat, LOCKED_HOOK),
         [s.title for s in STORIES[:3]],
         note="the cycle waits (busy timeout 30 s); both writes kept",
     )
@@ -188,17 +188,16 @@ async def test_a_lock_held_past_the_busy_timeout_fails_the_poll_whole_and_the_ne
     error, _, clock, settings = await run_with_lock_held(tmp_path, feeds, chat, hold=3.0)
     assert isinstance(error, StorageError)
     assert "busy" in str(error)
-    assert chat.received("/discord/locked") == []  # nothing half-recorded, nothing sent
+    assert chat.received(LOCKED_HOOK) == []  # nothing half-recorded, nothing sent
     async with open_runtime(settings, clock=clock) as runtime:  # type: ignore[arg-type]
         [polled] = await runtime.poller.poll_all(runtime.settings.feeds)
         assert polled.alerts == 3  # the failed poll recorded nothing, so nothing was lost
         await runtime.deliverer.deliver_due()
         assert await outbox_counts(runtime, "sent") == 3
-    titles = [post["embeds"][0]["title"] for post in chat.received("/discord/locked")]
     exactly_once(
         "concurrency",
         "SQLite lock held past the busy timeout",
-        titles,
+        received(chat, LOCKED_HOOK),
         [s.title for s in STORIES[:3]],
         note="that poll fails whole (StorageError, `poll` exits 1); the next sends all",
     )
