@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import PROJECT_ROOT
+from tests.support.procfs import descendants, vm_hwm_kb
 from tests.support.waiting import free_port
 
 # A fault's scenario must finish well inside this, or the test says so instead of hanging.
@@ -82,35 +83,6 @@ class Measured:
     children_kb: int  # the largest descendant (parse workers): VmHWM, sampled from /proc
 
 
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def _descendants(pid: int) -> list[int]:
-    pending, found = [pid], []
-    while pending:
-        kids = _children(pending.pop())
-        found += kids
-        pending += kids
-    return found
-
-
-def _vm_hwm_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
 def run_measured(
     command: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float = 120.0
 ) -> Measured:
@@ -124,8 +96,8 @@ def run_measured(
     peaks: dict[int, int] = {}
     deadline = time.monotonic() + timeout
     while True:
-        for pid in [process.pid, *_descendants(process.pid)]:
-            peaks[pid] = max(peaks.get(pid, 0), _vm_hwm_kb(pid))
+        for pid in [process.pid, *descendants(process.pid)]:
+            peaks[pid] = max(peaks.get(pid, 0), vm_hwm_kb(pid))
         finished, status = os.waitpid(process.pid, os.WNOHANG)
         if finished:
             break

@@ -21,12 +21,14 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tests.support.procfs import vm_hwm_kb
+
 if TYPE_CHECKING:
     from bot.config import Settings
 
-# bot.* is imported inside the functions: the forkserver imports this module (__main__) before
-# forking parse workers, and top-level imports here would make every worker bigger than in the
-# real CLI, whose __main__ imports little.
+# bot.* is imported inside the functions: every spawned parse worker imports this module (it is
+# __main__), and top-level imports here would make each worker bigger than in the real CLI,
+# whose __main__ imports little.
 
 
 class _Collect(logging.Handler):
@@ -41,17 +43,6 @@ class _Collect(logging.Handler):
         if record.exc_info:
             text += "\n" + logging.Formatter().formatException(record.exc_info)
         self.lines.append((record.levelno, record.name, text))
-
-
-def _vm_hwm_kb(pid: int) -> int:
-    """Peak RSS of a live process in KiB (Linux /proc), 0 where unknown."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
 
 
 def settings_from(spec: dict[str, Any]) -> Settings:
@@ -97,11 +88,11 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         report["status"] = (await runtime.commands.status(viewer)).plain()
         # The parse workers: the only processes this one starts through multiprocessing.
         pool = [child.pid for child in multiprocessing.active_children() if child.pid]
-        workers = max((_vm_hwm_kb(pid) for pid in pool), default=0)
+        workers = max((vm_hwm_kb(pid) for pid in pool), default=0)
     report["seconds"] = {"poll": round(poll_s, 3), "deliver": round(deliver_s, 3)}
     # VmHWM, not getrusage: Linux carries ru_maxrss across execve, so a process started from
     # pytest would report pytest's own peak.
-    report["peak_rss_kb"] = {"main": _vm_hwm_kb(os.getpid()), "worker": workers}
+    report["peak_rss_kb"] = {"main": vm_hwm_kb(os.getpid()), "worker": workers}
     return report
 
 

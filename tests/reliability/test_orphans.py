@@ -21,38 +21,13 @@ import pytest
 from tests.reliability.test_crash_loop import poll_command
 from tests.support.cli import write_config
 from tests.support.feed_server import FeedServerThread
+from tests.support.procfs import alive, children
 from tests.support.rss import Item, rss_feed
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads /proc; parent-death signals are Linux's"
 )
-
-
-def children(pid: int) -> set[int]:
-    """Live (not zombie) processes whose parent is `pid`."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue  # gone while we looked
-        # The command name may hold spaces and parentheses; the fields after its last ")" don't.
-        state, ppid = stat.rpartition(")")[2].split()[:2]
-        if int(ppid) == pid and state != "Z":
-            found.add(int(entry.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` still runs (a zombie waiting to be reaped does not)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 @contextmanager
@@ -98,7 +73,7 @@ def assert_all_gone(pids: set[int]) -> None:
 
 def test_sigkilled_poll_leaves_no_parse_workers(tmp_path: Path, feeds: FeedServerThread) -> None:
     with poll_mid_cycle(tmp_path, feeds) as process:
-        spawned = children(process.pid)
+        spawned = set(children(process.pid))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
         assert process.returncode == -signal.SIGKILL
@@ -109,7 +84,7 @@ def test_ctrl_c_stops_poll_and_its_workers_without_a_traceback(
     tmp_path: Path, feeds: FeedServerThread
 ) -> None:
     with poll_mid_cycle(tmp_path, feeds) as process:
-        spawned = children(process.pid)
+        spawned = set(children(process.pid))
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
         _, stderr = process.communicate(timeout=30)
         assert process.returncode == 130
