@@ -7,14 +7,14 @@ enforce_nonce): a resend after a timeout that Discord had already accepted is no
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from bot.app import open_runtime
 from bot.commands import Caller
-from bot.config import Secrets, WebhookSettings
+from bot.config import Secrets, Settings, WebhookSettings
 from bot.transports.discord import sender as discord_sender
 from tests.reliability.delivery import (
     GUILD,
@@ -50,6 +50,19 @@ def titles(api: DiscordAPI, channel: str) -> list[str]:
     return [body["embeds"][0]["title"] for body in api.messages(channel)]
 
 
+def bot_settings(
+    folder: Path, feeds: FeedServerThread, api: DiscordAPI, webhooks: Sequence[WebhookSettings] = ()
+) -> Settings:
+    """The stories feed, the bot's token, and this stand-in as Discord."""
+    return settings_for(
+        folder,
+        feeds.url("/stories.xml"),
+        webhooks=webhooks,
+        secrets=Secrets(discord_token=TOKEN),
+        discord_base=api.api_base,
+    )
+
+
 async def test_discord_faults_lose_nothing_and_the_nonce_absorbs_a_late_answer(
     tmp_path: Path,
     feeds: FeedServerThread,
@@ -65,12 +78,7 @@ async def test_discord_faults_lose_nothing_and_the_nonce_absorbs_a_late_answer(
     api.fail(DELETED, 404)
     api.fail(FORBIDDEN, 403)
     clock = Clock()
-    settings = settings_for(
-        tmp_path,
-        feeds.url("/stories.xml"),
-        secrets=Secrets(discord_token=TOKEN),
-        discord_base=api.api_base,
-    )
+    settings = bot_settings(tmp_path, feeds, api)
     async with open_runtime(settings, clock=clock) as runtime:
         await opened(runtime)
         await subscribe(runtime, "discord", [OK, STORM, SERVER, LATE, DELETED, FORBIDDEN])
@@ -116,13 +124,7 @@ async def test_a_revoked_token_marks_discord_down_once_and_keeps_alerts_queued(
     hook = WebhookSettings("discord", chat.url("/discord/side"), None, "side hook")
     clock = Clock()
     async with DiscordAPI(token=rotated) as api:  # Discord now only accepts the new token
-        settings = settings_for(
-            tmp_path,
-            feeds.url("/stories.xml"),
-            webhooks=[hook],
-            secrets=Secrets(discord_token=TOKEN),
-            discord_base=api.api_base,
-        )
+        settings = bot_settings(tmp_path, feeds, api, webhooks=[hook])
         caplog.set_level(logging.INFO)
         async with open_runtime(settings, clock=clock) as runtime:
             await opened(runtime)
@@ -168,12 +170,7 @@ async def test_a_token_revoked_while_running_marks_discord_down_once(
 ) -> None:
     feeds.set_feed("/stories.xml", story_feed())
     clock = Clock()
-    settings = settings_for(
-        tmp_path,
-        feeds.url("/stories.xml"),
-        secrets=Secrets(discord_token=TOKEN),
-        discord_base=api.api_base,
-    )
+    settings = bot_settings(tmp_path, feeds, api)
     caplog.set_level(logging.INFO)
     async with open_runtime(settings, clock=clock) as runtime:
         await opened(runtime)
@@ -225,12 +222,7 @@ async def test_after_a_permission_fix_every_held_alert_goes_out(
     feeds.set_feed("/stories.xml", story_feed())
     api.fail(FORBIDDEN, 403)
     clock = Clock()
-    settings = settings_for(
-        tmp_path,
-        feeds.url("/stories.xml"),
-        secrets=Secrets(discord_token=TOKEN),
-        discord_base=api.api_base,
-    )
+    settings = bot_settings(tmp_path, feeds, api)
     async with open_runtime(settings, clock=clock) as runtime:
         await opened(runtime)
         await subscribe(runtime, "discord", [FORBIDDEN])
