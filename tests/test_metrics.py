@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import open_runtime
@@ -18,32 +15,13 @@ from bot.config import PollingSettings, Settings, WebhookSettings, load_settings
 from bot.domain import FeedSource
 from bot.http_server import METRICS_CONTENT_TYPE, create_app, start_site
 from bot.metrics import Metrics
+from tests.pipeline.test_cycle import DEFECTION
 from tests.support.chat_server import ChatServer
-from tests.support.feed_server import FeedServer
-from tests.support.rss import Item, rss_feed
-
-NOW = datetime.now(UTC)
-DEFECTION = Item(
-    "Tory MP Jane Marchmont defects to Labour",
-    "https://news.example/m",
-    guid="m",
-    published=NOW - timedelta(minutes=10),
-)
+from tests.support.feed_server import FeedServerThread
+from tests.support.rss import rss_feed
 
 
-@pytest.fixture
-async def feeds() -> AsyncIterator[FeedServer]:
-    async with FeedServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def chat() -> AsyncIterator[ChatServer]:
-    async with ChatServer() as server:
-        yield server
-
-
-def settings_for(tmp_path: Path, feeds: FeedServer, chat: ChatServer) -> Settings:
+def settings_for(tmp_path: Path, feeds: FeedServerThread, chat: ChatServer) -> Settings:
     base = load_settings(None, env={"DIVISION_BELL_DATA": str(tmp_path)})
     return replace(
         base,
@@ -73,7 +51,7 @@ def value(
 
 
 async def test_polls_and_sends_are_counted_and_served(
-    tmp_path: Path, feeds: FeedServer, chat: ChatServer
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
     feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION]))
     feeds.set_fault("/down", "status", status=500)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +14,7 @@ from bot.config import PollingSettings, Settings, WebhookSettings, load_settings
 from bot.domain import FeedSource
 from bot.store.connection import Database
 from tests.support.chat_server import ChatServer
-from tests.support.feed_server import FeedServer
+from tests.support.feed_server import FeedServerThread
 from tests.support.rss import Item, rss_feed
 
 NOW = datetime.now(UTC)
@@ -25,18 +24,6 @@ DEFECTION = Item(
     guid="m",
     published=NOW - timedelta(minutes=10),
 )
-
-
-@pytest.fixture
-async def feeds() -> AsyncIterator[FeedServer]:
-    async with FeedServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def chat() -> AsyncIterator[ChatServer]:
-    async with ChatServer() as server:
-        yield server
 
 
 def settings_for(tmp_path: Path, feeds: dict[str, str], hooks: list[WebhookSettings]) -> Settings:
@@ -68,7 +55,7 @@ def hook(chat: ChatServer, path: str, categories: tuple[str, ...] | None = None)
 )
 async def test_a_faulty_feed_is_logged_once_and_spares_the_others(
     tmp_path: Path,
-    feeds: FeedServer,
+    feeds: FeedServerThread,
     chat: ChatServer,
     caplog: pytest.LogCaptureFixture,
     mode: str,
@@ -94,7 +81,7 @@ async def test_a_faulty_feed_is_logged_once_and_spares_the_others(
 
 
 async def test_wrong_encoding_still_yields_headlines(
-    tmp_path: Path, feeds: FeedServer, chat: ChatServer
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
     feeds.set_fault("/enc.xml", "wrong_encoding")
     settings = settings_for(tmp_path, {"Enc": feeds.url("/enc.xml")}, [hook(chat, "/d")])
@@ -105,7 +92,7 @@ async def test_wrong_encoding_still_yields_headlines(
 
 
 async def test_retry_after_defers_the_feed_until_it_expires(
-    tmp_path: Path, feeds: FeedServer, chat: ChatServer
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
     feeds.set_fault("/busy.xml", "status", status=429, retry_after="3600")
     settings = settings_for(tmp_path, {"Busy": feeds.url("/busy.xml")}, [hook(chat, "/d")])
@@ -118,7 +105,7 @@ async def test_retry_after_defers_the_feed_until_it_expires(
 
 
 async def test_unchanged_body_without_validators_is_not_parsed_again(
-    tmp_path: Path, feeds: FeedServer, chat: ChatServer
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
     feeds.set_feed("/plain.xml", rss_feed("Plain", [DEFECTION]), etag=False, last_modified=False)
     settings = settings_for(tmp_path, {"Plain": feeds.url("/plain.xml")}, [hook(chat, "/d")])
@@ -129,7 +116,7 @@ async def test_unchanged_body_without_validators_is_not_parsed_again(
 
 
 async def test_a_flood_sends_the_cap_and_one_summary(
-    tmp_path: Path, feeds: FeedServer, chat: ChatServer
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
     items = [
         Item(
@@ -152,7 +139,7 @@ async def test_a_flood_sends_the_cap_and_one_summary(
 
 
 async def test_queued_alerts_survive_a_crash_before_sending(
-    tmp_path: Path, feeds: FeedServer, chat: ChatServer
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
     feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION]))
     settings = settings_for(tmp_path, {"BBC": feeds.url("/bbc.xml")}, [hook(chat, "/d")])
@@ -167,7 +154,7 @@ async def test_queued_alerts_survive_a_crash_before_sending(
 
 
 async def test_a_send_leased_by_a_dead_process_is_sent_after_the_lease(
-    tmp_path: Path, feeds: FeedServer, chat: ChatServer
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
     feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION]))
     settings = settings_for(tmp_path, {"BBC": feeds.url("/bbc.xml")}, [hook(chat, "/d")])
