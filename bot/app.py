@@ -16,10 +16,10 @@ import aiohttp
 from bot import USER_AGENT
 from bot.commands import Commands
 from bot.config import Settings
+from bot.delivery.deliver import Deliverer, Sender, SendObserver
 from bot.pipeline.classify import Classifier
-from bot.pipeline.cycle import Poller, PollObserver
-from bot.pipeline.deliver import Deliverer, Sender, SendObserver
 from bot.pipeline.fetch import FetchLimits, make_session
+from bot.pipeline.poller import Poller, PollObserver
 from bot.pipeline.workers import make_parse_executor
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
@@ -63,11 +63,11 @@ def build_transports(context: TransportContext) -> list[Transport]:
     found: list[Transport] = []
     # Imported only when enabled: discord.py and slack-bolt are slow to import.
     if secrets.discord_token:
-        from bot.transports.discord import build as build_discord  # noqa: PLC0415
+        from bot.transports.discord.transport import build as build_discord  # noqa: PLC0415
 
         found.append(build_discord(context))
     if secrets.slack_bot_token:
-        from bot.transports.slack import build as build_slack  # noqa: PLC0415
+        from bot.transports.slack.app import build as build_slack  # noqa: PLC0415
 
         found.append(build_slack(context))
     return found

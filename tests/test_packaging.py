@@ -42,12 +42,12 @@ def test_wheel_ships_package_data(tmp_path: Path) -> None:
         "bot/data/feeds.toml",
         "bot/data/demo/westminster_wire.xml",
         "bot/data/demo/lobby_gazette.xml",
-        "bot/__main__.py",
+        "bot/cli/main.py",
     ):
         assert required in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "division-bell = bot.__main__:main" in text
+    assert "division-bell = bot.cli.main:main" in text
 
 
 def test_cli_runs_from_any_directory(tmp_path: Path) -> None:

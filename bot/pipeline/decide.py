@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.config import PollingSettings
+from bot.delivery.messages import dump_message
 from bot.domain import Alert, CategoryInfo, Classification, Headline, Overflow, OverflowItem
-from bot.messages import dump_message
 from bot.pipeline import admit as gate
 from bot.pipeline.route import Destination, route
 from bot.pipeline.stories import StoryIndex, same_story, signature

@@ -26,7 +26,7 @@ def _die_with_parent() -> None:
     # Without this a SIGKILLed `poll` or `run` (OOM killer, `docker kill`, a crash loop) leaves
     # its workers, and the resource tracker they keep alive, blocked on a pipe forever. Linux
     # sends it when the *thread* that spawned us ends: the pool spawns from the thread that
-    # submits, one of asyncio's default-executor threads (cycle.py), which outlive the pool.
+    # submits, one of asyncio's default-executor threads (poller.py), which outlive the pool.
     if not sys.platform.startswith("linux"):
         return
     import ctypes  # noqa: PLC0415 - only workers need it

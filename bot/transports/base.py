@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.commands import Commands
 from bot.config import Settings
-from bot.pipeline.deliver import Sender
+from bot.delivery.deliver import Sender
 from bot.store.connection import Database
 
 if TYPE_CHECKING:  # ~20 ms to import, and only the Slack HTTP mode of `run` serves anything

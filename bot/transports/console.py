@@ -1,13 +1,61 @@
-"""Console transport: alerts as readable text on standard output."""
+"""Console transport: alerts as readable text on standard output (control characters dropped)."""
 
 from __future__ import annotations
 
 import sys
 from typing import TextIO
 
-from bot.messages import Message
-from bot.pipeline.format import console_text
+from bot.delivery.messages import Message
+from bot.domain import Alert, Overflow
 from bot.pipeline.route import Destination
+from bot.transports.text import after_label, as_utc, clean_text, fit, join_fit, safe_url
+
+CONSOLE_LISTED = 10
+
+
+def _plain(text: str, limit: int) -> str:
+    # clean_text drops control characters, so feed text cannot smuggle ANSI escapes to a terminal.
+    return fit(text, clean_text, limit)
+
+
+def _console_overflow(overflow: Overflow) -> str:
+    count = len(overflow.items)
+    noun = "headline" if count == 1 else "headlines"
+    lines = [f"📰 {count} more {noun} from {_plain(overflow.outlet or overflow.feed, 200)}"]
+    for item in overflow.items[:CONSOLE_LISTED]:
+        title = _plain(item.title, 300) or "(untitled)"
+        category = f" [{_plain(item.category, 40)}]" if item.category else ""
+        lines.append(f"  • {title}{category}")
+        url = safe_url(item.link)
+        if url:
+            lines.append(f"    {url}")
+    if count > CONSOLE_LISTED:
+        lines.append(f"  and {count - CONSOLE_LISTED} more")
+    return "\n".join(lines)
+
+
+def console_text(message: Alert | Overflow) -> str:
+    """Multi-line plain text for a terminal: category, headline, link, outlet, UTC time, why."""
+    if isinstance(message, Overflow):
+        return _console_overflow(message)
+    first = message.categories[0] if message.categories else None
+    heading = f"{first.emoji} {first.label}" if first else "🔔 Alert"
+    title = after_label(first.label, message.title) if first else message.title
+    lines = [f"{_plain(heading, 100)}: {_plain(title, 500)}"]
+    url = safe_url(message.link)
+    if url:
+        lines.append(f"  {url}")
+    when = as_utc(message.published).strftime("%Y-%m-%d %H:%M UTC")
+    lines.append(f"  {_plain(message.outlet, 200) or 'unknown outlet'} · {when}")
+    if len(message.categories) > 1:
+        labels = [c.label for c in message.categories]
+        lines.append("  Categories: " + join_fit(labels, clean_text, 300, sep=", "))
+    if message.evidence:
+        lines.append("  Why: " + join_fit(message.evidence, clean_text, 1000, sep="; "))
+    outlets = [o for o in message.also_reported_by if o.strip()]
+    if outlets:
+        lines.append("  Also reported by: " + join_fit(outlets, clean_text, 500, sep=", "))
+    return "\n".join(lines)
 
 
 class ConsoleSender:

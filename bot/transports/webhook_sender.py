@@ -7,10 +7,11 @@ from collections.abc import Sequence
 import aiohttp
 
 from bot.config import WebhookSettings
+from bot.delivery.messages import Message
 from bot.errors import DeliveryError
-from bot.messages import Message
-from bot.pipeline.format import discord_webhook_payload, slack_webhook_payload
 from bot.pipeline.route import Destination
+from bot.transports.discord.format import discord_webhook_payload
+from bot.transports.slack.format import slack_webhook_payload
 from bot.transports.webhooks import post_webhook
 
 SEND_TIMEOUT_S = 15.0  # one POST; under `poll`'s 20 s send window

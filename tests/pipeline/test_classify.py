@@ -451,7 +451,8 @@ def test_missing_file_and_missing_sections(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["pipeline/classify.py", "pipeline/rules.py", "pipeline/patterns.py", "evaluate.py"]
+    "module",
+    ["pipeline/classify.py", "pipeline/rules.py", "pipeline/patterns.py", "cli/evaluate.py"],
 )
 def test_core_imports_no_framework(module: str) -> None:
     tree = ast.parse((ROOT / "bot" / module).read_text(encoding="utf-8"))

@@ -2,7 +2,7 @@
 
     python -m tests.reliability.runner SPEC.json
 
-The scenario runs in-process exactly as tests/pipeline/test_cycle.py does (open_runtime, then
+The scenario runs in-process exactly as tests/pipeline/test_poller.py does (open_runtime, then
 Poller.poll_all and Deliverer.deliver_due), but in its own process, so its peak RSS is its own and
 not pytest's: VmHWM (peak RSS) of this process and of each parse worker. The loopback feed and chat
 servers stay in the test's process; only their URLs are in the spec.

@@ -16,7 +16,7 @@ import pytest
 
 from bot.app import open_runtime
 from bot.config import WebhookSettings
-from bot.pipeline.deliver import Deliverer
+from bot.delivery.deliver import Deliverer
 from bot.transports.webhook_sender import WebhookSender
 from tests.reliability.delivery import (
     Clock,

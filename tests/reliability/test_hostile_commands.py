@@ -23,7 +23,7 @@ from bot.commands import Commands
 from bot.pipeline.classify import Classifier
 from bot.store import destinations as dest_store
 from bot.store.connection import Database
-from bot.transports.discord import DiscordTransport
+from bot.transports.discord.transport import DiscordTransport
 from bot.transports.slack.slash import REFUSAL as SLACK_REFUSAL
 from tests.reliability.figures import Row, record
 from tests.support.discord_api import TOKEN, DiscordAPI

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.demo import DEMO_FEEDS, render_demo_feed
+from bot.cli.demo import DEMO_FEEDS, render_demo_feed
 from tests.support.cli import run_cli, write_config
 from tests.support.feed_server import FeedServer
 

@@ -15,8 +15,9 @@ import pytest
 
 from bot.domain import Alert, CategoryInfo
 from bot.errors import DeliveryError
-from bot.pipeline.format import discord_webhook_payload, slack_webhook_payload
 from bot.redact import mask_url
+from bot.transports.discord.format import discord_webhook_payload
+from bot.transports.slack.format import slack_webhook_payload
 from bot.transports.webhooks import post_webhook
 from tests.support.chat_server import ChatServer, Reply
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.commands import Link, Reply, Segment
-from bot.pipeline.format import escape_discord, safe_url
-from bot.pipeline.format_text import ELLIPSIS, fit, text_len
+from bot.transports.text import ELLIPSIS, escape_discord, fit, safe_url, text_len
 
 CONTENT_MAX = 2000  # Discord's limit for a message's content
 MAX_CHUNKS = 5  # a reply longer than this many messages is cut with a note

@@ -1,7 +1,7 @@
 """Discord bot sender: an Alert or Overflow as an embed posted to a channel over REST.
 
 The embed, the role mention and its allowed_mentions come from the same renderer the Discord
-webhooks use (bot.pipeline.format), so the bot and webhooks post identical alerts.
+webhooks use (bot/transports/discord/format.py), so the bot and webhooks post identical alerts.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 import aiohttp
 import discord
 
+from bot.delivery.messages import Message
 from bot.domain import Alert
 from bot.errors import DeliveryError
-from bot.messages import Message
-from bot.pipeline.format import discord_webhook_payload
 from bot.pipeline.route import Destination
+from bot.transports.discord.format import discord_webhook_payload
 
 log = logging.getLogger(__name__)
 

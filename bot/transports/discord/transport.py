@@ -9,13 +9,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+from collections.abc import Mapping
 
 import aiohttp
 import discord
 
 from bot.commands import Commands
-from bot.pipeline.deliver import Sender
+from bot.delivery.deliver import Sender
+from bot.errors import ConfigError
 from bot.store.connection import Database
+from bot.transports.base import Transport, TransportContext
 from bot.transports.discord.access import parse_roles
 from bot.transports.discord.client import DivisionBellClient, configure_api
 from bot.transports.discord.sender import DiscordSender
@@ -159,3 +163,32 @@ class DiscordTransport:
                 await task
         if self._attempted and not self.client.is_closed():
             await self.client.close()
+
+
+DEV_GUILD_ENV = "DISCORD_DEV_GUILD_ID"
+
+
+def dev_guild_from_env(env: Mapping[str, str] | None = None) -> int | None:
+    """The server to sync commands to at once (development), from DISCORD_DEV_GUILD_ID."""
+    value = (os.environ if env is None else env).get(DEV_GUILD_ENV, "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ConfigError(f"{DEV_GUILD_ENV}: expected a Discord server id (digits), got {value!r}")
+    return int(value)
+
+
+def build(context: TransportContext) -> Transport:
+    """The Discord transport for this run (not connected yet)."""
+    settings = context.settings
+    token = settings.secrets.discord_token
+    if not token:
+        raise ConfigError("DISCORD_TOKEN is not set")
+    return DiscordTransport(
+        token=token,
+        api_base=settings.discord.api_base,
+        db=context.db,
+        commands=context.commands,
+        manager_roles=settings.discord.manager_roles,
+        dev_guild=dev_guild_from_env(),
+    )

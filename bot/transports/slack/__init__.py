@@ -1,5 +1,4 @@
-"""The Slack app: Block Kit alerts via chat.postMessage and the /westminster slash command."""
+"""The Slack app: Block Kit alerts via chat.postMessage and the /westminster slash command.
 
-from bot.transports.slack.app import SlackTransport, build
-
-__all__ = ["SlackTransport", "build"]
+This package's own import stays light (no slack_bolt): webhooks use its format module.
+"""

@@ -19,7 +19,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 
-from bot.pipeline.deliver import Sender
+from bot.delivery.deliver import Sender
 from bot.transports.base import TransportContext
 from bot.transports.slack.api import AUTH_ERRORS, SlackHealth, error_code, make_client
 from bot.transports.slack.sender import SlackSender

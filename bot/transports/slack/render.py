@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.commands import Link, Reply, Segment
-from bot.pipeline.format import escape_slack, safe_url
-from bot.pipeline.format_text import fit
+from bot.transports.text import escape_slack, fit, safe_url
 
 LINK_TEXT_MAX = 300  # a readable link label; titles in the database are already capped
 TEXT_MAX = 3000  # keeps a reply one readable message (Slack allows more, nobody reads it)

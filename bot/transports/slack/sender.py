@@ -6,11 +6,11 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.delivery.messages import Message
 from bot.errors import DeliveryError
-from bot.messages import Message
-from bot.pipeline.format import slack_webhook_payload
 from bot.pipeline.route import Destination
 from bot.transports.slack.api import AUTH_ERRORS, SlackHealth, error_code, retry_after, status_of
+from bot.transports.slack.format import slack_webhook_payload
 
 # Errors no retry can fix for this channel: the subscription is paused with this reason, shown in
 # /westminster status, until someone fixes it and subscribes again.

@@ -13,7 +13,7 @@ import pytest
 from bot.commands import Commands
 from bot.pipeline.classify import Classifier
 from bot.store.connection import Database
-from bot.transports.discord import DiscordTransport
+from bot.transports.discord.transport import DiscordTransport
 from tests.support.discord_api import TOKEN, DiscordAPI
 from tests.transports.discord.payloads import MANAGER_ROLE
 

@@ -11,17 +11,17 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.commands import Caller, Commands
+from bot.delivery.deliver import Deliverer, DeliveryReport
+from bot.delivery.messages import Message, dump_message
 from bot.domain import Alert, Overflow, OverflowItem
 from bot.errors import DeliveryError
-from bot.messages import Message, dump_message
-from bot.pipeline.deliver import Deliverer, DeliveryReport
-from bot.pipeline.format import discord_embed
 from bot.pipeline.route import Destination
 from bot.store import destinations as dest_store
 from bot.store import outbox
 from bot.store.connection import Database
-from bot.transports.discord import DiscordTransport
+from bot.transports.discord.format import discord_embed
 from bot.transports.discord.sender import nonce_for
+from bot.transports.discord.transport import DiscordTransport
 from tests.support.discord_api import TOKEN, DiscordAPI
 from tests.transports.discord.conftest import NOW
 from tests.transports.discord.payloads import GUILD, HERE, OTHER, ROLE

@@ -11,7 +11,7 @@ from bot.commands import Caller, Channel, Commands
 from bot.errors import ConfigError
 from bot.store import destinations as dest_store
 from bot.store.connection import Database
-from bot.transports.discord import DiscordTransport, dev_guild_from_env
+from bot.transports.discord.transport import DiscordTransport, dev_guild_from_env
 from tests.support.discord_api import TOKEN, DiscordAPI
 from tests.transports.discord.payloads import GUILD, HERE, MANAGE, OTHER, interaction_payload
 

@@ -11,7 +11,7 @@ import pytest
 from bot.commands import REFUSAL, Commands
 from bot.store import destinations as dest_store
 from bot.store.connection import Database
-from bot.transports.discord import DiscordTransport
+from bot.transports.discord.transport import DiscordTransport
 from tests.support.discord_api import APP_ID, DiscordAPI
 from tests.transports.discord.payloads import (
     EPHEMERAL,

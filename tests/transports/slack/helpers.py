@@ -17,11 +17,11 @@ from aiohttp.test_utils import TestClient
 
 from bot.commands import Caller, Channel, Commands
 from bot.config import Secrets, Settings, SlackSettings, StorageSettings
+from bot.delivery.deliver import Deliverer
 from bot.pipeline.classify import Classifier
-from bot.pipeline.deliver import Deliverer
 from bot.store.connection import Database
 from bot.transports.base import TransportContext
-from bot.transports.slack import SlackTransport, build
+from bot.transports.slack.app import SlackTransport, build
 from tests.support.slack_api import SlackApi
 from tests.support.slack_data import ADMIN, BOT_TOKEN, MANAGER, SIGNING_SECRET, TEAM_ID
 

@@ -13,8 +13,8 @@ import pytest
 from slack_sdk.http_retry import builtin_async_handlers
 
 from bot.commands import Channel
+from bot.delivery.messages import dump_message
 from bot.domain import Alert, Overflow, OverflowItem
-from bot.messages import dump_message
 from bot.pipeline.classify import Classifier
 from bot.pipeline.route import Destination
 from bot.store import destinations as dest_store

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import default_feeds, find_config_path, load_settings
-from bot.config_show import render_settings
+from bot.config.show import render_settings
 from bot.errors import ConfigError
 from tests.support.cli import run_cli
 
@@ -45,7 +45,7 @@ def test_relative_paths_are_relative_to_the_config_folder(tmp_path: Path) -> Non
 
 
 def test_full_example_config_loads() -> None:
-    example = Path(__file__).resolve().parents[1] / "config" / "division-bell.example.toml"
+    example = Path(__file__).resolve().parents[2] / "config" / "division-bell.example.toml"
     settings = load_settings(example, env={"DESK_WEBHOOK": SECRET_HOOK})
     assert settings.feeds
     assert settings.webhooks

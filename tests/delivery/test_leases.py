@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from bot.pipeline.leases import LeaseOwner, holder_is_dead
+from bot.delivery.leases import LeaseOwner, holder_is_dead
 
 
 def test_owner_round_trips_even_with_colons_in_the_host() -> None:

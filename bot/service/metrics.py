@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from bot.pipeline.cycle import PollOutcome
+from bot.pipeline.poller import PollOutcome
 from bot.pipeline.route import Destination
 from bot.store import outbox
 from bot.store.connection import Database

@@ -20,10 +20,10 @@ from bot.app import Runtime, open_runtime, settle_heap
 from bot.config import Settings
 from bot.domain import FeedSource
 from bot.errors import StorageError
-from bot.health import HealthMonitor
-from bot.http_server import create_app, start_site
-from bot.metrics import Metrics
-from bot.ops_notify import CHECK_EVERY_S, OpsNotifier
+from bot.service.health import HealthMonitor
+from bot.service.http_server import create_app, start_site
+from bot.service.metrics import Metrics
+from bot.service.ops_notices import CHECK_EVERY_S, OpsNotifier
 from bot.store import retention
 
 log = logging.getLogger(__name__)

@@ -11,9 +11,9 @@ import aiohttp
 import pytest
 
 from bot.config import Settings, load_settings
-from bot.config_ops import OpsSettings
+from bot.config.ops import OpsSettings
 from bot.domain import FeedSource
-from bot.ops_notify import OpsNotifier
+from bot.service.ops_notices import OpsNotifier
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
 from bot.store.connection import Database

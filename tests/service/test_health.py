@@ -11,8 +11,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.health import HealthMonitor
-from bot.http_server import create_app, start_site
+from bot.service.health import HealthMonitor
+from bot.service.http_server import create_app, start_site
 from bot.store.connection import Database
 
 INTERVAL = 300.0

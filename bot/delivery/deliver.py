@@ -14,10 +14,10 @@ from typing import Protocol
 
 import aiosqlite
 
+from bot.delivery.leases import LeaseOwner, holder_is_dead
+from bot.delivery.messages import Message, load_message
 from bot.domain import Alert
 from bot.errors import DeliveryError
-from bot.messages import Message, load_message
-from bot.pipeline.leases import LeaseOwner, holder_is_dead
 from bot.pipeline.route import Destination
 from bot.store import destinations as dest_store
 from bot.store import headlines as seen

@@ -1,8 +1,4 @@
-"""Settings: TOML file + environment → validated, immutable settings (DESIGN §2).
-
-The settings types live in bot/settings.py; they are re-exported here for the callers that
-read a config and use what it holds.
-"""
+"""Reading the config: TOML file + environment → validated, immutable Settings."""
 
 from __future__ import annotations
 
@@ -14,11 +10,9 @@ from typing import Any
 
 import platformdirs
 
-from bot.config_ops import read_ops
-from bot.config_schema import Section, check_url
-from bot.domain import FeedSource
-from bot.errors import ConfigError
-from bot.settings import (
+from bot.config.ops import read_ops
+from bot.config.schema import Section, check_url
+from bot.config.types import (
     DISCORD_API_BASE,
     SLACK_API_BASE,
     DiscordSettings,
@@ -29,20 +23,8 @@ from bot.settings import (
     StorageSettings,
     WebhookSettings,
 )
-
-__all__ = [
-    "DiscordSettings",
-    "PollingSettings",
-    "Secrets",
-    "Settings",
-    "SlackSettings",
-    "StorageSettings",
-    "WebhookSettings",
-    "default_data_dir",
-    "default_feeds",
-    "find_config_path",
-    "load_settings",
-]
+from bot.domain import FeedSource
+from bot.errors import ConfigError
 
 CONFIG_ENV = "DIVISION_BELL_CONFIG"
 DATA_ENV = "DIVISION_BELL_DATA"

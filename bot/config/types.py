@@ -1,6 +1,6 @@
 """The validated settings the service runs with: what each part of the config means.
 
-bot/config.py reads them from the TOML file and the environment (DESIGN §2).
+bot/config/load.py reads them from the TOML file and the environment (DESIGN §2).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config_ops import OpsSettings
+from bot.config.ops import OpsSettings
 from bot.domain import FeedSource
 
 DISCORD_API_BASE = "https://discord.com/api/v10"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.config_show import render_settings
+from bot.config.show import render_settings
 from bot.errors import ConfigError
 
 OPS_HOOK = "https://discord.com/api/webhooks/987654/OPSTOKENOPSTOKENOPSTOKENOPSTOKEN"

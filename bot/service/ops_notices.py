@@ -12,13 +12,13 @@ from typing import Any
 import aiohttp
 
 from bot.config import Settings
-from bot.config_ops import OpsSettings
+from bot.config.ops import OpsSettings
 from bot.errors import DeliveryError
-from bot.pipeline.format_text import escape_discord, escape_slack
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
 from bot.store import ops_state
 from bot.store.connection import Database
+from bot.transports.text import escape_discord, escape_slack
 from bot.transports.webhooks import post_webhook
 
 log = logging.getLogger(__name__)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.evaluate import read_labelled, run_classify, run_eval, score
 from bot.errors import ConfigError
-from bot.evaluate import read_labelled, run_classify, run_eval, score
 from bot.pipeline.classify import Classifier
 
-DEV = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "dev.jsonl"
+DEV = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "dev.jsonl"
 
 ITEMS = [
     {"id": "a1", "title": "Tory MP defects to Labour", "summary": "", "labels": ["defection"]},

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from bot.domain import Alert, CategoryInfo, Overflow, OverflowItem
-from bot.pipeline.format_text import (
+from bot.transports.text import (
     after_label,
     as_utc,
     escape_slack,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.config_schema import Section, check_url
+from bot.config.schema import Section, check_url
 from bot.errors import ConfigError
 
 OPS_PLATFORMS = ("discord", "slack")

@@ -11,15 +11,10 @@ from typing import Any
 import pytest
 
 from bot.domain import Alert, CategoryInfo, Overflow, OverflowItem
-from bot.pipeline.format import (
-    console_text,
-    discord_embed,
-    discord_webhook_payload,
-    escape_discord,
-    escape_slack,
-    slack_blocks,
-    slack_webhook_payload,
-)
+from bot.transports.console import console_text
+from bot.transports.discord.format import discord_embed, discord_webhook_payload
+from bot.transports.slack.format import slack_blocks, slack_webhook_payload
+from bot.transports.text import escape_discord, escape_slack
 
 ZWSP, WJ = "\u200b", "\u2060"
 WHEN = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)

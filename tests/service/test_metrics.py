@@ -13,9 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.app import open_runtime
 from bot.config import PollingSettings, Settings, WebhookSettings, load_settings
 from bot.domain import FeedSource
-from bot.http_server import METRICS_CONTENT_TYPE, create_app, start_site
-from bot.metrics import Metrics
-from tests.pipeline.test_cycle import DEFECTION
+from bot.service.http_server import METRICS_CONTENT_TYPE, create_app, start_site
+from bot.service.metrics import Metrics
+from tests.pipeline.test_poller import DEFECTION
 from tests.support.chat_server import ChatServer
 from tests.support.feed_server import FeedServerThread
 from tests.support.rss import rss_feed

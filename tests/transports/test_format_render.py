@@ -8,16 +8,11 @@ from datetime import timedelta, timezone
 import pytest
 
 from bot.domain import OverflowItem
-from bot.pipeline.format import (
-    console_text,
-    discord_embed,
-    discord_webhook_payload,
-    slack_blocks,
-    slack_text,
-    slack_webhook_payload,
-)
-from bot.pipeline.format_text import listing
-from tests.pipeline.test_format import (
+from bot.transports.console import console_text
+from bot.transports.discord.format import discord_embed, discord_webhook_payload
+from bot.transports.slack.format import slack_blocks, slack_text, slack_webhook_payload
+from bot.transports.text import listing
+from tests.transports.test_format import (
     BIG,
     DEFECTION,
     LETTERS,
