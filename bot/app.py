@@ -17,6 +17,7 @@ from bot import USER_AGENT
 from bot.commands import Commands
 from bot.config import Settings
 from bot.delivery.deliver import Deliverer, Sender, SendObserver
+from bot.domain import DestinationKey
 from bot.pipeline.classify import Classifier
 from bot.pipeline.fetch import FetchLimits, make_session
 from bot.pipeline.poller import Poller, PollObserver
@@ -80,7 +81,7 @@ async def sync_config(db: Database, settings: Settings, now: datetime) -> None:
         keep: list[int] = []
         if settings.console:
             dest_id = await dest_store.upsert_destination(
-                conn, key="console", kind="console", label="console", now=now
+                conn, key=DestinationKey.CONSOLE, kind="console", label="console", now=now
             )
             await dest_store.set_subscriptions(conn, dest_id, settings.categories, now=now)
             keep.append(dest_id)

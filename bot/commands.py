@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.domain import Alert, CategoryInfo, FeedSource
+from bot.domain import Alert, CategoryInfo, Decision, DestinationKey, FeedSource
 from bot.pipeline.normalise import canonical_url
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
@@ -18,14 +18,16 @@ from bot.store import history, outbox
 from bot.store.connection import Database
 
 MAX_LATEST = 10
-_DECISIONS = {
-    "alerted": "it alerted",
-    "overflow": "it was summarised in an overflow line (too many alerts from one feed at once)",
-    "joined_story": "it joined an earlier story, which had already alerted or been recorded",
-    "duplicate_url": "another feed had already carried the same link",
-    "no_category": "no rule matched it",
-    "backfill": "it was older than the backfill window when its feed was first polled",
-    "too_old": "it was older than the maximum age when first seen",
+_DECISIONS: dict[str, str] = {  # keyed by Decision; history rows hold its value
+    Decision.ALERTED: "it alerted",
+    Decision.OVERFLOW: (
+        "it was summarised in an overflow line (too many alerts from one feed at once)"
+    ),
+    Decision.JOINED_STORY: "it joined an earlier story, which had already alerted or been recorded",
+    Decision.DUPLICATE_URL: "another feed had already carried the same link",
+    Decision.NO_CATEGORY: "no rule matched it",
+    Decision.BACKFILL: "it was older than the backfill window when its feed was first polled",
+    Decision.TOO_OLD: "it was older than the maximum age when first seen",
 }
 
 
@@ -81,9 +83,7 @@ class Channel:
 
     def key(self, caller: Caller) -> str:
         """The destination key for this channel on the caller's platform."""
-        if caller.platform == "slack":
-            return f"slack:{caller.scope}:{self.id}"
-        return f"{caller.platform}:{self.id}"
+        return DestinationKey.chat(caller.platform, caller.scope, self.id)
 
 
 REFUSAL = (
@@ -245,7 +245,7 @@ class Commands:
             cats = ", ".join(self.label(c) for c in item.categories) or "no category"
             lines.append((Link(item.title, item.link), f" — {item.feed}: {cats}"))
             lines.append((f"Decision: {_DECISIONS.get(item.decision, item.decision)}.",))
-            if item.decision == "joined_story" and item.story_title:
+            if item.decision == Decision.JOINED_STORY and item.story_title:
                 lines.append(("Story: ", item.story_title))
             for category, evidence in item.evidence.items():
                 lines.append((f"Why {self.label(category)}: " + "; ".join(evidence),))

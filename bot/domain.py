@@ -1,9 +1,11 @@
-"""Frozen value types that flow through the pipeline; no I/O here."""
+"""The entities every part shares: what is polled, read, stored, decided and sent. No I/O here."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +97,89 @@ class Overflow:
     feed: str
     outlet: str
     items: tuple[OverflowItem, ...] = field(default_factory=tuple)
+
+
+class Decision(StrEnum):
+    """What became of a new headline, as stored with it and explained by `why`.
+
+    `admit` answers ALERTED (may alert), BACKFILL or TOO_OLD; deciding settles the rest.
+    """
+
+    ALERTED = "alerted"
+    OVERFLOW = "overflow"  # past the feed's per-poll cap: one summary line
+    JOINED_STORY = "joined_story"  # another outlet's report of a story already recorded
+    DUPLICATE_URL = "duplicate_url"  # another feed carried the same link first
+    NO_CATEGORY = "no_category"
+    BACKFILL = "backfill"  # first poll or after a gap, older than the backfill window: silent
+    TOO_OLD = "too_old"  # older than max_age: never alerts
+
+
+class DestinationKey:
+    """The one place a destination's stable key is written and read ("kind:…")."""
+
+    CONSOLE = "console"
+
+    @staticmethod
+    def chat(platform: str, scope: str, channel: str) -> str:
+        """A bot channel: "discord:<channel>" or "slack:<team>:<channel>"."""
+        if platform == "slack":
+            return f"slack:{scope}:{channel}"
+        return f"{platform}:{channel}"
+
+    @staticmethod
+    def webhook(url: str) -> str:
+        """A configured webhook: a digest that does not reveal the secret URL."""
+        return f"webhook:{hashlib.sha256(url.encode()).hexdigest()[:16]}"
+
+    @staticmethod
+    def channel_of(key: str) -> str:
+        """The platform channel id at the end of a bot channel's key."""
+        return key.rsplit(":", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A place alerts go, with the categories it is subscribed to (category → mention or None)."""
+
+    id: int
+    key: str
+    kind: str  # "console", "webhook:discord", "webhook:slack", "discord", "slack"
+    label: str  # safe display name: never a secret URL
+    scope: str = ""  # guild or workspace id for chat subscriptions
+    channel: str = ""
+    subscriptions: dict[str, str | None] = field(default_factory=dict)
+    broken_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """What a headline says, reduced for comparison: names, content words, numbers, events."""
+
+    names: frozenset[str]
+    content: frozenset[str]
+    numbers: frozenset[str]
+    events: frozenset[str]
+    # Capitalised words that open a clause ("Second Tory MP…", "Johnson faces…"): a name only
+    # when the other headline has it as a name too, since sentence case capitalises any word.
+    leads: frozenset[str] = frozenset()
+
+    def to_json(self) -> dict[str, list[str]]:
+        """Plain lists for storing beside the story."""
+        return {
+            "names": sorted(self.names),
+            "content": sorted(self.content),
+            "numbers": sorted(self.numbers),
+            "events": sorted(self.events),
+            "leads": sorted(self.leads),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, list[str]]) -> Signature:
+        """The inverse of to_json."""
+        return cls(
+            frozenset(data.get("names", ())),
+            frozenset(data.get("content", ())),
+            frozenset(data.get("numbers", ())),
+            frozenset(data.get("events", ())),
+            frozenset(data.get("leads", ())),
+        )

@@ -5,13 +5,12 @@ bot/config/load.py reads them from the TOML file and the environment (DESIGN §2
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config.ops import OpsSettings
-from bot.domain import FeedSource
+from bot.domain import DestinationKey, FeedSource
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 SLACK_API_BASE = "https://slack.com/api/"
@@ -50,8 +49,7 @@ class WebhookSettings:
     @property
     def key(self) -> str:
         """A stable identity that does not reveal the URL."""
-        digest = hashlib.sha256(self.url.encode()).hexdigest()[:16]
-        return f"webhook:{digest}"
+        return DestinationKey.webhook(self.url)
 
 
 @dataclass(frozen=True, slots=True)

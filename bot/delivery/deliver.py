@@ -16,9 +16,8 @@ import aiosqlite
 
 from bot.delivery.leases import LeaseOwner, holder_is_dead
 from bot.delivery.messages import Message, load_message
-from bot.domain import Alert
+from bot.domain import Alert, Destination
 from bot.errors import DeliveryError
-from bot.pipeline.route import Destination
 from bot.store import destinations as dest_store
 from bot.store import headlines as seen
 from bot.store import outbox

@@ -7,18 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-T = TypeVar("T")
+from bot.domain import Decision
 
-ALERT = "alert"
-BACKFILL = "backfill"  # recorded silently: first poll or after a gap, older than the window
-TOO_OLD = "too_old"  # older than max_age: never alerts
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class Admission:
     """Whether a new headline may alert, and the time it counts as published."""
 
-    decision: str
+    decision: Decision  # ALERTED (may alert), BACKFILL or TOO_OLD
     effective: datetime
 
 
@@ -38,14 +36,14 @@ def admit(
     if published is None:
         # Undated: on a catch-up poll we cannot tell old from new, so stay silent; otherwise
         # it appeared since the last poll, so its first-seen time is the best estimate.
-        return Admission(BACKFILL if catch_up else ALERT, now)
+        return Admission(Decision.BACKFILL if catch_up else Decision.ALERTED, now)
     effective = min(published, now)  # a date in the future counts as now
     age = now - effective
     if age > timedelta(seconds=max_age):
-        return Admission(TOO_OLD, effective)
+        return Admission(Decision.TOO_OLD, effective)
     if catch_up and age > timedelta(seconds=backfill):
-        return Admission(BACKFILL, effective)
-    return Admission(ALERT, effective)
+        return Admission(Decision.BACKFILL, effective)
+    return Admission(Decision.ALERTED, effective)
 
 
 def cap_alerts(

@@ -14,9 +14,18 @@ import aiosqlite
 
 from bot.config import PollingSettings
 from bot.delivery.messages import dump_message
-from bot.domain import Alert, CategoryInfo, Classification, Headline, Overflow, OverflowItem
+from bot.domain import (
+    Alert,
+    CategoryInfo,
+    Classification,
+    Decision,
+    Destination,
+    Headline,
+    Overflow,
+    OverflowItem,
+)
 from bot.pipeline import admit as gate
-from bot.pipeline.route import Destination, route
+from bot.pipeline.route import route
 from bot.pipeline.stories import StoryIndex, same_story, signature
 from bot.store import destinations as dest_store
 from bot.store import headlines as seen
@@ -79,10 +88,10 @@ async def decide_new(
             backfill=polling.backfill,
             max_age=polling.max_age,
         )
-        decision, story_id = "no_category", None
+        decision, story_id = Decision.NO_CATEGORY, None
         by_link = links.get(headline.link)
         if by_link is not None:
-            decision, story_id = "duplicate_url", by_link[1]
+            decision, story_id = Decision.DUPLICATE_URL, by_link[1]
         elif result.categories:
             if stories is None:
                 stories = await _story_index(conn, now)
@@ -100,8 +109,8 @@ async def decide_new(
             )
             if match is not None:
                 story_id = match.id
-                decision = "joined_story"
-                fresh_story = match.alerted_at is None and admission.decision == gate.ALERT
+                decision = Decision.JOINED_STORY
+                fresh_story = match.alerted_at is None and admission.decision == Decision.ALERTED
                 if fresh_story and not any(c.story_id == match.id for c in candidates):
                     # Nobody was told about this story yet (its first report was backfilled).
                     candidates.append(_Candidate(headline, result, match.id, admission.effective))
@@ -119,7 +128,7 @@ async def decide_new(
                     sig,
                     seen.StoryRef(story_id, result.categories, sig, None),
                 )
-                if admission.decision == gate.ALERT:
+                if admission.decision == Decision.ALERTED:
                     candidates.append(_Candidate(headline, result, story_id, admission.effective))
                     continue
                 decision = admission.decision
@@ -135,10 +144,10 @@ async def decide_new(
     queued = 0
     # Chat channels read top to bottom: queue the kept alerts oldest first.
     for candidate in sorted(alerting, key=lambda c: c.effective):
-        await _settle(conn, candidate, "alerted", now)
+        await _settle(conn, candidate, Decision.ALERTED, now)
         queued += await _queue_alert(conn, candidate, categories, destinations, now)
     for candidate in overflowing:
-        await _settle(conn, candidate, "overflow", now)
+        await _settle(conn, candidate, Decision.OVERFLOW, now)
     if overflowing:
         queued += await _queue_overflow(conn, feed, overflowing, destinations, now)
         log.warning(
@@ -153,7 +162,7 @@ async def decide_new(
 
 
 async def _settle(
-    conn: aiosqlite.Connection, candidate: _Candidate, decision: str, now: datetime
+    conn: aiosqlite.Connection, candidate: _Candidate, decision: Decision, now: datetime
 ) -> None:
     # An alerting or summarised headline is recorded, and its story counts as told.
     await _insert(
@@ -188,7 +197,7 @@ def _unique(
 
 
 def _row(
-    headline: Headline, result: Classification, *, decision: str, story_id: int | None
+    headline: Headline, result: Classification, *, decision: Decision, story_id: int | None
 ) -> seen.NewHeadline:
     evidence = {
         category: [f"{m.rule} ({m.field}): {m.text}" for m in result.evidence_for(category)]
@@ -212,7 +221,7 @@ async def _insert(
     headline: Headline,
     result: Classification,
     *,
-    decision: str,
+    decision: Decision,
     story_id: int | None,
     now: datetime,
 ) -> None:

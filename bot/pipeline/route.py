@@ -3,21 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-
-@dataclass(frozen=True, slots=True)
-class Destination:
-    """A place alerts go, with the categories it is subscribed to (category → mention or None)."""
-
-    id: int
-    key: str
-    kind: str  # "console", "webhook:discord", "webhook:slack", "discord", "slack"
-    label: str  # safe display name: never a secret URL
-    scope: str = ""  # guild or workspace id for chat subscriptions
-    channel: str = ""
-    subscriptions: dict[str, str | None] = field(default_factory=dict)
-    broken_reason: str | None = None
+from bot.domain import Destination
 
 
 @dataclass(frozen=True, slots=True)

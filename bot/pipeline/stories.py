@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from bot.domain import Signature
 
 T = TypeVar("T")
 
@@ -164,40 +165,6 @@ _YEAR = re.compile(r"^(?:19|20)\d\d$")
 MIN_CONTENT_OVERLAP = 0.6
 # With no named people to anchor on, ask for more of the wording to agree, in both directions.
 MIN_UNNAMED_JACCARD = 0.6
-
-
-@dataclass(frozen=True, slots=True)
-class Signature:
-    """What a headline says, reduced for comparison: names, content words, numbers, events."""
-
-    names: frozenset[str]
-    content: frozenset[str]
-    numbers: frozenset[str]
-    events: frozenset[str]
-    # Capitalised words that open a clause ("Second Tory MP…", "Johnson faces…"): a name only
-    # when the other headline has it as a name too, since sentence case capitalises any word.
-    leads: frozenset[str] = frozenset()
-
-    def to_json(self) -> dict[str, list[str]]:
-        """Plain lists for storing beside the story."""
-        return {
-            "names": sorted(self.names),
-            "content": sorted(self.content),
-            "numbers": sorted(self.numbers),
-            "events": sorted(self.events),
-            "leads": sorted(self.leads),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, list[str]]) -> Signature:
-        """The inverse of to_json."""
-        return cls(
-            frozenset(data.get("names", ())),
-            frozenset(data.get("content", ())),
-            frozenset(data.get("numbers", ())),
-            frozenset(data.get("events", ())),
-            frozenset(data.get("leads", ())),
-        )
 
 
 def signature(title: str) -> Signature:

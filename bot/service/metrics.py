@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from bot.domain import Destination
 from bot.pipeline.poller import PollOutcome
-from bot.pipeline.route import Destination
 from bot.store import outbox
 from bot.store.connection import Database
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.pipeline.route import Destination
+from bot.domain import Destination
 from bot.store.connection import from_db, to_db
 
 CONFIG_KINDS = ("console", "webhook:discord", "webhook:slack")

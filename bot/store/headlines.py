@@ -10,8 +10,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain import Headline
-from bot.pipeline.stories import Signature
+from bot.domain import Headline, Signature
 from bot.store.connection import from_db, to_db
 
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit

@@ -6,8 +6,7 @@ import sys
 from typing import TextIO
 
 from bot.delivery.messages import Message
-from bot.domain import Alert, Overflow
-from bot.pipeline.route import Destination
+from bot.domain import Alert, Destination, Overflow
 from bot.transports.text import after_label, as_utc, clean_text, fit, join_fit, safe_url
 
 CONSOLE_LISTED = 10

@@ -8,8 +8,8 @@ import aiohttp
 
 from bot.config import WebhookSettings
 from bot.delivery.messages import Message
+from bot.domain import Destination
 from bot.errors import DeliveryError
-from bot.pipeline.route import Destination
 from bot.transports.discord.format import discord_webhook_payload
 from bot.transports.slack.format import slack_webhook_payload
 from bot.transports.webhooks import post_webhook

@@ -6,7 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.pipeline.admit import ALERT, BACKFILL, TOO_OLD, admit, cap_alerts, is_catch_up
+from bot.domain import Decision
+from bot.pipeline.admit import admit, cap_alerts, is_catch_up
+
+ALERT, BACKFILL, TOO_OLD = Decision.ALERTED, Decision.BACKFILL, Decision.TOO_OLD
 
 NOW = datetime(2022, 1, 19, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.pipeline.stories import Signature, StoryIndex, same_story, signature
+from bot.domain import Signature
+from bot.pipeline.stories import StoryIndex, same_story, signature
 
 SAME = [
     (

@@ -9,6 +9,7 @@ import discord
 from discord.http import Route
 
 from bot.commands import Commands
+from bot.domain import DestinationKey
 from bot.store import destinations as dest_store
 from bot.store.connection import Database
 from bot.transports.discord.slash import Westminster, WestminsterTree
@@ -80,13 +81,17 @@ class DivisionBellClient(discord.AutoShardedClient):
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         """A channel was deleted: its subscriptions and queued alerts go with it."""
         async with self.db.transaction() as conn:
-            removed = await dest_store.remove_destination(conn, f"{KIND}:{channel.id}")
+            removed = await dest_store.remove_destination(
+                conn, DestinationKey.chat(KIND, str(channel.guild.id), str(channel.id))
+            )
         if removed:
             log.info("discord: channel %s deleted; its subscriptions removed", channel.id)
 
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
         """A thread that was subscribed (by running subscribe inside it) was deleted."""
         async with self.db.transaction() as conn:
-            removed = await dest_store.remove_destination(conn, f"{KIND}:{payload.thread_id}")
+            removed = await dest_store.remove_destination(
+                conn, DestinationKey.chat(KIND, str(payload.guild_id), str(payload.thread_id))
+            )
         if removed:
             log.info("discord: thread %s deleted; its subscriptions removed", payload.thread_id)

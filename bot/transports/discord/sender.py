@@ -17,9 +17,8 @@ import aiohttp
 import discord
 
 from bot.delivery.messages import Message
-from bot.domain import Alert
+from bot.domain import Alert, Destination, DestinationKey
 from bot.errors import DeliveryError
-from bot.pipeline.route import Destination
 from bot.transports.discord.format import discord_webhook_payload
 
 log = logging.getLogger(__name__)
@@ -162,7 +161,7 @@ class DiscordSender:
         if problem is not None:
             # Retryable: the alert stays queued until the bot is back.
             raise DeliveryError(label, problem, retryable=True, retry_after=DOWN_RETRY_S)
-        channel = destination.channel or destination.key.removeprefix("discord:")
+        channel = destination.channel or DestinationKey.channel_of(destination.key)
         if not channel.isdigit():
             raise DeliveryError(label, f"not a Discord channel id: {channel!r}", retryable=False)
         try:

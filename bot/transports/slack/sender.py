@@ -7,8 +7,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery.messages import Message
+from bot.domain import Destination, DestinationKey
 from bot.errors import DeliveryError
-from bot.pipeline.route import Destination
 from bot.transports.slack.api import AUTH_ERRORS, SlackHealth, error_code, retry_after, status_of
 from bot.transports.slack.format import slack_webhook_payload
 
@@ -32,7 +32,7 @@ DOWN_RETRY_S = 300.0
 
 def channel_of(destination: Destination) -> str:
     """The Slack channel id of a destination ("slack:<team>:<channel>")."""
-    return destination.channel or destination.key.rsplit(":", 1)[-1]
+    return destination.channel or DestinationKey.channel_of(destination.key)
 
 
 class SlackSender:

@@ -11,8 +11,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import Caller, Channel, Commands, Reply
+from bot.domain import Destination
 from bot.errors import DeliveryError
-from bot.pipeline.route import Destination
 from bot.transports.slack.api import error_code
 from bot.transports.slack.parse import Parsed, parse_command
 from bot.transports.slack.render import render_reply

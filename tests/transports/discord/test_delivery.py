@@ -13,9 +13,8 @@ import pytest
 from bot.commands import Caller, Commands
 from bot.delivery.deliver import Deliverer, DeliveryReport
 from bot.delivery.messages import Message, dump_message
-from bot.domain import Alert, Overflow, OverflowItem
+from bot.domain import Alert, Destination, Overflow, OverflowItem
 from bot.errors import DeliveryError
-from bot.pipeline.route import Destination
 from bot.store import destinations as dest_store
 from bot.store import outbox
 from bot.store.connection import Database

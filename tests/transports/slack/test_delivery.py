@@ -14,9 +14,8 @@ from slack_sdk.http_retry import builtin_async_handlers
 
 from bot.commands import Channel
 from bot.delivery.messages import dump_message
-from bot.domain import Alert, Overflow, OverflowItem
+from bot.domain import Alert, Destination, Overflow, OverflowItem
 from bot.pipeline.classify import Classifier
-from bot.pipeline.route import Destination
 from bot.store import destinations as dest_store
 from bot.store import outbox
 from bot.store.connection import from_db
