@@ -82,7 +82,7 @@ def _truncate(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-–—") + "…"
 
 
-def clean_text(raw: str, limit: int) -> str:
+def plain_text(raw: str, limit: int) -> str:
     """HTML or plain text → one line of plain text, at most `limit` characters."""
     budget = max(limit * _RAW_PER_CHAR, _RAW_FLOOR)
     if len(raw) > budget:

@@ -18,9 +18,7 @@ from typing import Any
 
 from bot.domain import Headline
 from bot.errors import ParseError
-from bot.pipeline.normalise import canonical_url, clean_text
-
-__all__ = ["ParsedFeed", "canonical_url", "clean_text", "parse_feed"]
+from bot.pipeline.normalise import canonical_url, plain_text
 
 TITLE_LIMIT = 300
 SUMMARY_LIMIT = 600
@@ -106,8 +104,8 @@ class _Defused:
 def _defuse(feed_name: str, body: bytes, content_type: str | None) -> _Defused:
     """Decode as feedparser would, then drop DOCTYPEs so no entity is ever expanded or fetched."""
     # Scanning raw bytes would miss a DOCTYPE written in UTF-16 or UTF-7, which feedparser honours.
-    # Imported here and in parse_feed, not at the top: the main process imports this module only
-    # to name parse_feed in the jobs it sends the workers, and feedparser costs it ~15 ms.
+    # Imported here and in _run_feedparser, not at the top: the main process imports this module
+    # only to name parse_feed in the jobs it sends the workers, and feedparser is slow to import.
     from feedparser.encodings import convert_to_utf8  # noqa: PLC0415
 
     headers = {"content-type": content_type} if content_type else {}
@@ -231,13 +229,27 @@ def parse_feed(
     if not body.strip():
         raise ParseError(feed_name, "empty document")
     defused = _defuse(feed_name, body, content_type)
+    result = _run_feedparser(feed_name, defused)
+    bozo = result.get("bozo_exception") if result.get("bozo") else defused.encoding_issue
+    entries = _complete(defused.data, result.get("entries") or [], bozo)
+    if not entries:
+        _refuse_if_unusable(feed_name, body, result, bozo)
+    feed = result.get("feed") or {}
+    feed_title = plain_text(str(feed.get("title") or ""), TITLE_LIMIT)
+    shown_outlet = outlet or feed_title or feed_name
+    headlines = _headlines(feed_name, entries, base_url, shown_outlet)
+    return ParsedFeed(feed_title, headlines, _ttl(feed), _warning(bozo, defused.had_entities))
+
+
+def _run_feedparser(feed_name: str, defused: _Defused) -> Any:
+    """feedparser's reading of the defused document; its own failures become ParseError."""
     import feedparser  # noqa: PLC0415 - see _defuse
 
     try:
         # We strip HTML ourselves, so feedparser's sanitiser and URI rewriting are wasted work.
         # No content-location: feedparser would resolve non-URL guids against it, and identity
         # would then depend on where the feed was fetched from. We resolve links ourselves.
-        result = feedparser.parse(
+        return feedparser.parse(
             defused.data,
             response_headers=defused.headers,
             sanitize_html=False,
@@ -245,37 +257,45 @@ def parse_feed(
         )
     except Exception as exc:  # hostile input must never kill the cycle with a library bug
         raise ParseError(feed_name, f"feedparser failed: {type(exc).__name__}") from exc
-    bozo = result.get("bozo_exception") if result.get("bozo") else defused.encoding_issue
-    entries = _complete(defused.data, result.get("entries") or [], bozo)
-    if not entries:
-        if not result.get("version"):
-            head = body[:1024].lower()
-            if b"<html" in head or b"<!doctype html" in head:
-                raise ParseError(feed_name, "an HTML page, not a feed")
-            raise ParseError(feed_name, _reason(bozo) if bozo else "not an RSS or Atom feed")
-        if isinstance(bozo, xml.sax.SAXException):
-            raise ParseError(feed_name, _reason(bozo))
-    feed = result.get("feed") or {}
-    feed_title = clean_text(str(feed.get("title") or ""), TITLE_LIMIT)
-    shown_outlet = outlet or feed_title or feed_name
+
+
+def _refuse_if_unusable(feed_name: str, body: bytes, result: Any, bozo: object) -> None:
+    """An entry-less document: raise ParseError unless it is a well-formed feed listing nothing."""
+    if not result.get("version"):
+        head = body[:1024].lower()
+        if b"<html" in head or b"<!doctype html" in head:
+            raise ParseError(feed_name, "an HTML page, not a feed")
+        raise ParseError(feed_name, _reason(bozo) if bozo else "not an RSS or Atom feed")
+    if isinstance(bozo, xml.sax.SAXException):
+        raise ParseError(feed_name, _reason(bozo))
+
+
+def _headlines(
+    feed_name: str, entries: list[Any], base_url: str | None, outlet: str
+) -> tuple[Headline, ...]:
+    """The entries as Headlines in feed order, each with its entry_key."""
     items: list[_Item] = []
     drafts: list[tuple[str, str, str, datetime | None]] = []
     for entry in entries:
-        title = clean_text(str(entry.get("title") or ""), TITLE_LIMIT)
-        summary = clean_text(_summary(entry), SUMMARY_LIMIT)
+        title = plain_text(str(entry.get("title") or ""), TITLE_LIMIT)
+        summary = plain_text(_summary(entry), SUMMARY_LIMIT)
         link = canonical_url(str(entry.get("link") or ""), base_url)
         published = _published(entry)
         raw_date = str(entry.get("published") or dict.get(entry, "updated") or "")
         fallback = f"link:{link}" if link else _hash_key(title, summary, published, raw_date)
         items.append(_Item(_guid(entry), link, fallback))
         drafts.append((link, title, summary, published))
-    headlines = tuple(
-        Headline(feed_name, key, link, title, summary, published, shown_outlet)
+    return tuple(
+        Headline(feed_name, key, link, title, summary, published, outlet)
         for key, (link, title, summary, published) in zip(_keys(items), drafts, strict=True)
     )
+
+
+def _warning(bozo: object, had_entities: bool) -> str | None:
+    """Why a readable document was still flagged, for the log; None when it was clean."""
     warning = _reason(bozo) if bozo is not None else None
-    if defused.had_entities:  # the cause of any "undefined entity" complaint, so it goes first
+    if had_entities:  # the cause of any "undefined entity" complaint, so it goes first
         warning = _reason(
             "DOCTYPE with entity declarations removed" + (f"; {warning}" if warning else "")
         )
-    return ParsedFeed(feed_title, headlines, _ttl(feed), warning)
+    return warning

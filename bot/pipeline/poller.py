@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 import aiohttp
 
 from bot.config import Settings
-from bot.domain import FeedSource
+from bot.domain import Classification, FeedSource, Headline
 from bot.errors import FetchError, ParseError
 from bot.pipeline import admit as gate
 from bot.pipeline.classify import Classifier
-from bot.pipeline.decide import decide_new
+from bot.pipeline.decide import DecideResult, decide_new
 from bot.pipeline.fetch import (
     FetchLimits,
     FetchResult,
@@ -160,6 +160,7 @@ class Poller:
         parsed: ParsedFeed | None,
         state: feed_store.FeedState | None,
     ) -> PollOutcome:
+        """Store what a fetch that reached the feed found: new entries, validators, next poll."""
         now = self.clock()
         delay = next_poll_delay(
             self.interval(feed),
@@ -174,12 +175,7 @@ class Poller:
             now,
             self.settings.polling.backfill,
         )
-        items = []
-        if parsed is not None:
-            items = [(h, self.classifier.classify(h.title, h.summary)) for h in parsed.headlines]
-            if not items:
-                # A readable feed that lists nothing is often a publisher fault worth seeing.
-                log.warning("feed %s: the feed lists no entries", feed.name)
+        items = self._classified(feed, parsed) if parsed is not None else []
         async with self.db.transaction() as conn:
             decided = None
             if parsed is not None:
@@ -205,23 +201,17 @@ class Poller:
             )
         if state is not None and state.failures > 0:
             log.info("feed %s: recovered after %d failed polls", feed.name, state.failures)
-        if decided is None:
-            return PollOutcome(feed.name, "not_modified")
-        if decided.new:
-            log.info(
-                "feed %s: %d new entries, %d alerts queued%s",
-                feed.name,
-                decided.new,
-                decided.alerts,
-                f", {decided.overflow} summarised" if decided.overflow else "",
-            )
-        return PollOutcome(
-            feed.name,
-            "changed",
-            new=decided.new,
-            alerts=decided.alerts,
-            categories=decided.categories,
-        )
+        return _recorded_outcome(feed, decided)
+
+    def _classified(
+        self, feed: FeedSource, parsed: ParsedFeed
+    ) -> list[tuple[Headline, Classification]]:
+        """Each parsed headline with its classification, in feed order."""
+        items = [(h, self.classifier.classify(h.title, h.summary)) for h in parsed.headlines]
+        if not items:
+            # A readable feed that lists nothing is often a publisher fault worth seeing.
+            log.warning("feed %s: the feed lists no entries", feed.name)
+        return items
 
     async def _failed(
         self,
@@ -245,3 +235,24 @@ class Poller:
                 conn, feed.name, now=now, error=reason, next_poll_at=now + timedelta(seconds=delay)
             )
         return PollOutcome(feed.name, "failed", error=reason)
+
+
+def _recorded_outcome(feed: FeedSource, decided: DecideResult | None) -> PollOutcome:
+    """The outcome of a poll that reached the feed; `decided` is None for an unchanged feed."""
+    if decided is None:
+        return PollOutcome(feed.name, "not_modified")
+    if decided.new:
+        log.info(
+            "feed %s: %d new entries, %d alerts queued%s",
+            feed.name,
+            decided.new,
+            decided.alerts,
+            f", {decided.overflow} summarised" if decided.overflow else "",
+        )
+    return PollOutcome(
+        feed.name,
+        "changed",
+        new=decided.new,
+        alerts=decided.alerts,
+        categories=decided.categories,
+    )

@@ -14,7 +14,8 @@ import pytest
 
 from bot.domain import Headline
 from bot.errors import ParseError
-from bot.pipeline.parse import ParsedFeed, canonical_url, clean_text, parse_feed
+from bot.pipeline.normalise import canonical_url, plain_text
+from bot.pipeline.parse import ParsedFeed, parse_feed
 
 
 def rss(items: str, channel: str = "<title>Westminster Wire</title>") -> bytes:
@@ -273,8 +274,8 @@ def test_key_kinds_cannot_collide() -> None:
         ("", ""),
     ],
 )
-def test_clean_text(raw: str, expected: str) -> None:
-    assert clean_text(raw, 300) == expected
+def test_plain_text(raw: str, expected: str) -> None:
+    assert plain_text(raw, 300) == expected
 
 
 def test_script_content_never_reaches_headlines() -> None:
@@ -299,7 +300,7 @@ def test_length_caps_cut_on_a_word_boundary_with_an_ellipsis() -> None:
 
 
 def test_cap_without_spaces_is_a_hard_cut() -> None:
-    assert clean_text("x" * 1000, 10) == "x" * 9 + "…"
+    assert plain_text("x" * 1000, 10) == "x" * 9 + "…"
 
 
 # --- dates --------------------------------------------------------------------------------------
