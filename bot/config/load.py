@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,15 @@ from typing import Any
 import platformdirs
 
 from bot.config.ops import read_ops
-from bot.config.schema import Section, check_url
+from bot.config.schema import Section, Table, TomlKind, load_toml
 from bot.config.types import (
-    DISCORD_API_BASE,
-    SLACK_API_BASE,
+    CONSOLE,
+    DISCORD,
+    HTTP,
+    INTERVAL,
+    POLLING,
+    SLACK,
+    STORAGE,
     DiscordSettings,
     PollingSettings,
     Secrets,
@@ -32,6 +38,19 @@ DATA_ENV = "DIVISION_BELL_DATA"
 LISTEN_ENV = "DIVISION_BELL_HTTP_LISTEN"
 DB_FILENAME = "division-bell.sqlite3"
 PLATFORMS = ("discord", "slack")
+TOP_LEVEL_KEYS = (
+    "storage",
+    "polling",
+    "classifier",
+    "feeds",
+    "webhooks",
+    "console",
+    "discord",
+    "slack",
+    "http",
+    "ops",
+)
+CONFIG_FILE = TomlKind("config file", missing="config file not found", invalid="not valid TOML")
 
 
 def find_config_path(cli_path: str | None, env: dict[str, str] | None = None) -> Path | None:
@@ -58,22 +77,10 @@ def load_settings(path: Path | None, env: dict[str, str] | None = None) -> Setti
     if path is not None:
         source = str(path)
         base = path.resolve().parent
-        raw = _read_toml(path)
+        raw = load_toml(path, CONFIG_FILE)
+    environ = os.environ if env is None else env
     top = Section(source, "top level", raw)
-    top.reject_unknown(
-        [
-            "storage",
-            "polling",
-            "classifier",
-            "feeds",
-            "webhooks",
-            "console",
-            "discord",
-            "slack",
-            "http",
-            "ops",
-        ]
-    )
+    top.reject_unknown(TOP_LEVEL_KEYS)
     rules = Section(source, "classifier", raw.get("classifier", {}))
     rules.reject_unknown(["rules"])
     rules_path = rules.path("rules", base)
@@ -81,22 +88,22 @@ def load_settings(path: Path | None, env: dict[str, str] | None = None) -> Setti
         raise ConfigError(f"{rules.where('rules')}: rules file not found: {rules_path}")
     categories = _category_names(rules_path)
     feeds = _read_feeds(source, raw) if "feeds" in raw else default_feeds()
+    storage = _read_table(source, raw, STORAGE, base)
+    storage["path"] = storage["path"] or default_data_dir(env) / DB_FILENAME
     return Settings(
         source=path,
-        storage=_read_storage(source, raw.get("storage", {}), base, env),
-        polling=_read_polling(Section(source, "polling", raw.get("polling", {}))),
+        storage=StorageSettings(**storage),
+        polling=PollingSettings(**_read_table(source, raw, POLLING)),
         rules=rules_path,
         feeds=feeds,
-        webhooks=_read_webhooks(source, raw.get("webhooks", []), categories, env),
-        console=_read_console(Section(source, "console", raw.get("console", {}))),
-        discord=_read_discord(Section(source, "discord", raw.get("discord", {}))),
-        slack=_read_slack(Section(source, "slack", raw.get("slack", {}))),
-        http_listen=_read_http(Section(source, "http", raw.get("http", {})), env),
+        webhooks=_read_webhooks(source, raw.get("webhooks", []), categories, environ),
+        console=_read_table(source, raw, CONSOLE)["console"],
+        discord=DiscordSettings(**_read_table(source, raw, DISCORD)),
+        slack=SlackSettings(**_read_table(source, raw, SLACK)),
+        http_listen=_read_http(Section(source, "http", raw.get("http", {})), environ),
         secrets=Secrets.from_env(env),
         categories=categories,
-        ops=read_ops(
-            Section(source, "ops", raw.get("ops", {})), os.environ if env is None else env
-        ),
+        ops=read_ops(Section(source, "ops", raw.get("ops", {})), environ),
     )
 
 
@@ -106,20 +113,6 @@ def default_feeds() -> tuple[FeedSource, ...]:
     return _read_feeds("built-in feeds", tomllib.loads(text))
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a config file") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-
-
 def _category_names(rules_path: Path | None) -> tuple[str, ...]:
     # Imported here so that reading config never pays for compiling rules twice at import time.
     from bot.pipeline.classify import Classifier  # noqa: PLC0415
@@ -127,29 +120,10 @@ def _category_names(rules_path: Path | None) -> tuple[str, ...]:
     return tuple(Classifier.load(rules_path).categories)
 
 
-def _read_storage(
-    source: str, data: object, base: Path | None, env: dict[str, str] | None
-) -> StorageSettings:
-    section = Section(source, "storage", data)
-    section.reject_unknown(["path", "retention_days"])
-    path = section.path("path", base) or default_data_dir(env) / DB_FILENAME
-    days = section.integer("retention_days", 90, minimum=1, maximum=36_500)
-    return StorageSettings(path=path, retention_days=days)
-
-
-def _read_polling(section: Section) -> PollingSettings:
-    section.reject_unknown(
-        ["interval", "jitter", "timeout", "max_bytes", "backfill", "max_age", "max_alerts_per_poll"]
-    )
-    return PollingSettings(
-        interval=section.number("interval", 300, minimum=10, maximum=86_400),
-        jitter=section.number("jitter", 0.1, minimum=0, maximum=0.5),
-        timeout=section.number("timeout", 20, minimum=1, maximum=300),
-        max_bytes=section.integer("max_bytes", 5_000_000, minimum=10_000, maximum=500_000_000),
-        backfill=section.number("backfill", 10_800, minimum=0, maximum=30 * 86_400),
-        max_age=section.number("max_age", 86_400, minimum=60, maximum=365 * 86_400),
-        max_alerts_per_poll=section.integer("max_alerts_per_poll", 10, minimum=1, maximum=100),
-    )
+def _read_table(
+    source: str, raw: dict[str, Any], table: Table, base: Path | None = None
+) -> dict[str, Any]:
+    return Section(source, table.name, raw.get(table.name, {})).read(table, base)
 
 
 def _read_feeds(source: str, raw: dict[str, Any]) -> tuple[FeedSource, ...]:
@@ -169,18 +143,17 @@ def _read_feeds(source: str, raw: dict[str, Any]) -> tuple[FeedSource, ...]:
             raise ConfigError(f"{section.where('name')}: duplicate feed name {name!r}")
         names.add(name)
         interval = None
-        if "interval" in section.data:
-            interval = section.number("interval", 300, minimum=10, maximum=86_400)
+        if INTERVAL.name in section.data:
+            interval = section.number(INTERVAL.name, limits=INTERVAL.limits)
         feeds.append(FeedSource(name=name, url=url, interval=interval))
     return tuple(feeds)
 
 
 def _read_webhooks(
-    source: str, entries: object, categories: tuple[str, ...], env: dict[str, str] | None
+    source: str, entries: object, categories: tuple[str, ...], environ: Mapping[str, str]
 ) -> tuple[WebhookSettings, ...]:
     if not isinstance(entries, list):
         raise ConfigError(f"{source}: [[webhooks]] must be an array of tables")
-    environ = os.environ if env is None else env
     hooks: list[WebhookSettings] = []
     for number, entry in enumerate(entries, start=1):
         section = Section(source, f"webhooks #{number}", entry)
@@ -188,7 +161,9 @@ def _read_webhooks(
         platform = section.string("platform")
         if platform not in PLATFORMS:
             raise ConfigError(f"{section.where('platform')}: must be one of {', '.join(PLATFORMS)}")
-        url = _webhook_url(section, environ)
+        url = section.url_or_env("url", "url_env", environ)
+        if url is None:
+            raise ConfigError(f"{section.where('url')}: give exactly one of url or url_env")
         chosen = section.string_list("categories")
         for category in chosen or ():
             if category not in categories:
@@ -201,49 +176,11 @@ def _read_webhooks(
     return tuple(hooks)
 
 
-def _webhook_url(section: Section, environ: Any) -> str:
-    inline = section.string("url")
-    env_name = section.string("url_env")
-    if (inline is None) == (env_name is None):
-        raise ConfigError(f"{section.where('url')}: give exactly one of url or url_env")
-    if env_name is not None:
-        value = environ.get(env_name)
-        if not value:
-            raise ConfigError(
-                f"{section.where('url_env')}: environment variable {env_name} is unset"
-            )
-        check_url(value, f"{section.where('url_env')} ({env_name})")
-        return str(value)
-    assert inline is not None  # noqa: S101 - narrowed by the exactly-one check above
-    check_url(inline, section.where("url"))
-    return inline
-
-
-def _read_console(section: Section) -> bool:
-    section.reject_unknown(["enabled"])
-    return section.boolean("enabled", True)
-
-
-def _read_discord(section: Section) -> DiscordSettings:
-    section.reject_unknown(["api_base", "manager_roles"])
-    return DiscordSettings(
-        api_base=section.url("api_base", DISCORD_API_BASE) or DISCORD_API_BASE,
-        manager_roles=section.string_list("manager_roles") or (),
-    )
-
-
-def _read_slack(section: Section) -> SlackSettings:
-    section.reject_unknown(["api_base", "managers"])
-    return SlackSettings(
-        api_base=section.url("api_base", SLACK_API_BASE) or SLACK_API_BASE,
-        managers=section.string_list("managers") or (),
-    )
-
-
-def _read_http(section: Section, env: dict[str, str] | None) -> str:
-    section.reject_unknown(["listen"])
-    override = (os.environ if env is None else env).get(LISTEN_ENV)
-    listen = override or section.string("listen", "127.0.0.1:8080") or ""
+def _read_http(section: Section, environ: Mapping[str, str]) -> str:
+    override = environ.get(LISTEN_ENV)
+    if override:  # the file's value is not read, so a wrong one there cannot stop the override
+        section.reject_unknown(key.name for key in HTTP.keys)
+    listen: str = override or section.read(HTTP)["http_listen"] or ""
     where = f"environment variable {LISTEN_ENV}" if override else section.where("listen")
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65_536:

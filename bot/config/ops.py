@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.config.schema import Section, check_url
+from bot.config.schema import Section
 from bot.errors import ConfigError
 
 OPS_PLATFORMS = ("discord", "slack")
@@ -28,21 +28,5 @@ def read_ops(section: Section, environ: Mapping[str, str]) -> OpsSettings | None
         raise ConfigError(
             f"{section.where('webhook_platform')}: must be one of {', '.join(OPS_PLATFORMS)}"
         )
-    inline = section.string("webhook_url")
-    env_name = section.string("webhook_url_env")
-    if inline is not None and env_name is not None:
-        raise ConfigError(
-            f"{section.where('webhook_url')}: give webhook_url or webhook_url_env, not both"
-        )
-    if env_name is not None:
-        value = environ.get(env_name)
-        if not value:
-            raise ConfigError(
-                f"{section.where('webhook_url_env')}: environment variable {env_name} is unset"
-            )
-        check_url(value, f"{section.where('webhook_url_env')} ({env_name})")
-        return OpsSettings(platform, value)
-    if inline is None:
-        return None
-    check_url(inline, section.where("webhook_url"))
-    return OpsSettings(platform, inline)
+    url = section.url_or_env("webhook_url", "webhook_url_env", environ)
+    return None if url is None else OpsSettings(platform, url)

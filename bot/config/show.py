@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from bot.config import Settings
+from bot.config.schema import Table
+from bot.config.types import CONSOLE, DISCORD, HTTP, POLLING, SLACK, STORAGE
 from bot.redact import mask_token, mask_url
 
 
@@ -18,69 +20,43 @@ def _value(value: object) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
+def _table(header: str, *pairs: tuple[str, object]) -> list[str]:
+    return ["", header] + [f"{key} = {_value(value)}" for key, value in pairs]
+
+
+def _plain(table: Table, holder: object) -> list[str]:
+    """A table of plain keys, each read from the settings field it fills."""
+    return _table(
+        f"[{table.name}]", *((key.name, getattr(holder, key.attribute)) for key in table.keys)
+    )
+
+
 def render_settings(settings: Settings) -> str:
     """Every effective setting, with tokens and webhook URLs masked."""
-    polling = settings.polling
-    lines = [
-        f"# config: {settings.source or 'none (built-in defaults)'}",
-        "",
-        "[storage]",
-        f"path = {_value(settings.storage.path)}",
-        f"retention_days = {settings.storage.retention_days}",
-        "",
-        "[polling]",
-    ]
-    for key in (
-        "interval",
-        "jitter",
-        "timeout",
-        "max_bytes",
-        "backfill",
-        "max_age",
-        "max_alerts_per_poll",
-    ):
-        lines.append(f"{key} = {_value(getattr(polling, key))}")
-    rules = settings.rules or "(packaged rules)"
-    lines += [
-        "",
-        "[classifier]",
-        f"rules = {_value(rules)}",
-        f"# categories: {', '.join(settings.categories)}",
-    ]
-    lines += ["", "[console]", f"enabled = {_value(settings.console)}"]
-    lines += [
-        "",
-        "[discord]",
-        f"api_base = {_value(settings.discord.api_base)}",
-        f"manager_roles = {_value(settings.discord.manager_roles)}",
-    ]
-    lines += [
-        "",
-        "[slack]",
-        f"api_base = {_value(settings.slack.api_base)}",
-        f"managers = {_value(settings.slack.managers)}",
-    ]
-    lines += ["", "[http]", f"listen = {_value(settings.http_listen)}"]
+    lines = [f"# config: {settings.source or 'none (built-in defaults)'}"]
+    lines += _plain(STORAGE, settings.storage) + _plain(POLLING, settings.polling)
+    lines += _table("[classifier]", ("rules", settings.rules or "(packaged rules)"))
+    lines.append(f"# categories: {', '.join(settings.categories)}")
+    lines += _plain(CONSOLE, settings) + _plain(DISCORD, settings.discord)
+    lines += _plain(SLACK, settings.slack) + _plain(HTTP, settings)
     if settings.ops is not None:
-        lines += [
-            "",
+        lines += _table(
             "[ops]",
-            f"webhook_platform = {_value(settings.ops.platform)}",
-            f"webhook_url = {_value(mask_url(settings.ops.url))}",
-        ]
+            ("webhook_platform", settings.ops.platform),
+            ("webhook_url", mask_url(settings.ops.url)),
+        )
     for feed in settings.feeds:
-        lines += ["", "[[feeds]]", f"name = {_value(feed.name)}", f"url = {_value(feed.url)}"]
+        lines += _table("[[feeds]]", ("name", feed.name), ("url", feed.url))
         if feed.interval is not None:
             lines.append(f"interval = {_value(feed.interval)}")
     for hook in settings.webhooks:
-        lines += [
-            "",
+        lines += _table(
             "[[webhooks]]",
-            f"name = {_value(hook.name)}",
-            f"platform = {_value(hook.platform)}",
-            f"url = {_value(mask_url(hook.url))}",
-            f"categories = {_value(hook.categories or settings.categories)}",
-        ]
+            ("name", hook.name),
+            ("platform", hook.platform),
+            ("url", mask_url(hook.url)),
+            ("categories", hook.categories or settings.categories),
+        )
     secrets = settings.secrets
     lines += [
         "",

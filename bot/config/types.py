@@ -1,6 +1,7 @@
 """The validated settings the service runs with: what each part of the config means.
 
-bot/config/load.py reads them from the TOML file and the environment (DESIGN §2).
+Each default is written once, as a dataclass field; the `Table`s at the end declare each plain
+key's TOML name, type and range, and bot/config/load.py and bot/config/show.py both follow them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config.ops import OpsSettings
+from bot.config.schema import Key, Table
 from bot.domain import DestinationKey, FeedSource
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
@@ -106,3 +108,32 @@ class Settings:
     secrets: Secrets = field(default_factory=Secrets)
     categories: tuple[str, ...] = ()  # the category names the rules define
     ops: OpsSettings | None = None  # [ops] webhook; None = no ops notices
+
+
+# The plain keys of each config table, in the order `check-config` shows them. Adding one is a
+# Key here and a field (with its default) in the settings class the table names.
+INTERVAL = Key("interval", "number", (10, 86_400))  # [polling] and each [[feeds]]
+STORAGE = Table(
+    "storage",
+    StorageSettings,
+    (Key("path", "path"), Key("retention_days", "integer", (1, 36_500))),
+)
+POLLING = Table(
+    "polling",
+    PollingSettings,
+    (
+        INTERVAL,
+        Key("jitter", "number", (0, 0.5)),
+        Key("timeout", "number", (1, 300)),
+        Key("max_bytes", "integer", (10_000, 500_000_000)),
+        Key("backfill", "number", (0, 30 * 86_400)),
+        Key("max_age", "number", (60, 365 * 86_400)),
+        Key("max_alerts_per_poll", "integer", (1, 100)),
+    ),
+)
+CONSOLE = Table("console", Settings, (Key("enabled", "boolean", field="console"),))
+DISCORD = Table(
+    "discord", DiscordSettings, (Key("api_base", "url"), Key("manager_roles", "strings"))
+)
+SLACK = Table("slack", SlackSettings, (Key("api_base", "url"), Key("managers", "strings")))
+HTTP = Table("http", Settings, (Key("listen", "string", field="http_listen"),))

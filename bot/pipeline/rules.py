@@ -8,24 +8,26 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.config.schema import Section, TomlKind, parse_toml, read_toml_text
 from bot.domain import CategoryInfo
 from bot.errors import ConfigError
 from bot.pipeline.patterns import at_word_start, lead, literal
 
 FIELDS = ("title", "summary")
-_TOP_KEYS = frozenset({"scoring", "lists", "categories", "rules"})
-_SCORING_KEYS = frozenset({"title_weight", "summary_weight"})
-_CATEGORY_KEYS = frozenset({"label", "emoji", "colour", "description", "threshold"})
-_RULE_KEYS = frozenset(
-    {"id", "category", "weight", "phrases", "patterns", "fields", "veto", "note"}
+RULES_FILE = TomlKind(
+    "rules file", missing="cannot read rules file: no such file", invalid="invalid TOML"
 )
+_TOP_KEYS = ("scoring", "lists", "categories", "rules")
+_SCORING_KEYS = ("title_weight", "summary_weight")
+_CATEGORY_KEYS = ("colour", "description", "emoji", "label", "threshold")  # all required
+_RULE_KEYS = ("id", "category", "weight", "phrases", "patterns", "fields", "veto", "note")
+_LISTS = "[lists]"
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 _LIST_REF = re.compile(r"\{([A-Za-z_]\w*)\}")
 _LIST_SPLIT = re.compile(r"(\{[A-Za-z_]\w*\})")
@@ -74,10 +76,7 @@ def read_rules_text(path: Path | None = None) -> tuple[str, str]:
     """A rules file's (location, text); None means the packaged rules."""
     if path is None:
         return packaged_rules_text()
-    try:
-        return str(path), path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read rules file: {exc}") from exc
+    return str(path), read_toml_text(path, RULES_FILE)
 
 
 def load_ruleset(path: Path | None = None) -> RuleSet:
@@ -87,71 +86,68 @@ def load_ruleset(path: Path | None = None) -> RuleSet:
 
 def parse_ruleset(source: str, text: str) -> RuleSet:
     """Validate and compile the rules in `text`, read from `source` (named in errors)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:  # its message carries the line and column
-        raise ConfigError(f"{source}: invalid TOML: {exc}") from exc
-    return _Builder(source).build(data)
+    return _Compiler(source).build(parse_toml(source, text, RULES_FILE))
 
 
-class _Builder:
+def _error(source: str, where: str, message: str) -> ConfigError:
+    return ConfigError(f"{source}: {where}: {message}")
+
+
+class _RulesTable(Section):
+    """A table of a rules file: messages read "file: table or rule: problem" ("rule pmqs.named")."""
+
+    def __init__(self, source: str, label: str, data: object) -> None:
+        super().__init__(source, label, data, label=label)
+
+    def fail(self, message: str, key: str | None = None) -> ConfigError:
+        """An error about this table, or about `key` in it."""
+        return _error(self.source, self.label if key is None else f"{self.label} {key}", message)
+
+    def not_a_table(self, value: object) -> ConfigError:
+        """The error for a table written as some other value."""
+        return self.fail(f"must be a table, not {type(value).__name__}")
+
+    def unknown_key(self, key: str, known: set[str]) -> ConfigError:
+        """The error for a key this table does not have."""
+        return self.fail(f"unknown key {key!r} (allowed: {', '.join(sorted(known))})")
+
+    def wrong_type(self, key: str, expected: str, value: object) -> ConfigError:
+        """The error for a value of the wrong type."""
+        return self.fail(f"must be {expected}, not {value!r}", key)
+
+    def require(self, keys: Iterable[str]) -> None:
+        """Raise for the first of `keys` that is missing."""
+        for key in keys:
+            if key not in self.data:
+                raise self.fail(f"missing key {key!r}")
+
+
+class _Compiler:
+    """Turns one parsed rules file into a RuleSet; holds the [lists] its phrases may name."""
+
     def __init__(self, source: str) -> None:
         self.source = source
         self.lists: dict[str, list[str]] = {}  # name → the regex of each phrase
 
-    def fail(self, where: str, message: str) -> ConfigError:
-        return ConfigError(f"{self.source}: {where}: {message}")
-
-    def table(self, value: object, where: str, allowed: frozenset[str]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(where, f"must be a table, not {type(value).__name__}")
-        unknown = sorted(set(value) - allowed)
-        if unknown:
-            raise self.fail(
-                where, f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
-            )
-        return value
-
-    def number(self, value: object, where: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(where, f"must be a number, not {value!r}")
-        return float(value)
-
-    def text(self, value: object, where: str) -> str:
-        if not isinstance(value, str) or not value.strip() or "\n" in value:
-            raise self.fail(where, f"must be a non-empty one-line string, not {value!r}")
-        return value
-
-    def strings(self, value: object, where: str) -> list[str]:
-        if not isinstance(value, list) or not value:
-            raise self.fail(where, "must be a non-empty list of strings")
-        return [self.text(item, f"{where}[{i}]") for i, item in enumerate(value)]
-
     def build(self, data: dict[str, Any]) -> RuleSet:
-        self.table(data, "top level", _TOP_KEYS)
-        scoring = self.table(data.get("scoring", {}), "[scoring]", _SCORING_KEYS)
+        """Validate and compile every table of the file."""
+        _RulesTable(self.source, "top level", data).reject_unknown(_TOP_KEYS)
+        scoring = _RulesTable(self.source, "[scoring]", data.get("scoring", {}))
+        scoring.reject_unknown(_SCORING_KEYS)
         weights = {}
         for field, default in (("title", 1.0), ("summary", 0.7)):
             key = f"{field}_weight"
-            weights[field] = self.number(scoring.get(key, default), f"[scoring] {key}")
+            weights[field] = scoring.number(key, default)
             if weights[field] < 0:
-                raise self.fail(f"[scoring] {key}", "must not be negative")
-        raw_lists = data.get("lists", {})
-        if not isinstance(raw_lists, dict):
-            raise self.fail("[lists]", "must be a table of name = [phrases]")
-        for name, items in raw_lists.items():
-            where = f"[lists] {name}"
-            if not _NAME.match(name):
-                raise self.fail(where, "name must be lower-case letters, digits, _")
-            phrases = self.strings(items, where)
-            self.lists[name] = [
-                body for i, p in enumerate(phrases) for body in self.phrase(p, f"{where}[{i}]")[1]
-            ]
+                raise scoring.fail("must not be negative", key)
+        self.read_lists(data.get("lists", {}))
         categories, thresholds = self.categories(data.get("categories"))
         rules = self.rules(data.get("rules"), categories)
         for name in categories:
             if not any(r.category == name and r.weight > 0 for r in rules):
-                raise self.fail(f"[categories.{name}]", "has no rule with a positive weight")
+                raise _error(
+                    self.source, f"[categories.{name}]", "has no rule with a positive weight"
+                )
         return RuleSet(
             self.source,
             MappingProxyType(categories),
@@ -160,106 +156,130 @@ class _Builder:
             tuple(rules),
         )
 
+    def read_lists(self, raw: object) -> None:
+        """[lists]: name = [phrases], each name usable as {name} in rules' phrases and patterns."""
+        if not isinstance(raw, dict):
+            raise _error(self.source, _LISTS, "must be a table of name = [phrases]")
+        table = _RulesTable(self.source, _LISTS, raw)
+        for name in raw:
+            if not _NAME.match(name):
+                raise table.fail("name must be lower-case letters, digits, _", name)
+            self.lists[name] = [
+                body
+                for i, phrase in enumerate(table.lines(name))
+                for body in self.phrase(phrase, table, f"{name}[{i}]")[1]
+            ]
+
     def categories(self, raw: object) -> tuple[dict[str, CategoryInfo], dict[str, float]]:
+        """[categories.NAME] tables → display details and thresholds, in file order."""
         if not isinstance(raw, dict) or not raw:
-            raise self.fail("[categories]", "missing: declare at least one [categories.NAME] table")
+            raise _error(
+                self.source,
+                "[categories]",
+                "missing: declare at least one [categories.NAME] table",
+            )
         infos: dict[str, CategoryInfo] = {}
         thresholds: dict[str, float] = {}
         for name, value in raw.items():
             where = f"[categories.{name}]"
             if not _NAME.match(name) or name == "none":
-                raise self.fail(where, "name must be lower-case letters, digits, _ (not 'none')")
-            table = self.table(value, where, _CATEGORY_KEYS)
-            missing = sorted(_CATEGORY_KEYS - set(table))
-            if missing:
-                raise self.fail(where, f"missing key {missing[0]!r}")
-            thresholds[name] = self.number(table["threshold"], f"{where} threshold")
+                raise _error(
+                    self.source, where, "name must be lower-case letters, digits, _ (not 'none')"
+                )
+            table = _RulesTable(self.source, where, value)
+            table.reject_unknown(_CATEGORY_KEYS)
+            table.require(_CATEGORY_KEYS)
+            thresholds[name] = table.number("threshold")
             if thresholds[name] <= 0:
-                raise self.fail(f"{where} threshold", "must be greater than 0")
+                raise table.fail("must be greater than 0", "threshold")
             infos[name] = CategoryInfo(
                 name=name,
-                label=self.text(table["label"], f"{where} label"),
-                emoji=self.text(table["emoji"], f"{where} emoji"),
-                colour=self.colour(table["colour"], f"{where} colour"),
-                description=self.text(table["description"], f"{where} description"),
+                label=table.line("label"),
+                emoji=table.line("emoji"),
+                colour=self.colour(table),
+                description=table.line("description"),
             )
         return infos, thresholds
 
-    def colour(self, value: object, where: str) -> int:
+    def colour(self, table: _RulesTable) -> int:
+        """A category's colour: "#RRGGBB" or an integer."""
+        value = table.data["colour"]
         if isinstance(value, str) and _HEX_COLOUR.match(value):
             return int(value[1:], 16)
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0xFFFFFF:
             return value
-        raise self.fail(where, f'must be "#RRGGBB" or an integer 0x000000-0xFFFFFF, not {value!r}')
+        raise table.fail(
+            f'must be "#RRGGBB" or an integer 0x000000-0xFFFFFF, not {value!r}', "colour"
+        )
 
     def rules(self, raw: object, categories: Mapping[str, CategoryInfo]) -> list[Rule]:
+        """[[rules]] → compiled rules, each id unique within its category."""
         if not isinstance(raw, list) or not raw:
-            raise self.fail("[[rules]]", "missing: add at least one [[rules]] table")
+            raise _error(self.source, "[[rules]]", "missing: add at least one [[rules]] table")
         rules: list[Rule] = []
         seen: set[str] = set()
         for index, value in enumerate(raw, start=1):
             where = f"rule #{index}"
             if isinstance(value, dict) and isinstance(value.get("id"), str):
                 where = f"rule {value.get('category')}.{value['id']}"
-            table = self.table(value, where, _RULE_KEYS)
-            for key in ("id", "category", "weight"):
-                if key not in table:
-                    raise self.fail(where, f"missing key {key!r}")
-            rule_id, category = table["id"], table["category"]
+            table = _RulesTable(self.source, where, value)
+            table.reject_unknown(_RULE_KEYS)
+            table.require(("id", "category", "weight"))
+            rule_id, category = table.data["id"], table.data["category"]
             if not isinstance(rule_id, str) or not _NAME.match(rule_id):
-                raise self.fail(where, f"id must be lower-case letters, digits, _ not {rule_id!r}")
+                raise table.fail(f"id must be lower-case letters, digits, _ not {rule_id!r}")
             if category not in categories:
-                raise self.fail(where, f"category {category!r} is not declared in [categories]")
+                raise table.fail(f"category {category!r} is not declared in [categories]")
             full_id = f"{category}.{rule_id}"
             if full_id in seen:
-                raise self.fail(where, "duplicate rule id")
+                raise table.fail("duplicate rule id")
             seen.add(full_id)
             rules.append(self.rule(table, full_id, category))
         return rules
 
-    def rule(self, table: dict[str, Any], full_id: str, category: str) -> Rule:
-        where = f"rule {full_id}"
-        weight = self.number(table["weight"], f"{where} weight")
-        veto = table.get("veto", False)
-        if not isinstance(veto, bool):
-            raise self.fail(f"{where} veto", "must be true or false")
+    def rule(self, table: _RulesTable, full_id: str, category: str) -> Rule:
+        """One [[rules]] table, named "rule category.id" in messages → a Rule."""
+        weight = table.number("weight")
+        veto = table.boolean("veto", False)
         if weight == 0 or (veto and weight > 0):
-            raise self.fail(f"{where} weight", "must be non-zero, and negative for a veto rule")
-        fields = self.strings(table.get("fields", list(FIELDS)), f"{where} fields")
+            raise table.fail("must be non-zero, and negative for a veto rule", "weight")
+        fields = table.lines("fields", list(FIELDS))
         if not set(fields) <= set(FIELDS):
-            raise self.fail(f"{where} fields", f"must name only {' and '.join(FIELDS)}")
-        if "note" in table:
-            self.text(table["note"], f"{where} note")
-        if "phrases" not in table and "patterns" not in table:
-            raise self.fail(where, "needs 'phrases' or 'patterns'")
+            raise table.fail(f"must name only {' and '.join(FIELDS)}", "fields")
+        if "note" in table.data:
+            table.line("note")
+        if "phrases" not in table.data and "patterns" not in table.data:
+            raise table.fail("needs 'phrases' or 'patterns'")
         units = []
-        for i, text in enumerate(self.strings(table.get("phrases", ["-"]), f"{where} phrases")):
-            if "phrases" in table:
-                start, bodies, end = self.phrase(text, f"{where} phrases[{i}]")
+        if "phrases" in table.data:
+            for i, text in enumerate(table.lines("phrases")):
+                start, bodies, end = self.phrase(text, table, f"phrases[{i}]")
                 units += [at_word_start(body, end) if start else body + end for body in bodies]
-        for i, text in enumerate(self.strings(table.get("patterns", ["-"]), f"{where} patterns")):
-            if "patterns" in table:
-                units.append(self.pattern(text, f"{where} patterns[{i}]"))
+        if "patterns" in table.data:
+            for i, text in enumerate(table.lines("patterns")):
+                units.append(self.pattern(text, table, f"patterns[{i}]"))
         # Not compiled here: phrases become regexes by construction (every character escaped)
         # and patterns were compiled once above to check them, so nothing can fail later.
         return Rule(full_id, category, weight, veto, frozenset(fields), tuple(dict.fromkeys(units)))
 
-    def alternation(self, name: str, where: str) -> str:
+    def alternation(self, name: str, table: _RulesTable, key: str) -> str:
+        """The regex for any phrase of list `name`."""
         if name not in self.lists:
-            raise self.fail(where, f"unknown list {{{name}}} (declare it under [lists])")
+            raise table.fail(f"unknown list {{{name}}} (declare it under [lists])", key)
         return "(?:" + "|".join(at_word_start(b, r"(?!\w)") for b in self.lists[name]) + ")"
 
-    def pattern(self, pattern: str, where: str) -> str:
-        expanded = _LIST_REF.sub(lambda m: self.alternation(m.group(1), where), pattern)
+    def pattern(self, pattern: str, table: _RulesTable, key: str) -> str:
+        """A rule's regex, its {list} references expanded, checked to compile."""
+        expanded = _LIST_REF.sub(lambda m: self.alternation(m.group(1), table, key), pattern)
         try:
             re.compile(expanded, re.IGNORECASE)
         except re.error as exc:
-            raise self.fail(where, f"bad regex {pattern!r}: {exc}") from exc
+            raise table.fail(f"bad regex {pattern!r}: {exc}", key) from exc
         if expanded.startswith(r"\b") and lead(expanded[2:]):  # \bX is X at a word start
             return at_word_start(expanded[2:], "")
         return expanded
 
-    def phrase(self, phrase: str, where: str) -> tuple[bool, list[str], str]:
+    def phrase(self, phrase: str, table: _RulesTable, key: str) -> tuple[bool, list[str], str]:
         """Phrase syntax → (starts at a word start, regexes, end check).
 
         `*` is any word ending, `[word]` an optional word, `{list}` any phrase of a list: one
@@ -267,7 +287,7 @@ class _Builder:
         """
         tokens = phrase.replace("-", " ").split()
         if not tokens or tokens[-1].startswith("["):
-            raise self.fail(where, f"bad phrase {phrase!r}: empty, or ends with an [optional] word")
+            raise table.fail(f"bad phrase {phrase!r}: empty, or ends with an [optional] word", key)
         choices: list[list[str]] = []
         for i, token in enumerate(tokens):
             optional = token.startswith("[") and token.endswith("]") and len(token) > 2
@@ -275,13 +295,13 @@ class _Builder:
             pieces = [[""]]
             for chunk in filter(None, _LIST_SPLIT.split(word)):
                 name = chunk[1:-1] if _LIST_REF.fullmatch(chunk) else None
-                if name is not None and where.startswith("[lists]"):
-                    raise self.fail(where, "lists cannot refer to other lists")
+                if name is not None and table.label == _LISTS:
+                    raise table.fail("lists cannot refer to other lists", key)
                 pieces.append(
                     [literal(chunk.lower())] if name is None else self.lists.get(name) or []
                 )
                 if name is not None and not pieces[-1]:
-                    self.alternation(name, where)  # raises: unknown list
+                    self.alternation(name, table, key)  # raises: unknown list
             options = [""]
             for piece in pieces:
                 options = [a + b for a in options for b in piece]
