@@ -465,11 +465,3 @@ def test_core_imports_no_framework(module: str) -> None:
         )
     }
     assert not names & {"discord", "slack_bolt", "slack_sdk", "apscheduler"}
-
-
-def test_stage_docstring() -> None:
-    import bot.pipeline.classify as module
-
-    assert (module.__doc__ or "").splitlines()[
-        0
-    ] == "Stage 3: Headline text → categories with evidence."
