@@ -304,12 +304,12 @@ def _scale(s: ScaleFigures) -> list[str]:
         ["classification (bench_classify corpus)", f"{s.classify_per_s:,.0f} /s", "≥ 20,000 /s"],
         ["classification (farm headlines)", f"{s.classify_farm_per_s:,.0f} /s", "≥ 20,000 /s"],
         [
-            "is-new, one headline: known_keys + find_by_link",
+            "is-new, one headline: known_keys + find_by_links",
             f"{s.is_new_ms[0]:.2f} ms p50, {s.is_new_ms[1]:.2f} p99",
             "≤ 1 ms",
         ],
         ["  of which known_keys (identity)", f"{s.known_key_ms[0]:.2f} ms p50", ""],
-        ["  of which find_by_link (canonical URL)", f"{s.find_by_link_ms[0]:.2f} ms p50", ""],
+        ["  of which find_by_links (canonical URL)", f"{s.find_by_link_ms[0]:.2f} ms p50", ""],
         [
             "is-new, a 50-item poll (batched), per headline",
             f"{s.poll_batch_ms / 50:.3f} ms ({s.poll_batch_ms:.2f} ms a poll)",

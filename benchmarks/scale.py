@@ -1,8 +1,8 @@
 """Scale: classification rate, and the store with 1,000,000 headlines in it.
 
 - classification: headlines per second on one core (bench_classify.py's corpus and the farm's);
-- is-new lookups: `known_keys` (identity) and `find_by_link` (canonical URL) for one headline,
-  and the batched `find_by_links` one poll uses;
+- is-new lookups: `known_keys` (identity) and `find_by_links` (canonical URL) for one headline,
+  and both batched for a whole poll, as decide_new uses them;
 - story matching for one categorised headline, as decide_new does it: the 48-hour window loaded
   into a StoryIndex (once a poll), then same_story against the stories sharing a name; first
   call and steady state, and the lookup alone (what each further headline of the poll costs);
@@ -250,7 +250,7 @@ async def _lookups(conn: Any, figures: ScaleFigures, sample: list[tuple[str, str
         start = time.perf_counter()
         await seen.known_keys(conn, feed, [probe_key])
         middle = time.perf_counter()
-        await seen.find_by_link(conn, probe_link)
+        await seen.find_by_links(conn, [probe_link])
         end = time.perf_counter()
         known.append(middle - start)
         by_link.append(end - middle)
@@ -303,16 +303,15 @@ async def _plans(conn: Any, figures: ScaleFigures, feed: str, now: datetime) -> 
     from bot.pipeline.decide import STORY_WINDOW
     from bot.store import destinations as dest_store
     from bot.store import headlines as seen
-    from bot.store import outbox
+    from bot.store import outbox, stories
 
     keys, links = _probe_keys()
     recorder: Any = RecordingConnection(conn)
     await seen.known_keys(recorder, feed, keys[:3])
-    await seen.find_by_link(recorder, links[0])
     await seen.find_by_links(recorder, links[:3])
     await seen.touch(recorder, feed, keys[:3], now)
-    await seen.recent_stories(recorder, now - STORY_WINDOW)
-    await seen.story_outlets(recorder, 1)
+    await stories.recent_stories(recorder, now - STORY_WINDOW)
+    await stories.also_reported_by(recorder, 1, "")
     await dest_store.active_destinations(recorder)
     await outbox.claim_due(recorder, now=now, lease=60, limit=100, kinds=("console",))
     for sql, params in recorder.statements.items():

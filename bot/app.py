@@ -25,7 +25,7 @@ from bot.pipeline.workers import make_parse_executor
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
 from bot.store import outbox
-from bot.store.connection import Database
+from bot.store.connection import BUSY_TIMEOUT_S, Database
 from bot.transports.base import Transport, TransportContext
 from bot.transports.console import ConsoleSender
 from bot.transports.webhook_sender import WebhookSender
@@ -106,6 +106,7 @@ async def open_runtime(
     on_poll: PollObserver | None = None,
     on_send: SendObserver | None = None,
     long_running: bool = False,
+    busy_timeout: float = BUSY_TIMEOUT_S,
 ) -> AsyncIterator[Runtime]:
     """Open the database, sessions, parse pool and transports; close them in reverse order.
 
@@ -113,9 +114,10 @@ async def open_runtime(
     `on_poll` and `on_send` hear of every poll and send (the service's metrics).
     `long_running` (`run`): build the classifier's index now, off the loop, so the first cold
     cycle does not stall on it; a one-off `poll` builds it only if something needs classifying.
+    `busy_timeout`: seconds a write waits for another process's lock on the database.
     """
     classifier = Classifier.load(settings.rules)
-    db = await Database.open(settings.storage.path)
+    db = await Database.open(settings.storage.path, busy_timeout=busy_timeout)
     executor = make_parse_executor(parse_workers)
     polling = settings.polling
     fetch_session = make_session(

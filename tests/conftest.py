@@ -1,12 +1,13 @@
-"""Shared pytest fixtures: paths to ../shared, and loopback servers a subprocess can reach."""
+"""Shared pytest fixtures: ../shared, loopback servers a subprocess can reach, a new database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.store.connection import Database
 from tests.support.chat_server import ChatServer
 from tests.support.feed_server import FeedServer, FeedServerThread
 
@@ -37,3 +38,13 @@ def chat() -> Iterator[ChatServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A new database (real SQLite file, migrated) in the test's temporary folder."""
+    database = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        yield database
+    finally:
+        await database.close()

@@ -19,8 +19,7 @@ from bot.delivery.messages import Message, load_message
 from bot.domain import Alert, Destination
 from bot.errors import DeliveryError
 from bot.store import destinations as dest_store
-from bot.store import headlines as seen
-from bot.store import outbox
+from bot.store import outbox, stories
 from bot.store.connection import Database, from_db
 
 log = logging.getLogger(__name__)
@@ -192,8 +191,7 @@ class Deliverer:
         # make it into "also reported by".
         if not isinstance(message, Alert):
             return message
-        outlets = await seen.story_outlets(self.db.conn, message.story_id)
-        others = tuple(o for o in outlets if o != message.outlet)
+        others = await stories.also_reported_by(self.db.conn, message.story_id, message.outlet)
         return replace(message, also_reported_by=others) if others else message
 
     async def _failed(

@@ -24,12 +24,11 @@ from bot.domain import (
     Overflow,
     OverflowItem,
 )
-from bot.pipeline import admit as gate
+from bot.pipeline import admit
 from bot.pipeline.route import route
 from bot.pipeline.stories import StoryIndex, same_story, signature
 from bot.store import destinations as dest_store
-from bot.store import headlines as seen
-from bot.store import outbox
+from bot.store import headlines, outbox, stories
 from bot.store.connection import to_db
 
 log = logging.getLogger(__name__)
@@ -39,7 +38,8 @@ MAX_EVIDENCE = 4
 
 
 @dataclass(slots=True)
-class _Candidate:
+class _Alerting:
+    # A headline whose story nobody was told of yet: it alerts, or goes into the overflow notice.
     headline: Headline
     classification: Classification
     story_id: int
@@ -69,19 +69,20 @@ async def decide_new(
 ) -> DecideResult:
     """Record every unseen entry, match stories, and queue alerts for the ones that may alert."""
     keys = [h.entry_key for h, _ in items]
-    known = await seen.known_keys(conn, feed, keys)
-    await seen.touch(conn, feed, known, now)
+    known = await headlines.known_keys(conn, feed, keys)
+    await headlines.touch(conn, feed, known, now)
     fresh = [(h, c) for h, c in items if h.entry_key not in known]
     fresh = _unique(fresh)
     # Batched: one lookup for every link and one insert for the undecided rows, instead of two
     # trips to the SQLite thread per headline (benchmarks/: a cold cycle spent most of its time
-    # in those round trips). `links` is kept as find_by_link would answer at each step.
-    links = await seen.find_by_links(conn, [h.link for h, _ in fresh])
-    pending: list[seen.NewHeadline] = []
-    stories: StoryIndex[seen.StoryRef] | None = None  # loaded only when a headline needs matching
-    candidates: list[_Candidate] = []
+    # in those round trips). `story_of_link` is kept up to date as each headline is decided.
+    story_of_link = await headlines.find_by_links(conn, [h.link for h, _ in fresh])
+    pending: list[headlines.NewHeadline] = []
+    # Loaded only when a headline needs matching.
+    story_index: StoryIndex[stories.StoryRef] | None = None
+    candidates: list[_Alerting] = []
     for headline, result in sorted(fresh, key=lambda pair: pair[0].published or now):
-        admission = gate.admit(
+        admission = admit.admit(
             headline.published,
             now=now,
             catch_up=catch_up,
@@ -89,12 +90,11 @@ async def decide_new(
             max_age=polling.max_age,
         )
         decision, story_id = Decision.NO_CATEGORY, None
-        by_link = links.get(headline.link)
-        if by_link is not None:
-            decision, story_id = Decision.DUPLICATE_URL, by_link[1]
+        if headline.link in story_of_link:
+            decision, story_id = Decision.DUPLICATE_URL, story_of_link[headline.link]
         elif result.categories:
-            if stories is None:
-                stories = await _story_index(conn, now)
+            if story_index is None:
+                story_index = await _story_index(conn, now)
             sig = signature(headline.title)
             wanted = frozenset(result.categories)  # built once, not twice per story compared
             # Only stories sharing a name can match: a feed of thousands of categorised items
@@ -102,7 +102,7 @@ async def decide_new(
             match = next(
                 (
                     s
-                    for s in stories.candidates(sig)
+                    for s in story_index.candidates(sig)
                     if not wanted.isdisjoint(s.categories) and same_story(sig, s.signature)
                 ),
                 None,
@@ -113,10 +113,10 @@ async def decide_new(
                 fresh_story = match.alerted_at is None and admission.decision == Decision.ALERTED
                 if fresh_story and not any(c.story_id == match.id for c in candidates):
                     # Nobody was told about this story yet (its first report was backfilled).
-                    candidates.append(_Candidate(headline, result, match.id, admission.effective))
+                    candidates.append(_Alerting(headline, result, match.id, admission.effective))
                     continue
             else:
-                story_id = await seen.create_story(
+                story_id = await stories.create_story(
                     conn,
                     title=headline.title,
                     link=headline.link,
@@ -124,30 +124,30 @@ async def decide_new(
                     signature=sig,
                     now=now,
                 )
-                stories.add(
+                story_index.add(
                     sig,
-                    seen.StoryRef(story_id, result.categories, sig, None),
+                    stories.StoryRef(story_id, result.categories, sig, None),
                 )
                 if admission.decision == Decision.ALERTED:
-                    candidates.append(_Candidate(headline, result, story_id, admission.effective))
+                    candidates.append(_Alerting(headline, result, story_id, admission.effective))
                     continue
                 decision = admission.decision
         pending.append(_row(headline, result, decision=decision, story_id=story_id))
-        _remember(links, headline.link, story_id)
+        _remember(story_of_link, headline.link, story_id)
     # Before the alerting rows, so row ids keep the order the decisions were made in.
-    await seen.insert_headlines(conn, pending, now)
+    await headlines.insert_headlines(conn, pending, now)
 
-    alerting, overflowing = gate.cap_alerts(
+    alerting, overflowing = admit.cap_alerts(
         candidates, limit=polling.max_alerts_per_poll, when=lambda c: c.effective
     )
     destinations = await dest_store.active_destinations(conn) if alerting or overflowing else []
     queued = 0
     # Chat channels read top to bottom: queue the kept alerts oldest first.
     for candidate in sorted(alerting, key=lambda c: c.effective):
-        await _settle(conn, candidate, Decision.ALERTED, now)
+        await _record_told(conn, candidate, Decision.ALERTED, now)
         queued += await _queue_alert(conn, candidate, categories, destinations, now)
     for candidate in overflowing:
-        await _settle(conn, candidate, Decision.OVERFLOW, now)
+        await _record_told(conn, candidate, Decision.OVERFLOW, now)
     if overflowing:
         queued += await _queue_overflow(conn, feed, overflowing, destinations, now)
         log.warning(
@@ -161,8 +161,8 @@ async def decide_new(
     return DecideResult(len(fresh), len(alerting), len(overflowing), queued, alerted)
 
 
-async def _settle(
-    conn: aiosqlite.Connection, candidate: _Candidate, decision: Decision, now: datetime
+async def _record_told(
+    conn: aiosqlite.Connection, candidate: _Alerting, decision: Decision, now: datetime
 ) -> None:
     # An alerting or summarised headline is recorded, and its story counts as told.
     await _insert(
@@ -173,12 +173,12 @@ async def _settle(
         story_id=candidate.story_id,
         now=now,
     )
-    await seen.mark_story_alerted(conn, candidate.story_id, now)
+    await stories.mark_story_alerted(conn, candidate.story_id, now)
 
 
-async def _story_index(conn: aiosqlite.Connection, now: datetime) -> StoryIndex[seen.StoryRef]:
-    index: StoryIndex[seen.StoryRef] = StoryIndex()
-    for story in reversed(await seen.recent_stories(conn, now - STORY_WINDOW)):  # oldest first
+async def _story_index(conn: aiosqlite.Connection, now: datetime) -> StoryIndex[stories.StoryRef]:
+    index: StoryIndex[stories.StoryRef] = StoryIndex()
+    for story in reversed(await stories.recent_stories(conn, now - STORY_WINDOW)):  # oldest first
         index.add(story.signature, story)
     return index
 
@@ -198,22 +198,19 @@ def _unique(
 
 def _row(
     headline: Headline, result: Classification, *, decision: Decision, story_id: int | None
-) -> seen.NewHeadline:
+) -> headlines.NewHeadline:
     evidence = {
         category: [f"{m.rule} ({m.field}): {m.text}" for m in result.evidence_for(category)]
         for category in result.categories
     }
-    return seen.NewHeadline(headline, result.categories, evidence, decision, story_id)
+    return headlines.NewHeadline(headline, result.categories, evidence, decision, story_id)
 
 
-def _remember(links: dict[str, tuple[int, int | None]], link: str, story_id: int | None) -> None:
-    # A just-inserted row has the highest id, so find_by_link would prefer it only over a row
-    # without a story, and only when it has one itself. Its id is never read: 0 stands in.
-    if not link:
-        return
-    best = links.get(link)
-    if best is None or (best[1] is None and story_id is not None):
-        links[link] = (0, story_id)
+def _remember(story_of_link: dict[str, int | None], link: str, story_id: int | None) -> None:
+    # A later headline with this link joins the story of the first headline with the link that
+    # has one (as find_by_links answers): this one's, unless an earlier one already had a story.
+    if link and story_of_link.get(link) is None:
+        story_of_link[link] = story_id
 
 
 async def _insert(
@@ -225,7 +222,7 @@ async def _insert(
     story_id: int | None,
     now: datetime,
 ) -> None:
-    await seen.insert_headlines(
+    await headlines.insert_headlines(
         conn, [_row(headline, result, decision=decision, story_id=story_id)], now
     )
 
@@ -243,14 +240,13 @@ def evidence_phrases(result: Classification, wanted: Sequence[str]) -> tuple[str
 
 async def _queue_alert(
     conn: aiosqlite.Connection,
-    candidate: _Candidate,
+    candidate: _Alerting,
     categories: Mapping[str, CategoryInfo],
     destinations: Sequence[Destination],
     now: datetime,
 ) -> int:
     headline = candidate.headline
-    outlets = await seen.story_outlets(conn, candidate.story_id)
-    others = tuple(o for o in outlets if o != headline.outlet)
+    others = await stories.also_reported_by(conn, candidate.story_id, headline.outlet)
     key = f"story:{candidate.story_id}"
     # Channels subscribed to the same categories with the same mention get the same message:
     # render each variant once and queue every row in one statement (one story for 10,000
@@ -282,7 +278,7 @@ async def _queue_alert(
 async def _queue_overflow(
     conn: aiosqlite.Connection,
     feed: str,
-    overflowing: Sequence[_Candidate],
+    overflowing: Sequence[_Alerting],
     destinations: Sequence[Destination],
     now: datetime,
 ) -> int:

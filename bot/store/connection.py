@@ -37,21 +37,27 @@ def from_db(text: str | None) -> datetime | None:
 class Database:
     """One aiosqlite connection; writes go through `transaction()`, one at a time."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, path: Path, busy_timeout: float = BUSY_TIMEOUT_S
+    ) -> None:
         self.conn = conn
         self.path = path
+        self.busy_timeout = busy_timeout
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating if needed) and migrate the database at `path`."""
+    async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Database:
+        """Open (creating if needed) and migrate the database at `path`.
+
+        `busy_timeout`: seconds to wait for another process's write lock before giving up.
+        """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = await aiosqlite.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            conn = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"{path}: cannot open database ({exc})") from None
         conn.row_factory = aiosqlite.Row
-        db = cls(conn, path)
+        db = cls(conn, path, busy_timeout)
         try:
             await db._prepare()
         except sqlite3.DatabaseError as exc:
@@ -63,7 +69,7 @@ class Database:
         return db
 
     async def _prepare(self) -> None:
-        await self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        await self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
         await self.conn.execute("PRAGMA journal_mode = WAL")
         await self.conn.execute("PRAGMA foreign_keys = ON")
         # NORMAL is durable at every WAL checkpoint and survives process crashes; only a power

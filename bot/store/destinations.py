@@ -60,7 +60,9 @@ async def set_subscriptions(
 
 async def deactivate_config_destinations(conn: aiosqlite.Connection, keep: Sequence[int]) -> None:
     """Config destinations no longer in the config stop receiving alerts (history is kept)."""
-    marks = ",".join("?" * len(keep)) or "NULL"
+    # An empty list stays empty: `NOT IN (NULL)` is never true, so a config with neither console
+    # nor webhooks would have kept every old webhook active. SQLite accepts `NOT IN ()`.
+    marks = ",".join("?" * len(keep))
     kinds = ",".join("?" * len(CONFIG_KINDS))
     await conn.execute(
         f"UPDATE destinations SET active = 0 WHERE kind IN ({kinds}) AND id NOT IN ({marks})",

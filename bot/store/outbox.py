@@ -101,14 +101,6 @@ async def mark_retry(
     )
 
 
-async def mark_failed(conn: aiosqlite.Connection, row_id: int, error: str) -> None:
-    """A permanent failure: the row stays for the record, never sent."""
-    await conn.execute(
-        "UPDATE outbox SET status = 'failed', last_error = ?, lease_until = NULL WHERE id = ?",
-        (error, row_id),
-    )
-
-
 async def lease_owners(conn: aiosqlite.Connection, now: datetime) -> list[str]:
     """Who holds the unexpired leases on pending rows."""
     async with conn.execute(

@@ -22,13 +22,16 @@ class Pruned:
     outbox: int = 0
 
 
-async def prune(db: Database, *, cutoff: datetime, configured: Sequence[str]) -> Pruned:
+async def prune(
+    db: Database, *, cutoff: datetime, configured: Sequence[str], chunk: int = CHUNK
+) -> Pruned:
     """Delete what retention allows, in short transactions; safe beside running polls.
 
     A headline goes only when it has been absent from its feed since `cutoff`: its feed was read
     after it was last seen there (a 304 proves nothing, so an entry that sits in an unchanging
     feed for months is kept and never re-alerts), or its feed is no longer configured (re-adding
     a feed counts as a first poll, whose backfill window keeps old entries silent).
+    `chunk` is the most rows one transaction deletes.
     """
     stamp = to_db(cutoff)
     headlines = await _delete_chunks(
@@ -38,6 +41,7 @@ async def prune(db: Database, *, cutoff: datetime, configured: Sequence[str]) ->
         "AND (h.feed NOT IN (SELECT value FROM json_each(?)) "
         "OR f.last_parsed_at > h.last_seen_at) LIMIT ?)",
         (stamp, json.dumps(list(configured))),
+        chunk,
     )
     # The newest story is never deleted: SQLite reuses the highest rowid once it is gone, and a
     # reused story id would collide with an old "story:N" outbox key.
@@ -47,23 +51,25 @@ async def prune(db: Database, *, cutoff: datetime, configured: Sequence[str]) ->
         "AND s.id < (SELECT MAX(id) FROM stories) "
         "AND NOT EXISTS (SELECT 1 FROM headlines h WHERE h.story_id = s.id) LIMIT ?)",
         (stamp,),
+        chunk,
     )
     outbox = await _delete_chunks(
         db,
         "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox "
         "WHERE status = 'sent' AND sent_at < ? LIMIT ?)",
         (stamp,),
+        chunk,
     )
     return Pruned(headlines=headlines, stories=stories, outbox=outbox)
 
 
-async def _delete_chunks(db: Database, sql: str, params: tuple[object, ...]) -> int:
+async def _delete_chunks(db: Database, sql: str, params: tuple[object, ...], chunk: int) -> int:
     total = 0
     while True:
         async with db.transaction() as conn:
-            cursor = await conn.execute(sql, (*params, CHUNK))
+            cursor = await conn.execute(sql, (*params, chunk))
             deleted = cursor.rowcount
             await cursor.close()
         total += max(deleted, 0)
-        if deleted < CHUNK:
+        if deleted < chunk:
             return total

@@ -444,14 +444,3 @@ def test_missing_file_and_missing_sections(tmp_path: Path) -> None:
         Classifier.load(write(tmp_path, MINIMAL.replace("weight = 1.5", "weight = -1.5")))
     with pytest.raises(ConfigError, match="unknown key 'extra'"):
         Classifier.load(write(tmp_path, "extra = 1\n" + MINIMAL))
-
-
-# --- module boundaries ----------------------------------------------------------------------
-
-
-def test_stage_docstring() -> None:
-    import bot.pipeline.classify as module
-
-    assert (module.__doc__ or "").splitlines()[
-        0
-    ] == "Stage 3: Headline text → categories with evidence."

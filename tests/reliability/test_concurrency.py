@@ -23,7 +23,7 @@ import pytest
 from bot.app import open_runtime
 from bot.config import WebhookSettings
 from bot.errors import StorageError
-from bot.store import connection
+from bot.store.connection import BUSY_TIMEOUT_S
 from tests.reliability import documents as docs
 from tests.reliability.delivery import Clock, exactly_once, outbox_counts, settings_for, tally
 from tests.reliability.figures import Row, record
@@ -141,7 +141,11 @@ def hold_write_lock(path: Path, seconds: float, started: threading.Event) -> Non
 
 
 async def run_with_lock_held(
-    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer, hold: float
+    tmp_path: Path,
+    feeds: FeedServerThread,
+    chat: ChatServer,
+    hold: float,
+    busy_timeout: float = BUSY_TIMEOUT_S,
 ) -> tuple[Exception | None, Path, Clock, object]:
     feeds.set_feed("/locked.xml", rss_feed("Locked", STORIES[:3]))
     hook = WebhookSettings("discord", chat.url(LOCKED_HOOK), None, "locked hook")
@@ -152,7 +156,7 @@ async def run_with_lock_held(
     holder = threading.Thread(
         target=hold_write_lock, args=(settings.storage.path, hold, started), daemon=True
     )
-    async with open_runtime(settings, clock=clock) as runtime:
+    async with open_runtime(settings, clock=clock, busy_timeout=busy_timeout) as runtime:
         holder.start()  # mid-service: another process starts writing and keeps the lock a while
         await asyncio.to_thread(started.wait, 10)
         try:
@@ -182,10 +186,11 @@ async def test_a_writer_holding_the_lock_briefly_makes_the_cycle_wait_not_fail(
 
 
 async def test_a_lock_held_past_the_busy_timeout_fails_the_poll_whole_and_the_next_one_catches_up(
-    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
-    monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 0.5)  # 30 s in production
-    error, _, clock, settings = await run_with_lock_held(tmp_path, feeds, chat, hold=3.0)
+    error, _, clock, settings = await run_with_lock_held(  # 30 s in production
+        tmp_path, feeds, chat, hold=3.0, busy_timeout=0.5
+    )
     assert isinstance(error, StorageError)
     assert "busy" in str(error)
     assert chat.received(LOCKED_HOOK) == []  # nothing half-recorded, nothing sent

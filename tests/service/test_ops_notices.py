@@ -36,13 +36,6 @@ async def chat() -> AsyncIterator[ChatServer]:
         yield server
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "db.sqlite3")
-    yield database
-    await database.close()
-
-
 def settings_with(tmp_path: Path, platform: str, url: str) -> Settings:
     base = load_settings(None, env={"DIVISION_BELL_DATA": str(tmp_path)})
     return replace(

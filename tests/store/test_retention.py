@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from bot.app import open_runtime
 from bot.config import PollingSettings, WebhookSettings, load_settings
@@ -23,13 +20,6 @@ DAY0 = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
 
 def day(n: float) -> datetime:
     return DAY0 + timedelta(days=n)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "db.sqlite3")
-    yield database
-    await database.close()
 
 
 async def add_headline(db: Database, feed: str, key: str, last_seen: datetime) -> None:
@@ -109,11 +99,10 @@ async def test_sent_alerts_and_orphaned_stories_go_but_the_newest_story_id_stays
     assert await keys(db, "stories", "title") == ["kept by a headline", "newest orphan"]
 
 
-async def test_pruning_works_in_chunks(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(retention, "CHUNK", 3)
+async def test_pruning_works_in_chunks(db: Database) -> None:
     for number in range(7):
         await add_headline(db, "Removed", f"h{number}", day(0))
-    pruned = await retention.prune(db, cutoff=day(10), configured=[])
+    pruned = await retention.prune(db, cutoff=day(10), configured=[], chunk=3)
     assert pruned.headlines == 7
     assert await keys(db) == []
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -24,15 +23,6 @@ NOW = datetime(2024, 3, 6, 12, 0, tzinfo=UTC)
 async def api() -> AsyncIterator[DiscordAPI]:
     async with DiscordAPI() as server:
         yield server
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "db.sqlite3")
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 @pytest.fixture

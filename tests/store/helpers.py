@@ -1,0 +1,92 @@
+"""Rows for the store's tests: written through the store's own functions, read back with SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.domain import Headline, Signature
+from bot.store import destinations, headlines, stories
+from bot.store.connection import Database
+
+T0 = datetime(2024, 3, 6, 12, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> datetime:
+    """T0 plus some minutes."""
+    return T0 + timedelta(minutes=minutes)
+
+
+async def fetch(db: Database, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """Every row a query reads, as plain tuples."""
+    async with db.conn.execute(sql, tuple(params)) as cursor:
+        return [tuple(row) for row in await cursor.fetchall()]
+
+
+def headline(
+    key: str,
+    *,
+    feed: str = "BBC",
+    link: str = "",
+    title: str = "",
+    outlet: str = "",
+    summary: str = "",
+    published: datetime | None = None,
+) -> Headline:
+    """A stored-to-be headline; title and outlet default to the key and the feed."""
+    return Headline(feed, key, link, title or key, summary, published, outlet or feed)
+
+
+async def add_headline(
+    db: Database,
+    key: str,
+    *,
+    story_id: int | None = None,
+    now: datetime = T0,
+    decision: str = "no_category",
+    **fields: Any,
+) -> None:
+    """Keep one headline, as deciding does."""
+    row = headlines.NewHeadline(headline(key, **fields), (), {}, decision, story_id)
+    async with db.transaction() as conn:
+        await headlines.insert_headlines(conn, [row], now)
+
+
+SIGNATURE = Signature(frozenset({"marchmont"}), frozenset({"defect"}), frozenset(), frozenset())
+
+
+async def add_story(
+    db: Database,
+    title: str = "Tory MP Marchmont defects",
+    *,
+    categories: Sequence[str] = ("defection",),
+    signature: Signature = SIGNATURE,
+    now: datetime = T0,
+) -> int:
+    """Start a story; returns its id."""
+    async with db.transaction() as conn:
+        return await stories.create_story(
+            conn,
+            title=title,
+            link=f"https://news.example/{title}",
+            categories=categories,
+            signature=signature,
+            now=now,
+        )
+
+
+async def add_destination(
+    db: Database,
+    key: str,
+    *,
+    kind: str = "discord",
+    label: str = "",
+    scope: str = "",
+    now: datetime = T0,
+) -> int:
+    """Create a destination; returns its id."""
+    async with db.transaction() as conn:
+        return await destinations.upsert_destination(
+            conn, key=key, kind=kind, label=label or key, scope=scope, now=now
+        )
