@@ -25,13 +25,6 @@ MODULE_LIMIT = 400
 WAIVER_WINDOW = 3
 _WAIVER = re.compile(r"\bsize:\s*\S")
 
-# Oversized today in parts other helpers are shortening; the lead empties this after merging.
-KNOWN_OVERSIZE = frozenset(
-    {
-        "bot/pipeline/decide.py::decide_new",  # being shortened in the house issue
-    }
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Oversize:
@@ -42,11 +35,6 @@ class Oversize:
     name: str  # "Class.method" for a method; "<module>" for the module itself
     length: int
     limit: int
-
-    @property
-    def key(self) -> str:
-        """How KNOWN_OVERSIZE names it."""
-        return f"{self.path}::{self.name}"
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line} {self.name} is {self.length} lines (limit {self.limit})"
@@ -139,23 +127,12 @@ def test_import_layering_contracts_hold() -> None:
 
 def test_functions_and_modules_stay_small() -> None:
     """No function over FUNCTION_LIMIT lines and no module over MODULE_LIMIT, unless waived."""
-    found = _bot_oversize()
-    offenders = [o for o in found if o.key not in KNOWN_OVERSIZE]
-    allowed = [o for o in found if o.key in KNOWN_OVERSIZE]
+    offenders = _bot_oversize()
     assert not offenders, (
         f"over the size limits (split them, or give a reason in a `# size: ...` comment within "
         f"the first {WAIVER_WINDOW} lines of the body or module):\n"
         + "\n".join(f"  {o}" for o in offenders)
-        + ("\nallowed for now (KNOWN_OVERSIZE):\n" if allowed else "")
-        + "\n".join(f"  {o}" for o in allowed)
     )
-
-
-def test_known_oversize_lists_only_current_offenders() -> None:
-    """An entry that is no longer too big must go, or it would hide the function growing again."""
-    current = {o.key for o in _bot_oversize()}
-    stale = sorted(KNOWN_OVERSIZE - current)
-    assert not stale, f"no longer oversize; remove from KNOWN_OVERSIZE: {stale}"
 
 
 def _function(name: str, body_lines: int, header: str = "", first: str = "") -> str:

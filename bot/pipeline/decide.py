@@ -68,6 +68,8 @@ async def decide_new(
     now: datetime,
 ) -> DecideResult:
     """Record every unseen entry, match stories, and queue alerts for the ones that may alert."""
+    # size: decisions interleaved with store calls; the events issue replaces this with a pure
+    # plan (data in, decisions out) that the poller applies, so it is split once, there.
     keys = [h.entry_key for h, _ in items]
     known = await headlines.known_keys(conn, feed, keys)
     await headlines.touch(conn, feed, known, now)
