@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 import aiohttp
+import aiosqlite
 
 from bot import USER_AGENT
 from bot.commands import Commands
-from bot.config import Settings
+from bot.config import Settings, WebhookSettings
 from bot.delivery.deliver import Deliverer, Sender, SendObserver
 from bot.domain import DestinationKey
 from bot.pipeline.classify import Classifier
@@ -86,13 +87,26 @@ async def sync_config(db: Database, settings: Settings, now: datetime) -> None:
             await dest_store.set_subscriptions(conn, dest_id, settings.categories, now=now)
             keep.append(dest_id)
         for hook in settings.webhooks:
-            dest_id = await dest_store.upsert_destination(
-                conn, key=hook.key, kind=f"webhook:{hook.platform}", label=hook.name, now=now
-            )
+            dest_id = await _sync_webhook(conn, hook, now)
             chosen = hook.categories if hook.categories is not None else settings.categories
             await dest_store.set_subscriptions(conn, dest_id, chosen, now=now)
             keep.append(dest_id)
         await dest_store.deactivate_config_destinations(conn, keep)
+
+
+async def _sync_webhook(conn: aiosqlite.Connection, hook: WebhookSettings, now: datetime) -> int:
+    # A named webhook is its name: a database from before names were identities, or a new
+    # URL or platform, keeps the same row, so its subscriptions and held alerts carry over.
+    if hook.named and await dest_store.claim_key(
+        conn, key=hook.key, former_key=DestinationKey.webhook(hook.url), label=hook.name
+    ):
+        log.info("webhook %s: now known by its name", hook.name)
+    dest_id = await dest_store.upsert_destination(
+        conn, key=hook.key, kind=f"webhook:{hook.platform}", label=hook.name, now=now
+    )
+    if await dest_store.set_address(conn, dest_id, hook.address):
+        log.info("webhook %s: its URL or platform changed; trying it again", hook.name)
+    return dest_id
 
 
 @asynccontextmanager

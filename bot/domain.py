@@ -114,6 +114,11 @@ class Decision(StrEnum):
     TOO_OLD = "too_old"  # older than max_age: never alerts
 
 
+def digest(text: str) -> str:
+    """A short stable fingerprint that does not reveal `text` (webhook URLs are secrets)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 class DestinationKey:
     """The one place a destination's stable key is written and read ("kind:…")."""
 
@@ -126,10 +131,17 @@ class DestinationKey:
             return f"slack:{scope}:{channel}"
         return f"{platform}:{channel}"
 
+    NAMED_WEBHOOK_PREFIX = "webhook:name:"
+
     @staticmethod
     def webhook(url: str) -> str:
-        """A configured webhook: a digest that does not reveal the secret URL."""
-        return f"webhook:{hashlib.sha256(url.encode()).hexdigest()[:16]}"
+        """An unnamed configured webhook: a digest that does not reveal the secret URL."""
+        return f"webhook:{digest(url)}"
+
+    @staticmethod
+    def named_webhook(name: str) -> str:
+        """A named webhook: its name, so a new URL or platform keeps the same destination."""
+        return f"{DestinationKey.NAMED_WEBHOOK_PREFIX}{name}"
 
     @staticmethod
     def channel_of(key: str) -> str:

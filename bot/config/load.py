@@ -155,6 +155,7 @@ def _read_webhooks(
     if not isinstance(entries, list):
         raise ConfigError(f"{source}: [[webhooks]] must be an array of tables")
     hooks: list[WebhookSettings] = []
+    names: set[str] = set()
     for number, entry in enumerate(entries, start=1):
         section = Section(source, f"webhooks #{number}", entry)
         section.reject_unknown(["platform", "url", "url_env", "categories", "name"])
@@ -171,9 +172,24 @@ def _read_webhooks(
                     f"{section.where('categories')}: unknown category {category!r} "
                     f"(known: {', '.join(categories)})"
                 )
-        name = section.string("name") or f"{platform} webhook #{number}"
-        hooks.append(WebhookSettings(platform, url, chosen, name))
+        name = _webhook_name(section, names)
+        if name is None:
+            hooks.append(WebhookSettings(platform, url, chosen, f"{platform} webhook #{number}"))
+        else:
+            hooks.append(WebhookSettings(platform, url, chosen, name, named=True))
     return tuple(hooks)
+
+
+def _webhook_name(section: Section, taken: set[str]) -> str | None:
+    # A given name is the webhook's identity (its subscriptions and queue survive a new URL),
+    # so two webhooks may not share one.
+    name = (section.string("name") or "").strip()
+    if not name:
+        return None
+    if name in taken:
+        raise ConfigError(f"{section.where('name')}: duplicate webhook name {name!r}")
+    taken.add(name)
+    return name
 
 
 def _read_http(section: Section, environ: Mapping[str, str]) -> str:

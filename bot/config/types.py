@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.config.ops import OpsSettings
 from bot.config.schema import Key, Table
-from bot.domain import DestinationKey, FeedSource
+from bot.domain import DestinationKey, FeedSource, digest
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 SLACK_API_BASE = "https://slack.com/api/"
@@ -47,11 +47,19 @@ class WebhookSettings:
     url: str  # secret: holds the webhook token
     categories: tuple[str, ...] | None  # None = every category
     name: str  # safe display name, used in logs instead of the URL
+    named: bool = False  # the name was given in the config, so it is the identity
 
     @property
     def key(self) -> str:
-        """A stable identity that does not reveal the URL."""
+        """The destination's identity: its name when given, else a digest of its URL."""
+        if self.named:
+            return DestinationKey.named_webhook(self.name)
         return DestinationKey.webhook(self.url)
+
+    @property
+    def address(self) -> str:
+        """A fingerprint of where and how it posts: a change means "try this webhook again"."""
+        return digest(f"{self.platform}\n{self.url}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.domain import Destination
+from bot.domain import Destination, DestinationKey
 from bot.store.connection import from_db, to_db
 
 CONFIG_KINDS = ("console", "webhook:discord", "webhook:slack")
@@ -25,16 +25,62 @@ async def upsert_destination(
     scope: str = "",
     channel: str = "",
 ) -> int:
-    """Create or reactivate a destination; returns its id."""
+    """Create or reactivate a destination (a webhook's platform may change); returns its id."""
     async with conn.execute(
         "INSERT INTO destinations (key, kind, label, scope, channel, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET label = excluded.label, active = 1 RETURNING id",
+        "ON CONFLICT(key) DO UPDATE SET label = excluded.label, kind = excluded.kind, active = 1 "
+        "RETURNING id",
         (key, kind, label, scope, channel, to_db(now)),
     ) as cursor:
         row = await cursor.fetchone()
     assert row is not None  # noqa: S101 - RETURNING always yields the row
     return int(row[0])
+
+
+async def claim_key(conn: aiosqlite.Connection, *, key: str, former_key: str, label: str) -> bool:
+    """Move a webhook's row to its new key (its name), keeping subscriptions and queued alerts.
+
+    The row is found under `former_key` (the key it had before it was named), else as the one
+    unnamed webhook with the same label. Returns whether a row moved.
+    """
+    if await _id_of(conn, key) is not None:
+        return False
+    found = await _id_of(conn, former_key)
+    if found is None:
+        async with conn.execute(
+            "SELECT id FROM destinations WHERE kind LIKE 'webhook:%' AND key NOT LIKE ? "
+            "AND label = ?",
+            (DestinationKey.NAMED_WEBHOOK_PREFIX + "%", label),
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        found = int(rows[0][0]) if len(rows) == 1 else None
+    if found is None:
+        return False
+    await conn.execute("UPDATE destinations SET key = ? WHERE id = ?", (key, found))
+    return True
+
+
+async def set_address(conn: aiosqlite.Connection, destination_id: int, address: str) -> bool:
+    """Record where a webhook posts; a changed address clears its broken mark (returns True)."""
+    async with conn.execute(
+        "SELECT address, broken_reason FROM destinations WHERE id = ?", (destination_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    changed = row is not None and row[0] is not None and row[0] != address
+    retry = changed and row is not None and row[1] is not None
+    await conn.execute(
+        "UPDATE destinations SET address = ? WHERE id = ?", (address, destination_id)
+    )
+    if retry:
+        await clear_broken(conn, destination_id)
+    return retry
+
+
+async def _id_of(conn: aiosqlite.Connection, key: str) -> int | None:
+    async with conn.execute("SELECT id FROM destinations WHERE key = ?", (key,)) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 async def set_subscriptions(
@@ -150,23 +196,22 @@ async def unsubscribe(
     conn: aiosqlite.Connection, key: str, categories: Sequence[str] | None
 ) -> list[str]:
     """Remove a channel's subscriptions (all when `categories` is None); returns those removed."""
-    async with conn.execute("SELECT id FROM destinations WHERE key = ?", (key,)) as cursor:
-        row = await cursor.fetchone()
-    if row is None:
+    dest_id = await _id_of(conn, key)
+    if dest_id is None:
         return []
     if categories is None:
         sql = "DELETE FROM subscriptions WHERE destination_id = ? RETURNING category"
-        params: tuple[object, ...] = (row[0],)
+        params: tuple[object, ...] = (dest_id,)
     else:
         marks = ",".join("?" * len(categories)) or "NULL"
         sql = (
             "DELETE FROM subscriptions WHERE destination_id = ? "
             f"AND category IN ({marks}) RETURNING category"
         )
-        params = (row[0], *categories)
+        params = (dest_id, *categories)
     async with conn.execute(sql, params) as cursor:
         removed = [r[0] for r in await cursor.fetchall()]
-    await _drop_if_unsubscribed(conn, row[0])
+    await _drop_if_unsubscribed(conn, dest_id)
     return sorted(removed)
 
 

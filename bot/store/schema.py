@@ -112,6 +112,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
     """,
+    # 4: a webhook's address (a fingerprint of its platform and URL, never the URL), so a named
+    # webhook whose URL or platform changes is tried again instead of staying broken.
+    """
+    ALTER TABLE destinations ADD COLUMN address TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -66,6 +66,11 @@ def test_full_example_config_loads() -> None:
             "[feeds #2] name: duplicate feed name",
         ),
         (
+            "[[webhooks]]\nplatform='slack'\nurl='https://a/'\nname='desk'\n"
+            "[[webhooks]]\nplatform='slack'\nurl='https://b/'\nname=' desk '\n",
+            "[webhooks #2] name: duplicate webhook name 'desk'",
+        ),
+        (
             "[[webhooks]]\nplatform = 'teams'\nurl = 'https://x/'\n",
             "[webhooks #1] platform: must be one of",
         ),
@@ -89,6 +94,29 @@ def test_bad_values_name_the_file_and_key(tmp_path: Path, text: str, fragment: s
     message = str(caught.value)
     assert str(path) in message
     assert fragment in message
+
+
+def test_a_named_webhook_is_known_by_its_name_and_an_unnamed_one_by_its_url(
+    tmp_path: Path,
+) -> None:
+    hooks = "".join(
+        f"[[webhooks]]\nplatform = 'discord'\nurl = '{url}'\n{extra}\n"
+        for url, extra in [
+            ("https://a.example/1", "name = 'Desk'"),
+            ("https://a.example/2", ""),
+            ("https://a.example/3", "name = '  '"),  # blank: as if unnamed
+        ]
+    )
+    named, unnamed, blank = load_settings(write(tmp_path, hooks), env={}).webhooks
+    assert (named.named, named.name, named.key) == (True, "Desk", "webhook:name:Desk")
+    assert (unnamed.named, unnamed.name) == (False, "discord webhook #2")
+    assert unnamed.key.startswith("webhook:")
+    assert "a.example" not in unnamed.key
+    assert (blank.named, blank.name) == (False, "discord webhook #3")
+    moved = load_settings(write(tmp_path, hooks.replace("a.example/1", "b.example/9")), env={})
+    assert moved.webhooks[0].key == named.key  # a new URL, the same destination
+    assert moved.webhooks[0].address != named.address
+    assert moved.webhooks[1].key == unnamed.key
 
 
 def test_bad_webhook_url_is_not_echoed(tmp_path: Path) -> None:

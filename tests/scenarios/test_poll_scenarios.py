@@ -240,6 +240,39 @@ def test_deleted_webhook_is_marked_broken_and_not_retried_forever(
     assert reason
 
 
+def test_a_named_webhook_keeps_its_held_alerts_when_its_url_changes(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION, LETTERS]))
+    deleted, replacement = "/discord/deleted", "/discord/new"
+    chat.script(deleted, [404])
+
+    def poll_with(path: str) -> str:
+        write_config(
+            tmp_path,
+            feeds={"BBC": feeds.url("/bbc.xml")},
+            webhooks=[{"platform": "discord", "url": chat.url(path), "name": "desk hook"}],
+        )
+        result = run_cli(["--config", "division-bell.toml", "poll"], cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return result.stderr
+
+    assert "2 held for broken or paused destinations" in poll_with(deleted)
+    # The user pastes a new webhook URL under the same name: the held alerts go there.
+    stderr = poll_with(replacement)
+    assert "desk hook: its URL or platform changed; trying it again" in stderr
+    assert "2 sent, 0 left queued, 0 held" in stderr
+    got = titles(chat.received(replacement))
+    assert len(got) == 2
+    assert any("Marchmont" in t for t in got)
+    assert any("letters of no confidence" in t for t in got)
+    assert len(chat.attempts(deleted)) == 1
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        rows = db.execute("SELECT key, broken_reason FROM destinations").fetchall()
+    assert rows == [("webhook:name:desk hook", None)]
+    assert chat.url(replacement) not in stderr
+
+
 def test_hostile_feed_text_pings_nobody(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:

@@ -255,3 +255,76 @@ async def test_config_destinations_left_out_of_the_config_are_deactivated(
         (key,) for key in left
     ]
     assert len(await fetch(db, "SELECT key FROM destinations")) == 4  # history is kept
+
+
+# --- webhook identity -------------------------------------------------------------------------
+
+
+async def webhook_keys(db: Database) -> list[tuple[int, str, str]]:
+    """(id, key, label) of every webhook row."""
+    return await fetch(db, "SELECT id, key, label FROM destinations WHERE kind LIKE 'webhook:%'")
+
+
+@pytest.mark.parametrize(
+    ("rows", "moved_from"),
+    [
+        ([("webhook:oldurl", "Desk")], "webhook:oldurl"),  # named now; found by its URL key
+        ([("webhook:other", "Desk")], "webhook:other"),  # URL changed too; found by its label
+        ([("webhook:x", "Desk"), ("webhook:y", "Desk")], None),  # two with that label: neither
+        ([("webhook:x", "Elsewhere")], None),  # nothing like it: a new destination
+    ],
+)
+async def test_a_webhook_given_a_name_keeps_its_row(
+    db: Database, rows: list[tuple[str, str]], moved_from: str | None
+) -> None:
+    ids = {
+        key: await add_destination(db, key, kind="webhook:discord", label=label)
+        for key, label in rows
+    }
+    async with db.transaction() as conn:
+        moved = await destinations.claim_key(
+            conn, key="webhook:name:Desk", former_key="webhook:oldurl", label="Desk"
+        )
+    assert moved == (moved_from is not None)
+    keys = {row[0]: row[1] for row in await webhook_keys(db)}
+    if moved_from is not None:
+        assert keys[ids[moved_from]] == "webhook:name:Desk"
+    else:
+        assert "webhook:name:Desk" not in keys.values()
+
+
+async def test_a_claimed_name_is_never_claimed_twice(db: Database) -> None:
+    named = await add_destination(db, "webhook:name:Desk", kind="webhook:slack", label="Desk")
+    old = await add_destination(db, "webhook:oldurl", kind="webhook:slack", label="Desk")
+    async with db.transaction() as conn:
+        assert not await destinations.claim_key(
+            conn, key="webhook:name:Desk", former_key="webhook:oldurl", label="Desk"
+        )
+    assert sorted((i, k) for i, k, _ in await webhook_keys(db)) == [
+        (named, "webhook:name:Desk"),
+        (old, "webhook:oldurl"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "broken", "retried"),
+    [
+        (None, "addr-1", True, False),  # first sight of an address: nothing to compare
+        ("addr-1", "addr-1", True, False),  # unchanged: stays broken
+        ("addr-1", "addr-2", True, True),  # changed: tried again
+        ("addr-1", "addr-2", False, False),  # changed but working: nothing to clear
+    ],
+)
+async def test_a_changed_address_clears_the_broken_mark(
+    db: Database, first: str | None, then: str, broken: bool, retried: bool
+) -> None:
+    dest = await add_destination(db, "webhook:name:Desk", kind="webhook:discord", label="Desk")
+    async with db.transaction() as conn:
+        if first is not None:
+            await destinations.set_address(conn, dest, first)
+        if broken:
+            await destinations.mark_broken(conn, dest, "HTTP 404", T0)
+        assert await destinations.set_address(conn, dest, then) is retried
+    reason, address = (await fetch(db, "SELECT broken_reason, address FROM destinations"))[0]
+    assert address == then
+    assert (reason is None) == (retried or not broken)
