@@ -31,12 +31,12 @@ from bot.transports.base import Transport, TransportContext
 from bot.transports.console import ConsoleSender
 from bot.transports.webhook_sender import WebhookSender
 
-if TYPE_CHECKING:  # aiohttp.web costs ~20 ms to import, and `poll` serves nothing
+if TYPE_CHECKING:  # aiohttp.web is slow to import, and `poll` serves nothing
     from aiohttp import web
 
 log = logging.getLogger(__name__)
 
-# DESIGN §3: `poll` tries each send at most 3 times within about 20 s, then leaves it queued.
+# The `poll` contract: each send tried at most 3 times within about 20 s, the rest left queued.
 POLL_SEND_TRIES = 3
 POLL_SEND_WINDOW_S = 20.0
 
@@ -60,7 +60,7 @@ class Runtime:
 
 
 def build_transports(context: TransportContext) -> list[Transport]:
-    """The chat transports whose secrets are present in the environment (DESIGN §2)."""
+    """The chat transports whose secrets are present in the environment."""
     secrets = context.settings.secrets
     found: list[Transport] = []
     # Imported only when enabled: discord.py and slack-bolt are slow to import.
@@ -175,17 +175,16 @@ def settle_heap() -> None:
     stays alive (a cycle among those objects that later becomes garbage is never freed).
     """
     # A full collection walks every tracked object while holding the GIL, in whichever thread
-    # triggered it: during a cold 500-feed cycle that was 20-22 ms in aiosqlite's thread, and
-    # the event loop waited out all of it (benchmarks/cycles.py: the worst stall had 1 ms of
-    # loop CPU and no queueing for a core). Frozen, start-up's objects are never walked again:
-    # full collections took 3-4 ms and the worst stall fell from 20-26 ms to 12 ms. Collect
+    # triggered it: in a cold cycle that was aiosqlite's thread, and the event loop waited it
+    # out (benchmarks/cycles.py measures the stalls). Frozen, start-up's objects are never
+    # walked again, so full collections are short. Collect
     # first so no garbage is frozen with them; what is frozen lives as long as the process.
     gc.collect()
     gc.freeze()
 
 
 async def poll_once(settings: Settings, *, stdout: TextIO | None = None) -> int:
-    """DESIGN §3 `poll`: every feed now (bar those backing off), then deliver; exit status."""
+    """`poll`: every feed now (bar those backing off), then deliver; the exit status."""
     async with open_runtime(settings, stdout=stdout) as runtime:
         settle_heap()
         for transport in runtime.transports:

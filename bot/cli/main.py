@@ -1,4 +1,4 @@
-"""Command line: parse arguments, load config, hand off to the app (DESIGN §3)."""
+"""Command line: parse arguments, load config, hand off to the app or a one-shot command."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ class Classifier:
         self._order = {rule.id: index for index, rule in enumerate(ruleset.rules)}
         # Every regex of every rule, numbered in rule order, with the rule it belongs to.
         self._units = [(i, unit) for i, rule in enumerate(ruleset.rules) for unit in rule.units]
-        # Each compiled when first searched: ~800 compiles are ~0.1 s, and a `poll` whose
+        # Each compiled when first searched: compiling all ~800 is noticeable, and a `poll` whose
         # feeds are all unchanged classifies nothing. The prefilter skips most regexes for
         # most headlines, so many are compiled late or never in a short-lived process.
         self._compiled: list[re.Pattern[str] | None] = [None] * len(self._units)
@@ -50,7 +50,7 @@ class Classifier:
         return regex
 
     def _index(self) -> dict[str, Prefilter]:
-        # Built on first use, like the regexes: analysing them is another ~0.1 s. `run`
+        # Built on first use, like the regexes: analysing them costs as much again. `run`
         # calls prepare() before polling, so its first cold cycle does not stall the event
         # loop doing this.
         if self._prefilters is None:
@@ -190,7 +190,7 @@ class Classifier:
 
 
 # Reading the config checks the rules (and compiles their patterns to do it), then the runtime
-# needs the classifier: the same text is built once per process, not twice (~0.1 s each). A
+# needs the classifier: the same text is built once per process, not twice. A
 # Classifier only ever fills in caches of what its rules determine, so sharing one is safe; an
 # edited file is new text and builds anew.
 @functools.lru_cache(maxsize=4)

@@ -76,8 +76,8 @@ async def decide_new(
     fresh = [(h, c) for h, c in items if h.entry_key not in known]
     fresh = _unique(fresh)
     # Batched: one lookup for every link and one insert for the undecided rows, instead of two
-    # trips to the SQLite thread per headline (benchmarks/: a cold cycle spent most of its time
-    # in those round trips). `story_of_link` is kept up to date as each headline is decided.
+    # trips to the SQLite thread per headline (benchmarks/cycles.py: those round trips were
+    # most of a cold cycle). `story_of_link` is kept up to date as each headline is decided.
     story_of_link = await headlines.find_by_links(conn, [h.link for h, _ in fresh])
     pending: list[headlines.NewHeadline] = []
     # Loaded only when a headline needs matching.
@@ -251,8 +251,8 @@ async def _queue_alert(
     others = await stories.also_reported_by(conn, candidate.story_id, headline.outlet)
     key = f"story:{candidate.story_id}"
     # Channels subscribed to the same categories with the same mention get the same message:
-    # render each variant once and queue every row in one statement (one story for 10,000
-    # channels took seconds when rendered and inserted one by one; benchmarks/scale.py).
+    # render each variant once and queue every row in one statement (rendering and inserting
+    # one by one made a large fan-out slow; benchmarks/scale.py measures it).
     messages: dict[tuple[tuple[str, ...], str | None], str] = {}
     rows: list[tuple[int, str, str]] = []
     for target in route(candidate.classification.categories, destinations):

@@ -98,7 +98,7 @@ class Poller:
         """Fetch, parse, classify and record one feed; never raises for a feed's own faults."""
         # At most POLL_CONCURRENCY feeds in flight however they are started: `run` starts one
         # job per feed, and 500 at once held every body in memory waiting for the parse pool
-        # (+25 MB RSS that the heap never gave back; benchmarks/memory.py).
+        # (memory the heap never gave back; benchmarks/memory.py).
         async with self._in_flight:
             outcome = await self._poll_feed(feed, skip_backing_off=skip_backing_off)
         if self.on_poll is not None:
@@ -133,7 +133,7 @@ class Poller:
         assert result.body is not None  # noqa: S101 - a modified result always carries its body
         # parse_feed itself rather than a wrapper in this module: a worker unpickling the job
         # imports the function's module, and this one would pull aiohttp, aiosqlite and the
-        # classifier into every worker (~15 MB each; benchmarks/memory.py).
+        # classifier into every worker (benchmarks/memory.py).
         job = functools.partial(
             parse_feed,
             feed.name,
@@ -146,7 +146,7 @@ class Poller:
             parsed = await asyncio.get_running_loop().run_in_executor(None, job)
         else:
             # submit() from a thread: the first submits start the pool and its workers and
-            # wait for them, which stalled the event loop for 30-80 ms (benchmarks/cycles.py).
+            # wait for them, which stalled the event loop (benchmarks/cycles.py).
             future = await asyncio.to_thread(self.parse_executor.submit, job)
             parsed = await asyncio.wrap_future(future)
         if parsed.warning:

@@ -47,8 +47,7 @@ def init_parse_worker(nice: int) -> None:
     tie its life to the parent's."""
     # Parsing is batch work; the event loop is not (Discord heartbeats, 3 s slash-command
     # deadlines). When the workers and anything else fill every core, niced workers leave the
-    # loop its share: worst stall in a cold 500-feed cycle 23-35 ms niced, 52-117 ms not
-    # (4 alternating runs each on a busy 2-core machine; benchmarks/cycles.py). The cost: on a
+    # loop its share (benchmarks/cycles.py measures the worst loop stall either way). The cost: on a
     # machine saturated by other work, parsing gets a smaller share and takes longer.
     os.nice(nice)
     # Ctrl-C in a terminal signals the whole process group: the parent stops the pool itself,
@@ -113,12 +112,12 @@ def make_parse_executor(workers: int = 2) -> Executor:
 
 
 def _start_pool(workers: int) -> Executor:
-    # Imported here: multiprocessing is ~7 ms that a `poll` which parses nothing need not pay.
+    # Imported here: a `poll` which parses nothing need not pay for importing multiprocessing.
     import multiprocessing  # noqa: PLC0415
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
     # spawn: forking a process that runs aiosqlite and aiohttp threads is unsafe. Not
-    # forkserver: its server is one more resident interpreter (~14 MB RSS) for nothing, as the
+    # forkserver: its server is one more resident interpreter for nothing, as the
     # workers live as long as the pool (benchmarks/memory.py).
     return ProcessPoolExecutor(
         max_workers=workers,

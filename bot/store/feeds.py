@@ -34,7 +34,7 @@ class FeedState:
 async def sync_feeds(conn: aiosqlite.Connection, feeds: list[tuple[str, str]]) -> None:
     """Make sure every configured (name, url) has a row; a changed URL starts afresh."""
     # One statement for the whole list: every `poll` starts with this, and one trip to the
-    # SQLite thread per feed was ~60 ms of a 500-feed poll's start-up (benchmarks/).
+    # SQLite thread per feed was a visible part of a large poll's start-up.
     await conn.executemany(
         "INSERT INTO feeds (name, url) VALUES (?, ?) "
         "ON CONFLICT(name) DO UPDATE SET url = excluded.url, etag = NULL, "

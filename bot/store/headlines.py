@@ -14,8 +14,8 @@ from bot.store.connection import to_db
 
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # Reads use execute_fetchall: one trip to aiosqlite's thread instead of three (execute, fetch,
-# close). A cold 500-feed cycle makes ~14,000 store calls, and each trip costs ~0.1 ms of
-# thread hand-off on a 2-core machine (benchmarks/cycles.py).
+# close). A cold cycle of many feeds makes thousands of store calls, and each trip is a
+# thread hand-off (benchmarks/cycles.py).
 
 
 async def known_keys(conn: aiosqlite.Connection, feed: str, keys: Sequence[str]) -> set[str]:
@@ -44,7 +44,7 @@ async def find_by_links(conn: aiosqlite.Connection, links: Iterable[str]) -> dic
     That is the story of the oldest earlier headline with the link that has one.
     """
     # One query per poll instead of one per new headline: each aiosqlite call is a round trip
-    # to its thread, and a cold 500-feed cycle made 25,000 of them here. `link != ''` repeats
+    # to its thread, and a cold cycle made tens of thousands of them here. `link != ''` repeats
     # the partial index's own condition: SQLite only uses a partial index when the query states
     # its WHERE term, and without it this was a full table scan (benchmarks/scale.py).
     wanted = sorted({link for link in links if link})

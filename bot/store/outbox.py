@@ -41,8 +41,8 @@ async def enqueue_many(
     if not rows:
         return 0
     stamp = to_db(now)
-    # One trip to the SQLite thread for a whole fan-out: one row at a time, a story for 10,000
-    # channels took seconds in round trips alone (benchmarks/scale.py).
+    # One trip to the SQLite thread for a whole fan-out: one row at a time, a story for many
+    # channels spent most of its time in round trips (benchmarks/scale.py).
     cursor = await conn.executemany(
         "INSERT INTO outbox (destination_id, dedupe_key, message, created_at, next_attempt_at) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",

@@ -27,9 +27,9 @@ class StoryRef:
 async def recent_stories(conn: aiosqlite.Connection, since: datetime) -> list[StoryRef]:
     """Stories created since `since`, newest first: the window for cross-outlet matching."""
     # Read through stories_created_at and sorted here: ordering by id in SQL made SQLite walk
-    # the whole table in id order (5.6 ms at 40,000 stories, growing with history), and a sort
-    # in SQL costs more than this one. Only what matching needs: with the titles and links too,
-    # reading the window took 45% longer (901 stories at 1M headlines; benchmarks/scale.py).
+    # the whole table in id order (a cost growing with history), and a sort in SQL costs more
+    # than this one. Only what matching needs: the titles and links would make reading the
+    # window markedly slower (benchmarks/scale.py).
     rows = await conn.execute_fetchall(
         "SELECT id, categories, signature, alerted_at FROM stories WHERE created_at >= ?",
         (to_db(since),),
@@ -41,8 +41,8 @@ async def recent_stories(conn: aiosqlite.Connection, since: datetime) -> list[St
 
 @functools.lru_cache(maxsize=4096)
 def _story_ref(row: tuple[int, str, str, str | None]) -> StoryRef:
-    # Every poll with a categorised headline reloads the 48-hour window (1,500 stories with 500
-    # feeds), and decoding each row's JSON and date again stalled the event loop for 30-80 ms
+    # Every poll with a categorised headline reloads the 48-hour window (thousands of stories
+    # with many feeds), and decoding each row's JSON and date again stalled the event loop
     # (benchmarks/cycles.py). A row that has not changed gives the same frozen StoryRef, so it
     # is built once; keyed on every column, it is safe across databases.
     story_id, categories, signature, alerted_at = row

@@ -1,4 +1,4 @@
-"""The real `division-bell poll` delivering to a bot subscription over REST alone (DESIGN §3)."""
+"""The real `division-bell poll` delivering to a bot subscription over REST alone."""
 
 from __future__ import annotations
 
