@@ -1,0 +1,1 @@
+"""The core: fetch → parse → classify → stories → decide → route, and the poller that runs them."""

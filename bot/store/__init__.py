@@ -1,0 +1,1 @@
+"""The only SQL: the connection, migrations, and one repository per table group."""
