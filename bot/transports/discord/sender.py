@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ import discord
 from bot.delivery.messages import Message
 from bot.domain import Alert, Destination, DestinationKey
 from bot.errors import DeliveryError
+from bot.retry import parse_retry_after
 from bot.transports.discord.format import discord_webhook_payload
 
 log = logging.getLogger(__name__)
@@ -73,11 +73,7 @@ class TokenRefused(DeliveryError):
 def _retry_after(response: Any) -> float | None:
     """Seconds from a response's Retry-After header, or None."""
     headers = getattr(response, "headers", None) or {}
-    try:
-        seconds = float(headers.get("Retry-After", ""))
-    except (TypeError, ValueError):
-        return None
-    return max(seconds, 0.0) if math.isfinite(seconds) else None
+    return parse_retry_after(headers.get("Retry-After"))
 
 
 def _http_error(exc: discord.HTTPException, label: str) -> DeliveryError:

@@ -17,6 +17,8 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.retry import parse_retry_after
+
 log = logging.getLogger("bot.transports.slack")
 
 # A 429 asking for at most this long is waited out in place (keeping a channel's alerts in
@@ -45,10 +47,7 @@ def retry_after(headers: Mapping[str, Any] | None) -> float | None:
         if name.lower() != "retry-after":
             continue
         raw = value[0] if isinstance(value, list) and value else value
-        try:
-            return max(float(raw), 0.0)
-        except (TypeError, ValueError):
-            return None
+        return parse_retry_after(raw) if isinstance(raw, str | int | float) else None
     return None
 
 
