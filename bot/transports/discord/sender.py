@@ -159,8 +159,9 @@ class DiscordSender:
         label = destination.label
         problem = self.health.problem()
         if problem is not None:
-            # Not even tried: a token Discord refused stays refused (only a restart with a new
-            # one helps), and every refused call counts towards Discord's invalid-request ban.
+            # Not tried until logged in; and once down, not tried at all: a token Discord
+            # refused stays refused (only a restart with a new one helps), and every refused
+            # call counts towards Discord's ban on clients making too many invalid requests.
             raise self.health.unavailable(label, problem)
         channel = destination.channel or DestinationKey.channel_of(destination.key)
         if not channel.isdigit():
