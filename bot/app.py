@@ -29,7 +29,7 @@ from bot.store import outbox
 from bot.store.connection import BUSY_TIMEOUT_S, Database
 from bot.transports.base import Transport, TransportContext
 from bot.transports.console import ConsoleSender
-from bot.transports.webhook_sender import WebhookSender
+from bot.transports.webhooks import WebhookSender
 
 if TYPE_CHECKING:  # aiohttp.web is slow to import, and `poll` serves nothing
     from aiohttp import web

@@ -10,7 +10,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.domain import Alert, CategoryInfo, Decision, DestinationKey, FeedSource
+from bot.delivery.deliver import Sender
+from bot.domain import Alert, CategoryInfo, Decision, Destination, DestinationKey, FeedSource
+from bot.errors import DeliveryError
 from bot.pipeline.normalise import canonical_url
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
@@ -86,9 +88,11 @@ class Channel:
         return DestinationKey.chat(caller.platform, caller.scope, self.id)
 
 
+# The one refusal, whichever platform asked: each transport only works out Caller.can_manage.
 REFUSAL = (
-    "Sorry, only people who can manage this channel (or the roles and users named in the "
-    "bot's config) can change its alerts."
+    "Sorry, you can't change alerts here. That takes Manage Channels (Discord), being a "
+    "workspace admin or owner (Slack), or a role or user named in Division Bell's config. "
+    "Try /westminster list to see what is set up."
 )
 
 
@@ -109,10 +113,16 @@ class Commands:
             return f"Unknown category {category!r}. Try one of: {', '.join(self.categories)}."
         return [category]
 
+    @staticmethod
+    def _refusal(caller: Caller) -> Reply | None:
+        # The one permission gate, for every command that changes state or posts to a channel.
+        return None if caller.can_manage else Reply.text(REFUSAL, ok=False)
+
     def _may_change(self, caller: Caller, category: str | None) -> list[str] | Reply:
         # Every command that changes state passes the same two gates, in this order.
-        if not caller.can_manage:
-            return Reply.text(REFUSAL, ok=False)
+        refused = self._refusal(caller)
+        if refused is not None:
+            return refused
         chosen = self.check_categories(category)
         return Reply.text(chosen, ok=False) if isinstance(chosen, str) else chosen
 
@@ -250,6 +260,32 @@ class Commands:
             for category, evidence in item.evidence.items():
                 lines.append((f"Why {self.label(category)}: " + "; ".join(evidence),))
         return Reply(tuple(lines))
+
+    async def test(
+        self, caller: Caller, channel: Channel, send: Sender, *, advice: str = ""
+    ) -> Reply:
+        """Post a sample alert to a channel through the caller's transport; managers only.
+
+        `send` is the transport's sender (or one like it); `advice` follows a failure's reason,
+        saying what the platform needs (permissions, an invitation).
+        """
+        refused = self._refusal(caller)
+        if refused is not None:
+            return refused
+        destination = Destination(
+            id=0,  # not a subscription: nothing is recorded, and a failure pauses nothing
+            key=channel.key(caller),
+            kind=caller.platform,
+            label=channel.label,
+            scope=caller.scope,
+            channel=channel.id,
+        )
+        try:
+            await send(destination, self.sample_alert())
+        except DeliveryError as exc:
+            text = f"I couldn't post the test alert in {channel.label}: {exc.reason}."
+            return Reply.text(f"{text} {advice}".rstrip(), ok=False)
+        return Reply.text(f"Posted a test alert in {channel.label}.")
 
     def sample_alert(self, mention: str | None = None) -> Alert:
         """A harmless example alert for `/westminster test`."""

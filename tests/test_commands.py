@@ -10,7 +10,9 @@ import pytest
 
 from bot.commands import REFUSAL, Caller, Channel, Commands, Link
 from bot.config import PollingSettings
-from bot.domain import Classification, Headline, Match
+from bot.delivery.messages import Message
+from bot.domain import Alert, Classification, Destination, Headline, Match
+from bot.errors import DeliveryError
 from bot.pipeline.classify import Classifier
 from bot.pipeline.decide import decide_new
 from bot.store import destinations as dest_store
@@ -144,3 +146,53 @@ def test_sample_alert_is_harmless(tmp_path: Path) -> None:
     alert = Commands(None, classifier.categories).sample_alert()  # type: ignore[arg-type]
     assert alert.story_id == 0
     assert alert.mention is None
+
+
+class RecordingSender:
+    """A transport's sender stand-in: records what it was asked to post, or fails as told."""
+
+    def __init__(self, failure: DeliveryError | None = None) -> None:
+        self.sent: list[tuple[Destination, Message]] = []
+        self.failure = failure
+
+    async def __call__(self, destination: Destination, message: Message) -> str | None:
+        self.sent.append((destination, message))
+        if self.failure is not None:
+            raise self.failure
+        return "m1"
+
+
+async def test_test_posts_a_sample_alert_to_the_channel(commands: Commands) -> None:
+    send = RecordingSender()
+    reply = await commands.test(ADMIN, POLITICS, send)
+    assert (reply.ok, reply.ephemeral, reply.plain()) == (
+        True,
+        True,
+        "Posted a test alert in #politics.",
+    )
+    [(destination, message)] = send.sent
+    assert (destination.key, destination.kind, destination.channel, destination.label) == (
+        "discord:111",
+        "discord",
+        "111",
+        "#politics",
+    )
+    assert isinstance(message, Alert)
+    assert message.story_id == 0
+    # A test is not a subscription: nothing is recorded.
+    assert await dest_store.scope_subscriptions(commands.db.conn, "discord", "guild-1") == []
+
+
+async def test_test_is_for_managers_only_and_says_why_a_post_failed(commands: Commands) -> None:
+    send = RecordingSender()
+    refused = await commands.test(MEMBER, POLITICS, send)
+    assert (refused.ok, refused.ephemeral, refused.plain()) == (False, True, REFUSAL)
+    assert send.sent == []
+    failing = RecordingSender(DeliveryError("#politics", "missing permission", retryable=False))
+    reply = await commands.test(ADMIN, POLITICS, failing, advice="Give me Send Messages.")
+    assert not reply.ok
+    assert reply.plain() == (
+        "I couldn't post the test alert in #politics: missing permission. Give me Send Messages."
+    )
+    without_advice = await commands.test(ADMIN, POLITICS, failing)
+    assert without_advice.plain().endswith("missing permission.")

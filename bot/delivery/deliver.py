@@ -18,6 +18,7 @@ from bot.delivery.leases import LeaseOwner, holder_is_dead
 from bot.delivery.messages import Message, load_message
 from bot.domain import Alert, Destination
 from bot.errors import DeliveryError
+from bot.retry import bounded_wait
 from bot.store import destinations as dest_store
 from bot.store import outbox, stories
 from bot.store.connection import Database, from_db
@@ -52,8 +53,10 @@ class DeliveryReport:
 
 def retry_delay(tries: int, retry_after: float | None, rng: random.Random) -> float:
     """Seconds before the next try: what the API asked for, else exponential backoff with jitter."""
-    if retry_after is not None:
-        return max(retry_after, 0.0)
+    # Bounded here too, whoever built the error: an infinite or NaN wait cannot be a timedelta.
+    wait = None if retry_after is None else bounded_wait(retry_after)
+    if wait is not None:
+        return wait
     return min(2.0 ** (tries - 1), MAX_BACKOFF_S) * rng.uniform(1.0, 1.25)
 
 

@@ -1,7 +1,8 @@
 """Stage 1: FeedSource + stored validators → body bytes or not-modified.
 
-The deciding helpers (Retry-After, Cache-Control, backoff, next poll) are pure; `fetch_feed` is the
-one function that does I/O, and it turns every aiohttp failure into a `FetchError` naming the feed.
+The deciding helpers (Cache-Control, backoff, next poll; Retry-After is read by bot.retry) are
+pure; `fetch_feed` is the one function that does I/O, and it turns every aiohttp failure into a
+`FetchError` naming the feed.
 """
 
 from __future__ import annotations
@@ -10,15 +11,14 @@ import hashlib
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import aiohttp
 
 from bot import USER_AGENT
 from bot.domain import FeedSource
 from bot.errors import FetchError
+from bot.retry import MAX_RETRY_AFTER_S, parse_retry_after
 
-MAX_RETRY_AFTER = 86_400.0  # a server asking for more than a day is wrong; never forget a feed
 _CHUNK = 64 * 1024
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
@@ -212,25 +212,6 @@ def _describe(exc: aiohttp.ClientError, limits: FetchLimits) -> str:
     return reason
 
 
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After header (delay or HTTP-date), 0..24h; None if unusable."""
-    if value is None or not (text := value.strip()):
-        return None
-    if text.isascii() and text.replace(".", "", 1).isdigit():
-        seconds = float(text)
-    else:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:  # "-0000" means "UTC, zone unknown"; HTTP-dates are GMT anyway
-            when = when.replace(tzinfo=UTC)
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=UTC)
-        seconds = (when - now).total_seconds()
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-
-
 def parse_max_age(cache_control: str | None) -> float | None:
     """The max-age of a Cache-Control header in seconds, or None when absent or malformed."""
     if not cache_control:
@@ -256,7 +237,7 @@ def backoff_delay(
     delay = min(base * 2.0 ** min(failures - 1, 64), ceiling)
     if retry_after is not None:
         # The server's own wait wins, even past the cap, but a feed is never parked beyond a day.
-        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
+        delay = max(delay, min(retry_after, MAX_RETRY_AFTER_S))
     return delay
 
 

@@ -1,4 +1,7 @@
-"""Webhook transport: POST a rendered payload to a Discord or Slack-format webhook URL.
+"""Webhook transport: config-defined Discord and Slack-format webhooks as outbox senders.
+
+`post_webhook` POSTs one rendered payload (the ops notices use it too); `WebhookSender` renders a
+message for its webhook's platform and posts it.
 
 A webhook URL is a secret (its path carries the token), so it never appears in an error, a log
 line or an exception chain; callers name the destination with a safe display string instead.
@@ -8,18 +11,24 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 from yarl import URL
 
+from bot.config import WebhookSettings
+from bot.delivery.messages import Message
+from bot.domain import Destination
 from bot.errors import DeliveryError
+from bot.retry import parse_retry_after
+from bot.transports.discord.format import discord_webhook_payload
+from bot.transports.slack.format import slack_webhook_payload
 
 log = logging.getLogger(__name__)
 
+SEND_TIMEOUT_S = 15.0  # one POST; under `poll`'s 20 s send window
 _MAX_REPLY = 1_000_000  # bytes read from a reply; Discord echoes the message, a few KB
 _DETAIL_MAX = 200
 
@@ -47,15 +56,6 @@ _SLACK_PERMANENT = frozenset(
 )
 
 
-def _seconds(value: Any) -> float | None:
-    """A non-negative finite number of seconds, or None."""
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
-    return max(seconds, 0.0) if math.isfinite(seconds) else None
-
-
 def _scrub(text: str, url: str) -> str:
     """A short, single-line reply excerpt with anything from the webhook URL cut out."""
     text = " ".join(text.split())[:_DETAIL_MAX]
@@ -74,6 +74,12 @@ def _detail(body: bytes) -> tuple[str, Any]:
         return text, None
 
 
+def _json_wait(data: Any) -> float | None:
+    """A JSON reply's retry_after (Discord's, a number of seconds), or None."""
+    value = data.get("retry_after") if isinstance(data, dict) else None
+    return parse_retry_after(value) if isinstance(value, str | int | float) else None
+
+
 def _classify(
     status: int, body: bytes, headers: Mapping[str, str], *, destination: str, url: str
 ) -> DeliveryError:
@@ -85,13 +91,13 @@ def _classify(
     elif text:
         reason += f": {text}"
     reason = _scrub(reason, url)
-    header_wait = _seconds(headers.get("Retry-After"))
+    header_wait = parse_retry_after(headers.get("Retry-After"))
     if status == 429:
         # Discord's JSON retry_after has sub-second precision; the header is whole seconds.
-        json_wait = _seconds(data.get("retry_after")) if isinstance(data, dict) else None
+        json_wait = _json_wait(data)
         wait = json_wait if json_wait is not None else header_wait
         if wait is None:
-            wait = _seconds(headers.get("X-RateLimit-Reset-After"))
+            wait = parse_retry_after(headers.get("X-RateLimit-Reset-After"))
         return DeliveryError(destination, reason, retryable=True, retry_after=wait)
     if text in _SLACK_PERMANENT:
         return DeliveryError(destination, reason, retryable=False)
@@ -127,7 +133,7 @@ async def post_webhook(
     payload: dict[str, Any],
     destination: str,
     # A per-request aiohttp ClientTimeout, part of the transport's contract with the cycle.
-    timeout: float = 15.0,  # noqa: ASYNC109
+    timeout: float = SEND_TIMEOUT_S,  # noqa: ASYNC109
 ) -> str | None:
     """POST payload as JSON; return Discord's message id (Slack: None) or raise DeliveryError."""
     if platform not in {"discord", "slack"}:
@@ -165,3 +171,37 @@ async def post_webhook(
     log.debug("webhook %s: delivered (HTTP %d)", destination, status)
     # Slack answers "ok"; Mattermost and Rocket.Chat answer other 2xx bodies, equally successful.
     return _message_id(body) if platform == "discord" else None
+
+
+class WebhookSender:
+    """Posts to the webhook a destination key stands for; URLs stay in memory, never in the DB."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        hooks: Sequence[WebhookSettings],
+        *,
+        timeout: float = SEND_TIMEOUT_S,
+    ) -> None:
+        self.session = session
+        self.hooks = {hook.key: hook for hook in hooks}
+        self.timeout = timeout
+
+    async def __call__(self, destination: Destination, message: Message) -> str | None:
+        """Render for the webhook's platform and post it."""
+        hook = self.hooks.get(destination.key)
+        if hook is None:
+            raise DeliveryError(destination.label, "webhook no longer configured", retryable=True)
+        payload = (
+            discord_webhook_payload(message)
+            if hook.platform == "discord"
+            else slack_webhook_payload(message)
+        )
+        return await post_webhook(
+            self.session,
+            platform=hook.platform,
+            url=hook.url,
+            payload=payload,
+            destination=hook.name,
+            timeout=self.timeout,
+        )

@@ -15,7 +15,7 @@ import pytest
 from bot.app import open_runtime
 from bot.commands import Caller
 from bot.config import Secrets, Settings, WebhookSettings
-from bot.transports.discord import sender as discord_sender
+from bot.transports.discord.sender import DiscordSender
 from tests.reliability.delivery import (
     GUILD,
     Clock,
@@ -67,10 +67,7 @@ async def test_discord_faults_lose_nothing_and_the_nonce_absorbs_a_late_answer(
     tmp_path: Path,
     feeds: FeedServerThread,
     api: DiscordAPI,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # One send may take 60 s in production; a second is plenty against loopback.
-    monkeypatch.setattr(discord_sender, "SEND_TIMEOUT_S", 1.0)
     feeds.set_feed("/stories.xml", story_feed())
     api.fail(STORM, *[429] * 12)  # more than discord.py's own five tries per request
     api.fail(SERVER, 503, 500, 503)
@@ -80,6 +77,10 @@ async def test_discord_faults_lose_nothing_and_the_nonce_absorbs_a_late_answer(
     clock = Clock()
     settings = bot_settings(tmp_path, feeds, api)
     async with open_runtime(settings, clock=clock) as runtime:
+        [transport] = runtime.transports
+        assert isinstance(transport.sender, DiscordSender)
+        # One send may take 60 s in production; a second is plenty against loopback.
+        transport.sender.send_timeout_s = 1.0
         await opened(runtime)
         await subscribe(runtime, "discord", [OK, STORM, SERVER, LATE, DELETED, FORBIDDEN])
         [polled] = await runtime.poller.poll_all(settings.feeds)

@@ -15,7 +15,7 @@ import pytest
 from bot.app import open_runtime
 from bot.commands import Caller
 from bot.config import Secrets
-from bot.transports.slack import api as slack_api_module
+from bot.transports.slack.app import SlackTransport
 from tests.reliability.delivery import (
     TEAM,
     Clock,
@@ -58,9 +58,7 @@ async def test_slack_faults_lose_nothing_and_repeat_only_after_a_posted_timeout(
     tmp_path: Path,
     feeds: FeedServerThread,
     slack: SlackApi,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(slack_api_module, "API_TIMEOUT_S", 1)  # 15 s in production
     feeds.set_feed("/stories.xml", story_feed())
     slack.fail("C0STORM", ratelimited(1), *[Failure("ratelimited", 429)] * 8)
     slack.fail("C0SERVER", Failure(status=500), Failure(status=503))
@@ -76,6 +74,9 @@ async def test_slack_faults_lose_nothing_and_repeat_only_after_a_posted_timeout(
         slack_base=slack.api_base,
     )
     async with open_runtime(settings, clock=clock) as runtime:
+        [transport] = runtime.transports
+        assert isinstance(transport, SlackTransport)
+        transport.client.timeout = 1  # the Web API client's timeout: 15 s in production
         await opened(runtime)
         channels = ["C0OK", "C0STORM", "C0SERVER", "C0LATE", "C0GONE", "C0OUT", "C0ARCH"]
         await subscribe(runtime, "slack", channels)
@@ -134,8 +135,8 @@ async def test_a_refused_token_marks_slack_down_once_and_keeps_alerts_queued(
         down = [r for r in caplog.records if r.levelno >= logging.ERROR]
         assert len(down) == 1, [r.getMessage() for r in down]
         assert "DOWN" in down[0].getMessage()
-        # Retried slowly (each try waits Slack's 5 minutes, here an hour passes between
-        # passes), one call a pass, never a tight loop.
+        # Retried slowly (each try waits the transport's down-retry delay, here an hour
+        # passes between passes), one call a pass, never a tight loop.
         assert len(slack.calls("chat.postMessage")) <= 4
         assert len(slack.calls("auth.test")) == 1
         slack.accept(BOT_TOKEN)  # the app is reinstalled with the same token

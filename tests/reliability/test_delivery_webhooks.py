@@ -17,7 +17,7 @@ import pytest
 from bot.app import open_runtime
 from bot.config import WebhookSettings
 from bot.delivery.deliver import Deliverer
-from bot.transports.webhook_sender import WebhookSender
+from bot.transports.webhooks import WebhookSender
 from tests.reliability.delivery import (
     Clock,
     drain,

@@ -18,13 +18,11 @@ import discord
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.commands import REFUSAL as DISCORD_REFUSAL
-from bot.commands import Commands
+from bot.commands import REFUSAL, Commands
 from bot.pipeline.classify import Classifier
 from bot.store import destinations as dest_store
 from bot.store.connection import Database
 from bot.transports.discord.transport import DiscordTransport
-from bot.transports.slack.slash import REFUSAL as SLACK_REFUSAL
 from tests.reliability.figures import Row, record
 from tests.support.discord_api import TOKEN, DiscordAPI
 from tests.support.slack_api import SlackApi
@@ -137,7 +135,7 @@ async def test_discord_members_cannot_change_anything_and_hostile_options_change
     for payload in refused:
         await invoke(payload)
     answers = [(shown(text), private) for text, private in discord_replies(api)[1:]]
-    assert answers == [(DISCORD_REFUSAL, True)] * len(refused)
+    assert answers == [(REFUSAL, True)] * len(refused)
     assert api.messages(HERE) == []
     assert api.messages(OTHER) == []
     # Hostile option values from a manager: plain sentences, nothing run, nothing changed.
@@ -210,7 +208,7 @@ async def test_slack_members_cannot_change_anything_and_hostile_text_changes_not
     ]
     for text in refused:
         reply = await run_command(rig, http, text, user=MEMBER)
-        assert (reply["text"], reply["response_type"]) == (SLACK_REFUSAL, "ephemeral")
+        assert (reply["text"], reply["response_type"]) == (REFUSAL, "ephemeral")
     assert rig.slack.calls("chat.postMessage") == []
     hostile = [*SQL, OVERLONG, PING]
     answers = []

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import math
-from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -19,12 +17,14 @@ import discord
 from bot.delivery.messages import Message
 from bot.domain import Alert, Destination, DestinationKey
 from bot.errors import DeliveryError
+from bot.retry import parse_retry_after
+from bot.transports.common import TransportHealth
 from bot.transports.discord.format import discord_webhook_payload
 
 log = logging.getLogger(__name__)
 
 SEND_TIMEOUT_S = 60.0  # one send, including discord.py's own short 429 waits
-DOWN_RETRY_S = 60.0  # how long alerts wait while the bot cannot log in
+LOGIN_REFUSED = "the bot token (DISCORD_TOKEN) was refused by Discord"
 NONCE_LEN = 25  # Discord's limit for a string nonce
 _UNKNOWN_CHANNEL = 10003
 # discord.py documents a NotFound when a nonce matches a message deleted since: the first try
@@ -67,17 +67,13 @@ class TokenRefused(DeliveryError):
     """Discord answered 401: the bot token itself is no longer valid (revoked or reset)."""
 
     def __init__(self, label: str) -> None:
-        super().__init__(label, "bot token refused", retryable=True, retry_after=DOWN_RETRY_S)
+        super().__init__(label, "bot token refused", retryable=True)
 
 
 def _retry_after(response: Any) -> float | None:
     """Seconds from a response's Retry-After header, or None."""
     headers = getattr(response, "headers", None) or {}
-    try:
-        seconds = float(headers.get("Retry-After", ""))
-    except (TypeError, ValueError):
-        return None
-    return max(seconds, 0.0) if math.isfinite(seconds) else None
+    return parse_retry_after(headers.get("Retry-After"))
 
 
 def _http_error(exc: discord.HTTPException, label: str) -> DeliveryError:
@@ -103,20 +99,26 @@ def _http_error(exc: discord.HTTPException, label: str) -> DeliveryError:
     return DeliveryError(label, f"Discord refused the message: {detail}", retryable=False)
 
 
-def delivery_error(exc: Exception, label: str) -> DeliveryError:
-    """Translate a discord.py or network failure into our error tree (DESIGN §5)."""
+def delivery_error(exc: Exception, label: str, timeout_s: float = SEND_TIMEOUT_S) -> DeliveryError:
+    """Translate a discord.py or network failure into our error tree."""
     if isinstance(exc, discord.HTTPException):
         return _http_error(exc, label)
     if isinstance(exc, discord.RateLimited):
         reason = f"rate limited for {exc.retry_after:.0f}s"
         return DeliveryError(label, reason, retryable=True, retry_after=exc.retry_after)
     if isinstance(exc, TimeoutError):
-        return DeliveryError(label, f"timed out after {SEND_TIMEOUT_S:g}s", retryable=True)
+        return DeliveryError(label, f"timed out after {timeout_s:g}s", retryable=True)
     return DeliveryError(label, f"connection failed ({type(exc).__name__})", retryable=True)
 
 
 async def post(
-    client: discord.Client, channel_id: int, message: Message, *, label: str, nonce: str | None
+    client: discord.Client,
+    channel_id: int,
+    message: Message,
+    *,
+    label: str,
+    nonce: str | None,
+    timeout_s: float = SEND_TIMEOUT_S,
 ) -> discord.Message | None:
     """Post one message to a channel (None: an earlier try got through); raise DeliveryError.
 
@@ -126,16 +128,16 @@ async def post(
     embed, content, allowed = render(message)
     channel = client.get_partial_messageable(channel_id)
     try:
-        async with asyncio.timeout(SEND_TIMEOUT_S):
+        async with asyncio.timeout(timeout_s):
             if nonce is None:
                 return await channel.send(content, embed=embed, allowed_mentions=allowed)
             return await channel.send(content, embed=embed, allowed_mentions=allowed, nonce=nonce)
     except discord.NotFound as exc:
         if nonce is not None and exc.code == _UNKNOWN_MESSAGE:
             return None
-        raise delivery_error(exc, label) from None
+        raise delivery_error(exc, label, timeout_s) from None
     except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
-        raise delivery_error(exc, label) from None
+        raise delivery_error(exc, label, timeout_s) from None
 
 
 class DiscordSender:
@@ -144,23 +146,23 @@ class DiscordSender:
     def __init__(
         self,
         client: discord.Client,
-        ready: Callable[[], str | None],
-        on_token_refused: Callable[[], None] = lambda: None,
+        health: TransportHealth,
+        *,
+        send_timeout_s: float = SEND_TIMEOUT_S,
     ) -> None:
         self.client = client
-        # Returns None when the bot can post, else why not (not logged in, token refused).
-        self.ready = ready
-        # A token revoked while running: the transport goes down (loudly, once) rather than
-        # every queued alert logging its own 401.
-        self.on_token_refused = on_token_refused
+        self.health = health
+        self.send_timeout_s = send_timeout_s
 
     async def __call__(self, destination: Destination, message: Message) -> str | None:
         """Post the alert to the destination's channel; return the Discord message id."""
         label = destination.label
-        problem = self.ready()
+        problem = self.health.problem()
         if problem is not None:
-            # Retryable: the alert stays queued until the bot is back.
-            raise DeliveryError(label, problem, retryable=True, retry_after=DOWN_RETRY_S)
+            # Not tried until logged in; and once down, not tried at all: a token Discord
+            # refused stays refused (only a restart with a new one helps), and every refused
+            # call counts towards Discord's ban on clients making too many invalid requests.
+            raise self.health.unavailable(label, problem)
         channel = destination.channel or DestinationKey.channel_of(destination.key)
         if not channel.isdigit():
             raise DeliveryError(label, f"not a Discord channel id: {channel!r}", retryable=False)
@@ -171,10 +173,13 @@ class DiscordSender:
                 message,
                 label=label,
                 nonce=nonce_for(destination, message),
+                timeout_s=self.send_timeout_s,
             )
-        except TokenRefused:
-            self.on_token_refused()
-            raise
+        except TokenRefused as exc:
+            # Revoked while running: the transport goes down (loudly, once) rather than every
+            # queued alert logging its own 401.
+            self.health.mark_down(LOGIN_REFUSED)
+            raise self.health.unavailable(label, exc.reason) from None
         if sent is None:
             return None
         log.debug("discord %s: posted message %s", label, sent.id)

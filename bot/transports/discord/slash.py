@@ -1,7 +1,8 @@
 """The /westminster slash-command group: Discord options in, bot.commands use cases, replies out.
 
 Guild-only and with no default_member_permissions: that would apply to the whole group and hide
-the read-only subcommands from members. subscribe, unsubscribe and test check the caller here.
+the read-only subcommands from members. Who may change things is decided by bot.commands; this
+module only works out, from the interaction, whether the caller can manage the channel.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import discord
 from discord import app_commands
 
 from bot.commands import REFUSAL, Commands, Reply
-from bot.domain import CategoryInfo
-from bot.errors import DeliveryError
+from bot.delivery.messages import Message
+from bot.domain import CategoryInfo, Destination
 from bot.transports.discord.access import (
     TargetChannel,
     bot_cannot_post,
@@ -28,6 +29,8 @@ from bot.transports.discord.sender import post
 log = logging.getLogger(__name__)
 
 GROUP = "westminster"
+# What a failed test post adds: the three permissions an alert needs in a channel.
+POST_ADVICE = "I need View Channel, Send Messages and Embed Links there."
 Target = app_commands.Transform[app_commands.AppCommandChannel, TargetChannel]
 Count = app_commands.Range[int, 1, 10]
 _CHOICES_MAX = 25  # Discord shows at most 25 autocomplete choices
@@ -180,22 +183,19 @@ class Westminster(app_commands.Group):
         """A harmless sample alert in this channel; only people who may manage it."""
         target, rights = target_channel(interaction, None)
         caller = make_caller(interaction, rights, self.manager_roles)
-        if not caller.can_manage:
-            await answer(interaction, Reply.text(REFUSAL, ok=False))
-            return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        alert = self.use_cases.sample_alert()
-        try:
+
+        async def send(destination: Destination, message: Message) -> str | None:
+            # Posting may outlast Discord's 3 s to answer: say "thinking…" first.
+            await interaction.response.defer(ephemeral=True, thinking=True)
             # No fixed nonce: each test is a new message, even twice in a minute.
-            await post(interaction.client, int(target.id), alert, label=target.label, nonce=None)
-        except DeliveryError as exc:
-            text = (
-                f"I couldn't post the test alert in {target.label}: {exc.reason}. "
-                "I need View Channel, Send Messages and Embed Links there."
+            channel = int(destination.channel)
+            sent = await post(
+                interaction.client, channel, message, label=destination.label, nonce=None
             )
-            await answer(interaction, Reply.text(text, ok=False))
-            return
-        await answer(interaction, Reply.text(f"Posted a test alert in {target.label}."))
+            return None if sent is None else str(sent.id)
+
+        reply = await self.use_cases.test(caller, target, send, advice=POST_ADVICE)
+        await answer(interaction, reply)
 
 
 def error_text(error: app_commands.AppCommandError) -> str:

@@ -1,7 +1,8 @@
 """The Discord transport's lifecycle: REST-only login for `poll`, login + gateway for `run`.
 
-A refused token is not a crash: the transport says so once, at ERROR, reports itself down for
-/healthz, and its sender keeps alerts queued (retryable) until the token is fixed.
+A refused token is not a crash: the transport's health says so once, at ERROR, /healthz shows it
+down, and its sender keeps alerts queued (retryable) until the token is fixed and the service
+restarted (Discord never takes back a token it refused: a reset token is a new one).
 """
 
 from __future__ import annotations
@@ -20,15 +21,14 @@ from bot.delivery.deliver import Sender
 from bot.errors import ConfigError
 from bot.store.connection import Database
 from bot.transports.base import Transport, TransportContext
+from bot.transports.common import TransportHealth
 from bot.transports.discord.access import parse_roles
 from bot.transports.discord.client import DivisionBellClient, configure_api
-from bot.transports.discord.sender import DiscordSender
+from bot.transports.discord.sender import LOGIN_REFUSED, SEND_TIMEOUT_S, DiscordSender
 
 log = logging.getLogger(__name__)
 
 LOGIN_TIMEOUT_S = 30.0
-LOGIN_RETRY_MIN_S = 5.0
-LOGIN_RETRY_MAX_S = 300.0
 _TRANSIENT = (discord.HTTPException, discord.GatewayNotFound, aiohttp.ClientError, OSError)
 
 
@@ -47,50 +47,30 @@ class DiscordTransport:
         commands: Commands,
         manager_roles: tuple[str, ...] = (),
         dev_guild: int | None = None,
+        send_timeout_s: float = SEND_TIMEOUT_S,
     ) -> None:
         configure_api(api_base)
         self._token = token
         self._dev_guild = dev_guild
+        self.health = TransportHealth(
+            "Discord bot", log, remedy="Fix this, then restart the service."
+        )
         self.client = DivisionBellClient(db, commands, parse_roles(manager_roles))
-        self.sender: Sender = DiscordSender(self.client, self.rest_problem, self._token_refused)
-        self._logged_in = False
+        self.sender: Sender = DiscordSender(self.client, self.health, send_timeout_s=send_timeout_s)
         self._attempted = False  # login ran at least once, so the client has loop-bound state
-        self._fatal: str | None = None  # set once; never cleared without a restart
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
-
-    def rest_problem(self) -> str | None:
-        """Why the bot cannot post right now, or None when it can."""
-        if self._fatal is not None:
-            return f"Discord bot is down: {self._fatal}"
-        if not self._logged_in:
-            return "Discord bot is not logged in"
-        return None
 
     @property
     def connected(self) -> bool:
         """Logged in, every shard's gateway open and ready."""
         client = self.client
         return (
-            self._fatal is None
-            and self._logged_in
+            self.health.up
             and client.is_ready()
             and not client.is_closed()
             and all(not shard.is_closed() for shard in client.shards.values())
         )
-
-    def _down(self, reason: str) -> None:
-        # The one loud line: the rest of the service keeps running without Discord.
-        self._fatal = reason
-        log.error(
-            "discord: %s; the Discord bot is down and alerts for Discord channels stay queued "
-            "until this is fixed and the service restarted",
-            reason,
-        )
-
-    def _token_refused(self) -> None:
-        if self._fatal is None:
-            self._down("the bot token (DISCORD_TOKEN) was refused by Discord")
 
     async def _login(self) -> bool:
         """One login attempt: True on success; a refused token marks the transport down."""
@@ -99,44 +79,41 @@ class DiscordTransport:
             async with asyncio.timeout(LOGIN_TIMEOUT_S):
                 await self.client.login(self._token)
         except discord.LoginFailure:
-            self._down("the bot token (DISCORD_TOKEN) was refused by Discord")
+            self.health.mark_down(LOGIN_REFUSED)
             return False
         except (*_TRANSIENT, TimeoutError) as exc:
             log.warning("discord: could not log in (%s: %s)", type(exc).__name__, exc)
             return False
-        self._logged_in = True
+        self.health.mark_up()
         log.info("discord: logged in as %s", self.client.user)
         return True
 
     async def open_rest(self) -> None:
         """Log in over REST only (what `poll` needs): no gateway, no command sync."""
-        if not self._logged_in and self._fatal is None:
+        if not self.health.signed_in and self.health.down_reason is None:
             await self._login()
 
     async def start(self) -> None:
         """Log in, then sync commands and hold the gateway open in a background task."""
-        if self._task is not None or self._fatal is not None:
+        if self._task is not None or self.health.down_reason is not None:
             return
-        if not self._logged_in:
+        if not self.health.signed_in:
             await self._login()
-        if self._fatal is None:
+        if self.health.down_reason is None:
             self._task = asyncio.create_task(self._serve(), name="discord-gateway")
 
+    async def _login_again(self) -> None:
+        # static_login opens a fresh session on the connector each time: close the failed one
+        # first, and let discord.py make a new connector (closing the session closed it).
+        await self.client.http.close()
+        self.client.http.connector = discord.utils.MISSING
+        await self._login()
+
     async def _serve(self) -> None:
-        delay = LOGIN_RETRY_MIN_S
-        while not self._logged_in:
-            # Discord unreachable at start-up: keep trying; the rest of the service runs.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=delay)
-            if self._stopping.is_set():
-                return
-            delay = min(delay * 2, LOGIN_RETRY_MAX_S)
-            # static_login opens a fresh session on the connector each time: close the failed
-            # one first, and let discord.py make a new connector (closing the session closed it).
-            await self.client.http.close()
-            self.client.http.connector = discord.utils.MISSING
-            if not await self._login() and self._fatal is not None:
-                return
+        # Discord unreachable at start-up: keep trying; the rest of the service runs.
+        await self.health.sign_in_until_up(self._login_again)
+        if not self.health.up:
+            return
         try:
             await self.client.sync_commands(self._dev_guild)
         except _TRANSIENT as exc:
@@ -146,10 +123,10 @@ class DiscordTransport:
         except asyncio.CancelledError:
             raise
         except discord.PrivilegedIntentsRequired:
-            self._down("Discord refused the gateway intents")
+            self.health.mark_down("Discord refused the gateway intents")
         except Exception as exc:  # connect() already retried what can be retried
             if not self._stopping.is_set():
-                self._down(f"gateway connection failed ({type(exc).__name__}: {exc})")
+                self.health.mark_down(f"gateway connection failed ({type(exc).__name__}: {exc})")
 
     async def stop(self) -> None:
         """Close the gateway and REST session; safe twice and after a failed start."""

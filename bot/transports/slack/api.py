@@ -1,4 +1,4 @@
-"""The Slack Web API client as this app uses it: base URL, retries, error codes, and health."""
+"""The Slack Web API client as this app uses it: base URL, timeout, retries and error codes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.retry import parse_retry_after
 
 log = logging.getLogger("bot.transports.slack")
 
@@ -45,10 +47,7 @@ def retry_after(headers: Mapping[str, Any] | None) -> float | None:
         if name.lower() != "retry-after":
             continue
         raw = value[0] if isinstance(value, list) and value else value
-        try:
-            return max(float(raw), 0.0)
-        except (TypeError, ValueError):
-            return None
+        return parse_retry_after(raw) if isinstance(raw, str | int | float) else None
     return None
 
 
@@ -69,7 +68,9 @@ class ShortRateLimitRetry(AsyncRateLimitErrorRetryHandler):
         return wait is not None and wait <= WAIT_IN_PLACE_S
 
 
-def make_client(api_base: str, token: str | None) -> AsyncWebClient:
+def make_client(
+    api_base: str, token: str | None, *, timeout_s: int = API_TIMEOUT_S
+) -> AsyncWebClient:
     """An AsyncWebClient on `[slack] api_base`: connection resets and short 429s retried once."""
     handlers: list[AsyncRetryHandler] = [
         AsyncConnectionErrorRetryHandler(max_retry_count=1),
@@ -77,7 +78,7 @@ def make_client(api_base: str, token: str | None) -> AsyncWebClient:
     ]
     base = api_base if api_base.endswith("/") else api_base + "/"
     return AsyncWebClient(
-        token=token, base_url=base, timeout=API_TIMEOUT_S, retry_handlers=handlers, logger=log
+        token=token, base_url=base, timeout=timeout_s, retry_handlers=handlers, logger=log
     )
 
 
@@ -93,38 +94,3 @@ def error_code(exc: SlackApiError) -> str:
 def status_of(exc: SlackApiError) -> int:
     """The HTTP status of a failed call."""
     return int(getattr(exc.response, "status_code", 0) or 0)
-
-
-class SlackHealth:
-    """Whether Slack accepts our bot token; says so loudly once per change, never per call."""
-
-    def __init__(self) -> None:
-        self.signed_in = False
-        self.down_reason: str | None = None
-        self.identity: dict[str, Any] = {}
-
-    @property
-    def up(self) -> bool:
-        """Signed in at least once and not refused since."""
-        return self.signed_in and self.down_reason is None
-
-    def mark_up(self, identity: Mapping[str, Any] | None = None) -> None:
-        """A call succeeded with the token."""
-        if identity:
-            self.identity = dict(identity)
-        if self.down_reason is not None:
-            log.info("Slack accepts the bot token again; alerts resume")
-        self.signed_in = True
-        self.down_reason = None
-
-    def mark_down(self, code: str) -> None:
-        """Slack refused the token; log one ERROR line, alerts stay queued."""
-        if self.down_reason == code:
-            return
-        self.down_reason = code
-        log.error(
-            "Slack refused the bot token (%s): the Slack transport is DOWN; alerts stay queued "
-            "and are retried. Check SLACK_BOT_TOKEN and the app's scopes (reinstall the app), "
-            "then restart",
-            code,
-        )

@@ -21,16 +21,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot.delivery.deliver import Sender
 from bot.transports.base import TransportContext
-from bot.transports.slack.api import AUTH_ERRORS, SlackHealth, error_code, make_client
-from bot.transports.slack.sender import SlackSender
+from bot.transports.common import SIGN_IN_RETRY_FIRST_S, TransportHealth
+from bot.transports.slack.api import API_TIMEOUT_S, AUTH_ERRORS, error_code, make_client
+from bot.transports.slack.sender import SlackSender, token_refused
 from bot.transports.slack.slash import SlashHandler, register
 from bot.transports.slack.socket_mode import SocketMode
 
 log = logging.getLogger("bot.transports.slack")
 
 EVENTS_PATH = "/slack/events"
-SIGN_IN_RETRY_FIRST_S = 5.0
-SIGN_IN_RETRY_MAX_S = 300.0
 Mode = Literal["socket", "http", "alerts-only"]
 
 
@@ -56,12 +55,26 @@ class SlackTransport:
     name: str = "slack"
     kinds: tuple[str, ...] = ("slack",)
 
-    def __init__(self, context: TransportContext) -> None:
+    def __init__(
+        self,
+        context: TransportContext,
+        *,
+        api_timeout_s: int = API_TIMEOUT_S,
+        sign_in_retry_first_s: float = SIGN_IN_RETRY_FIRST_S,
+    ) -> None:
         settings, secrets = context.settings, context.settings.secrets
         self.context = context
         self.token = secrets.slack_bot_token or ""
-        self.health = SlackHealth()
-        self.client = make_client(settings.slack.api_base, self.token)
+        self.health = TransportHealth(
+            "Slack app",
+            log,
+            remedy="Check SLACK_BOT_TOKEN and the app's scopes (reinstall the app); alerts "
+            "resume as soon as Slack accepts the token.",
+            sign_in_retry_first_s=sign_in_retry_first_s,
+        )
+        self.identity: dict[str, Any] = {}  # auth.test's answer: who the bot is, where
+        self.api_timeout_s = api_timeout_s
+        self.client = make_client(settings.slack.api_base, self.token, timeout_s=api_timeout_s)
         self.slack_sender = SlackSender(self.client, self.health)
         self.sender: Sender = self.slack_sender
         self.mode: Mode = (
@@ -86,9 +99,9 @@ class SlackTransport:
         async def authorize(enterprise_id: str | None, team_id: str | None) -> Any:
             # Our own sign-in instead of Bolt's per-process auth.test on the first command,
             # which could make that command miss Slack's 3 s deadline.
-            if not self.health.identity:
+            if not self.identity:
                 await self.open_rest()
-            identity = self.health.identity
+            identity = self.identity
             if not identity:
                 return None
             return AuthorizeResult(
@@ -102,7 +115,9 @@ class SlackTransport:
         bolt = AsyncApp(
             name="division-bell",
             # Tokenless: each request gets a client with the token `authorize` returns.
-            client=make_client(self.context.settings.slack.api_base, None),
+            client=make_client(
+                self.context.settings.slack.api_base, None, timeout_s=self.api_timeout_s
+            ),
             signing_secret=signing_secret,
             authorize=authorize,
             # Socket Mode requests are not signed; Bolt skips verification for them itself.
@@ -149,7 +164,7 @@ class SlackTransport:
         except SlackApiError as exc:
             code = error_code(exc)
             if code in AUTH_ERRORS:
-                self.health.mark_down(code)
+                self.health.mark_down(token_refused(code))
             else:
                 log.warning("Slack auth.test failed (%s); alerts stay queued and are retried", code)
             return
@@ -161,7 +176,9 @@ class SlackTransport:
             )
             return
         data = response.data if isinstance(response.data, dict) else {}
-        self.health.mark_up(data)
+        if data:
+            self.identity = dict(data)
+        self.health.mark_up()
         log.info(
             "Slack: signed in as %s to workspace %s (%s)",
             data.get("user"),
@@ -173,7 +190,10 @@ class SlackTransport:
         """Sign in, then serve /westminster by Socket Mode or HTTP (or say why not)."""
         await self.open_rest()
         if not self.health.signed_in and self.health.down_reason is None:
-            self._retry_sign_in = asyncio.create_task(self._sign_in_later(), name="slack-sign-in")
+            # Slack was unreachable: keep trying, so health turns green without a restart.
+            self._retry_sign_in = asyncio.create_task(
+                self.health.sign_in_until_up(self.open_rest), name="slack-sign-in"
+            )
         if self.mode == "alerts-only":
             log.info(
                 "Slack: only SLACK_BOT_TOKEN is set, so alerts are delivered but /westminster is "
@@ -195,14 +215,6 @@ class SlackTransport:
             assert self.bolt is not None  # noqa: S101 - built for every mode with commands
             self.socket = SocketMode(self.bolt, self.context.settings.secrets.slack_app_token or "")
             await self.socket.start()
-
-    async def _sign_in_later(self) -> None:
-        # Slack was unreachable at start: keep trying, so health turns green without a restart.
-        delay = SIGN_IN_RETRY_FIRST_S
-        while not self.health.signed_in and self.health.down_reason is None:
-            await asyncio.sleep(delay)
-            await self.open_rest()
-            delay = min(delay * 2, SIGN_IN_RETRY_MAX_S)
 
     async def stop(self) -> None:
         """Close the socket and background tasks; safe twice and after a failed start."""

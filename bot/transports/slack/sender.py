@@ -9,7 +9,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.delivery.messages import Message
 from bot.domain import Destination, DestinationKey
 from bot.errors import DeliveryError
-from bot.transports.slack.api import AUTH_ERRORS, SlackHealth, error_code, retry_after, status_of
+from bot.transports.common import TransportHealth
+from bot.transports.slack.api import AUTH_ERRORS, error_code, retry_after, status_of
 from bot.transports.slack.format import slack_webhook_payload
 
 # Errors no retry can fix for this channel: the subscription is paused with this reason, shown in
@@ -25,9 +26,11 @@ PAUSE_REASONS = {
     ),
     "is_archived": "the channel is archived: unarchive it, then run /westminster subscribe again",
 }
-# While Slack refuses the token, each queued alert is tried this seldom, so a fixed token
-# (or a Slack-side glitch ending) is noticed without hammering the API.
-DOWN_RETRY_S = 300.0
+
+
+def token_refused(code: str) -> str:
+    """Why the transport is down, for its health and the one ERROR line."""
+    return f"Slack refused the bot token ({code})"
 
 
 def channel_of(destination: Destination) -> str:
@@ -38,7 +41,7 @@ def channel_of(destination: Destination) -> str:
 class SlackSender:
     """Posts alerts to Slack channels with the bot token; the outbox's Sender for kind "slack"."""
 
-    def __init__(self, client: AsyncWebClient, health: SlackHealth) -> None:
+    def __init__(self, client: AsyncWebClient, health: TransportHealth) -> None:
         self.client = client
         self.health = health
 
@@ -70,9 +73,11 @@ class SlackSender:
         if code in PAUSE_REASONS:
             return DeliveryError(label, PAUSE_REASONS[code], retryable=False)
         if code in AUTH_ERRORS:
-            self.health.mark_down(code)
+            # Still tried while down (unlike Discord): a refusal such as missing_scope or
+            # account_inactive can be fixed on Slack's side with the same token.
+            self.health.mark_down(token_refused(code))
             reason = f"Slack transport down: the bot token was refused ({code})"
-            return DeliveryError(label, reason, retryable=True, retry_after=DOWN_RETRY_S)
+            return self.health.unavailable(label, reason)
         if code == "ratelimited" or status == 429:
             wait = retry_after(getattr(exc.response, "headers", None))
             return DeliveryError(label, "rate limited by Slack", retryable=True, retry_after=wait)

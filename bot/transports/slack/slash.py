@@ -1,4 +1,8 @@
-"""`/westminster` on Slack: ack at once, run the shared use case, answer through response_url."""
+"""`/westminster` on Slack: ack at once, run the shared use case, answer through response_url.
+
+Who may change things is decided by bot.commands; this module only asks Slack (users.info)
+whether the caller is a workspace admin or owner, and only for the commands that change things.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,6 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import Caller, Channel, Commands, Reply
-from bot.domain import Destination
-from bot.errors import DeliveryError
 from bot.transports.slack.api import error_code
 from bot.transports.slack.parse import Parsed, parse_command
 from bot.transports.slack.render import render_reply
@@ -22,10 +24,6 @@ log = logging.getLogger("bot.transports.slack")
 
 COMMAND = "/westminster"
 MANAGING = frozenset({"subscribe", "unsubscribe", "test"})
-REFUSAL = (
-    "Sorry, only workspace admins and owners (or the people named in Division Bell's config) "
-    "can change this workspace's alerts. Ask one of them, or try /westminster list."
-)
 HELP = (
     "/westminster — UK politics alerts",
     "• subscribe [category] [#channel] [@group]: send a category's alerts (all when none is "
@@ -51,7 +49,7 @@ class SlashHandler:
     managers: Collection[str]
 
     async def handle(self, payload: Mapping[str, Any], client: Any) -> Reply:
-        """Answer one invocation; permission checks (users.info) only for what changes things."""
+        """Answer one invocation; users.info is asked only for what changes things."""
         parsed = parse_command(str(payload.get("text") or ""))
         team = str(payload.get("team_id") or "")
         user = str(payload.get("user_id") or "")
@@ -65,8 +63,6 @@ class SlashHandler:
                     ok=False,
                 )
             can_manage, label = allowed[0], allowed[1] or label
-            if not can_manage:
-                return Reply.text(REFUSAL, ok=False)
         caller = Caller("slack", team, user, label, can_manage)
         return await self._dispatch(parsed, caller, payload)
 
@@ -108,28 +104,13 @@ class SlashHandler:
             return await self.commands.subscribe(caller, channel, category, mention=group)
         if parsed.verb == "unsubscribe":
             return await self.commands.unsubscribe(caller, channel, category)
-        return await self._test(caller, channel)
+        return await self.commands.test(caller, channel, self.sender)
 
     async def _why(self, parsed: Parsed) -> Reply:
         url = parsed.links[0] if parsed.links else (parsed.words[0] if parsed.words else "")
         if not url:
             return Reply.text("Usage: /westminster why <link to an article>", ok=False)
         return await self.commands.why(url)
-
-    async def _test(self, caller: Caller, channel: Channel) -> Reply:
-        destination = Destination(
-            id=0,
-            key=channel.key(caller),
-            kind="slack",
-            label=channel.label,
-            scope=caller.scope,
-            channel=channel.id,
-        )
-        try:
-            await self.sender(destination, self.commands.sample_alert())
-        except DeliveryError as exc:
-            return Reply.text(f"I could not post to {channel.label}: {exc.reason}.", ok=False)
-        return Reply.text(f"Sent a test alert to {channel.label}.")
 
     async def _may_manage(self, client: Any, user: str) -> tuple[bool, str] | None:
         """(allowed, display name) from users.info; None when Slack could not be asked."""

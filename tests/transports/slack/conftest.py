@@ -24,12 +24,12 @@ async def slack() -> AsyncIterator[SlackApi]:
 
 @pytest.fixture
 async def make_rig(tmp_path: Path, slack: SlackApi) -> AsyncIterator[MakeRig]:
-    """make_rig(app_token=…, signing_secret=…) → a Rig; stopped and closed after the test."""
+    """make_rig(app_token=…, signing_secret=…, transport options) → a Rig; closed after."""
     opened: list[Rig] = []
 
-    async def make(**secrets: Any) -> Rig:
+    async def make(**settings: Any) -> Rig:
         folder = tmp_path / f"rig{len(opened)}"
-        made = await open_rig(folder, slack, **secrets)
+        made = await open_rig(folder, slack, **settings)
         opened.append(made)
         return made
 

@@ -21,7 +21,7 @@ from bot.delivery.deliver import Deliverer
 from bot.pipeline.classify import Classifier
 from bot.store.connection import Database
 from bot.transports.base import TransportContext
-from bot.transports.slack.app import SlackTransport, build
+from bot.transports.slack.app import SlackTransport
 from tests.support.slack_api import SlackApi
 from tests.support.slack_data import ADMIN, BOT_TOKEN, MANAGER, SIGNING_SECRET, TEAM_ID
 
@@ -70,8 +70,12 @@ async def open_rig(
     *,
     app_token: str | None = None,
     signing_secret: str | None = SIGNING_SECRET,
+    **options: float,
 ) -> Rig:
-    """A transport as open_runtime would build it, over a fresh database in `folder`."""
+    """A transport as open_runtime would build it, over a fresh database in `folder`.
+
+    `options` go to SlackTransport (shorter timeouts and retry delays than production's).
+    """
     classifier = Classifier.load()
     settings = Settings(
         source=None,
@@ -88,7 +92,8 @@ async def open_rig(
     clock = Clock()
     commands = Commands(db, classifier.categories, (), clock)
     http_app = web.Application()
-    transport = build(TransportContext(settings, db, commands, clock, http_app))
+    context = TransportContext(settings, db, commands, clock, http_app)
+    transport = SlackTransport(context, **options)  # what build(context) makes, with options
     deliverer = Deliverer(db, {"slack": transport.sender}, clock=clock)
     return Rig(slack, db, clock, commands, http_app, transport, deliverer)
 

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bot.commands import REFUSAL
 from bot.store import destinations as dest_store
-from bot.transports.slack.slash import REFUSAL
 from tests.support.slack_data import ADMIN, MANAGER, MEMBER, OWNER, TEAM_ID
 from tests.transports.slack.helpers import (
     HttpClient,

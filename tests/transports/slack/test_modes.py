@@ -6,7 +6,6 @@ import logging
 
 import pytest
 
-from bot.transports.slack import app as slack_app
 from tests.support.slack_api import SlackApi
 from tests.support.slack_data import APP_TOKEN, MEMBER, SIGNING_SECRET, Failure
 from tests.transports.slack.conftest import MakeRig
@@ -82,11 +81,10 @@ async def test_bot_token_alone_delivers_alerts_and_says_commands_are_off(
 
 
 async def test_slack_unreachable_at_start_is_retried_in_the_background(
-    make_rig: MakeRig, slack: SlackApi, monkeypatch: pytest.MonkeyPatch
+    make_rig: MakeRig, slack: SlackApi
 ) -> None:
-    monkeypatch.setattr(slack_app, "SIGN_IN_RETRY_FIRST_S", 0.01)
     slack.fail("auth.test", Failure(status=503), Failure(status=502))
-    made = await make_rig()
+    made = await make_rig(sign_in_retry_first_s=0.01)
     await made.transport.start()  # returns at once; health is red until Slack answers
     assert not made.transport.connected
     await slack.wait_for(lambda: made.transport.connected)

@@ -61,13 +61,15 @@ async def test_categories_latest_why_status_help_and_unknown(rig: Rig, http: Htt
 
 async def test_test_posts_a_sample_alert_or_says_why_it_cannot(rig: Rig, http: HttpClient) -> None:
     sent = await run_command(rig, http, "test")
-    assert sent["text"] == "Sent a test alert to #politics."
+    assert sent["text"] == "Posted a test alert in #politics."
     [post] = rig.slack.posts("C0POLITICS")
     assert "Test alert from Division Bell" in post["blocks"][0]["text"]["text"]
 
     rig.slack.fail("C0SECRET", Failure("not_in_channel"))
     refused = await run_command(rig, http, "test <#C0SECRET|>")
-    assert refused["text"].startswith("I could not post to channel C0SECRET: Division Bell is not")
+    assert refused["text"].startswith(
+        "I couldn't post the test alert in channel C0SECRET: Division Bell is not"
+    )
     # A test is not a subscription: nothing is paused by it.
     assert await dest_store.scope_subscriptions(rig.db.conn, "slack", TEAM_ID) == []
 
