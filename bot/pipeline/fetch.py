@@ -252,9 +252,10 @@ def next_poll_delay(
     """Seconds until the next poll: the interval ± jitter, with the feed's hints as a floor.
 
     `ttl` (RSS <ttl> converted to seconds) and `max_age` (Cache-Control) may lengthen the delay up
-    to the configured interval, never beyond it (DESIGN §2), and never shorten it: a server allowing
-    faster polling does not make us poll faster. So their only effect is that a feed asking for at
-    least the interval is not polled early by the downward half of the jitter.
+    to the configured interval, never beyond it (as [polling] interval promises), and never
+    shorten it: a server allowing faster polling does not make us poll faster. So their only
+    effect is that a feed asking for at least the interval is not polled early by the downward
+    half of the jitter.
     """
     if interval <= 0 or not 0 <= jitter < 1:
         raise ValueError("next_poll_delay needs interval > 0 and 0 <= jitter < 1")

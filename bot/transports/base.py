@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.delivery.deliver import Sender
 from bot.store.connection import Database
 
-if TYPE_CHECKING:  # ~20 ms to import, and only the Slack HTTP mode of `run` serves anything
+if TYPE_CHECKING:  # slow to import, and only the Slack HTTP mode of `run` serves anything
     from aiohttp import web
 
 
