@@ -90,3 +90,29 @@ async def add_destination(
         return await destinations.upsert_destination(
             conn, key=key, kind=kind, label=label or key, scope=scope, now=now
         )
+
+
+async def subscribe(
+    db: Database,
+    channel: str,
+    categories: Sequence[str],
+    *,
+    mention: str | None = None,
+    scope: str = "guild-1",
+    kind: str = "discord",
+    now: int = 0,
+) -> list[str]:
+    """A user subscribes a chat channel; returns the categories that were new."""
+    async with db.transaction() as conn:
+        return await destinations.subscribe(
+            conn,
+            key=f"{kind}:{channel}",
+            kind=kind,
+            label=f"#{channel}",
+            scope=scope,
+            channel=channel,
+            categories=categories,
+            mention=mention,
+            created_by="ada",
+            now=at(now),
+        )

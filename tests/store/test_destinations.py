@@ -9,33 +9,7 @@ import pytest
 from bot.domain import Destination
 from bot.store import destinations, outbox
 from bot.store.connection import Database, to_db
-from tests.store.helpers import T0, add_destination, at, fetch
-
-
-async def subscribe(
-    db: Database,
-    channel: str,
-    categories: Sequence[str],
-    *,
-    mention: str | None = None,
-    scope: str = "guild-1",
-    kind: str = "discord",
-    now: int = 0,
-) -> list[str]:
-    """A user subscribes a chat channel; returns the categories that were new."""
-    async with db.transaction() as conn:
-        return await destinations.subscribe(
-            conn,
-            key=f"{kind}:{channel}",
-            kind=kind,
-            label=f"#{channel}",
-            scope=scope,
-            channel=channel,
-            categories=categories,
-            mention=mention,
-            created_by="ada",
-            now=at(now),
-        )
+from tests.store.helpers import T0, add_destination, at, fetch, subscribe
 
 
 async def unsubscribe(db: Database, key: str, categories: Sequence[str] | None) -> list[str]:

@@ -9,27 +9,9 @@ import pytest
 
 from bot.store import destinations, transfer
 from bot.store.connection import Database, to_db
-from tests.store.helpers import T0, add_destination, at, fetch
+from tests.store.helpers import T0, add_destination, at, fetch, subscribe
 
 CHAT_KINDS = ("discord", "slack")
-
-
-async def subscribe(
-    db: Database, kind: str, scope: str, channel: str, categories: list[str], mention: str | None
-) -> None:
-    async with db.transaction() as conn:
-        await destinations.subscribe(
-            conn,
-            key=f"{kind}:{channel}",
-            kind=kind,
-            label=f"#{channel}",
-            scope=scope,
-            channel=channel,
-            categories=categories,
-            mention=mention,
-            created_by="ada",
-            now=T0,
-        )
 
 
 @pytest.fixture
@@ -43,9 +25,11 @@ async def other_host(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 async def test_chat_channels_are_the_active_subscribed_ones_of_those_kinds(db: Database) -> None:
-    await subscribe(db, "slack", "T1", "C2", ["resignation", "defection"], "<!subteam^S1>")
-    await subscribe(db, "discord", "guild-1", "111", ["defection"], None)
-    await subscribe(db, "discord", "guild-1", "222", ["defection"], None)
+    await subscribe(
+        db, "C2", ["resignation", "defection"], kind="slack", scope="T1", mention="<!subteam^S1>"
+    )
+    await subscribe(db, "111", ["defection"], kind="discord", scope="guild-1")
+    await subscribe(db, "222", ["defection"], kind="discord", scope="guild-1")
     async with db.transaction() as conn:
         await destinations.unsubscribe(conn, "discord:222", None)  # no longer subscribed
     hook = await add_destination(db, "webhook:1", kind="webhook:discord")
@@ -74,8 +58,10 @@ async def test_chat_channels_are_the_active_subscribed_ones_of_those_kinds(db: D
 async def test_an_exported_channel_imports_as_it_was_and_importing_twice_changes_nothing(
     db: Database, other_host: Database
 ) -> None:
-    await subscribe(db, "discord", "guild-1", "111", ["defection", "resignation"], "<@&9>")
-    await subscribe(db, "slack", "T1", "C2", ["leadership"], None)
+    await subscribe(
+        db, "111", ["defection", "resignation"], kind="discord", scope="guild-1", mention="<@&9>"
+    )
+    await subscribe(db, "C2", ["leadership"], kind="slack", scope="T1")
     exported = await transfer.chat_channels(db.conn, CHAT_KINDS)
     for _ in range(2):
         async with other_host.transaction() as conn:
@@ -88,7 +74,7 @@ async def test_an_exported_channel_imports_as_it_was_and_importing_twice_changes
 async def test_importing_over_an_existing_channel_updates_it_and_clears_a_broken_mark(
     db: Database,
 ) -> None:
-    await subscribe(db, "discord", "guild-1", "111", ["defection"], None)
+    await subscribe(db, "111", ["defection"], kind="discord", scope="guild-1")
     [record] = await transfer.chat_channels(db.conn, CHAT_KINDS)
     async with db.transaction() as conn:
         channel = await destinations.find_destination(conn, "discord:111")
