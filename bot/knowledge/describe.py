@@ -115,7 +115,7 @@ def telling_posts(person: Person, day: str) -> list[str]:
 def seat_text(spell: PartySpell, seat: str) -> str:
     """Where a spell sat: "Conservative MP for Witham", "Crossbench peer"."""
     if spell.house == "lords":
-        return {"Bishops": "Lords Spiritual", "Lord Speaker": "Lord Speaker"}.get(
+        return {"Bishops": "bishop in the Lords", "Lord Speaker": "Lord Speaker"}.get(
             spell.party, f"{spell.party} peer"
         )
     where = f"MP for {seat}" if seat else "MP"
@@ -131,6 +131,8 @@ def standing(person: Person, on: date) -> str:
     earlier = [s for s in person.parties if lower_bound(s.start) <= day]
     if earlier:
         return f"former {seat_text(earlier[-1], person.seat)}"
+    if not person.parties:
+        return "member of Parliament" if person.house == "commons" else "member of the Lords"
     first = person.parties[0]
     return f"{seat_text(first, person.seat)} from {lower_bound(first.start)[:4]}"
 

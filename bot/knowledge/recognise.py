@@ -8,8 +8,9 @@ field none of whose runs holds a name's first word is dismissed with one set ope
 Names match case-sensitively as the register spells them (curly apostrophes made straight,
 initials without their full stop); a possessive ("Raab's", "Johnson’s", "Jones'") still matches;
 an honorific before a name (Sir, Dame, Dr…) joins the mention; a surname alone counts only once
-someone with that surname was named in full in the same headline or summary. Who an ambiguous
-name means is settled in bot.knowledge.resolve.
+someone with that surname was named in full in the same headline or summary, and only where no
+capitalised word follows it ("Green Party" is no mention of Sarah Green). Who an ambiguous name
+means is settled in bot.knowledge.resolve.
 """
 
 from __future__ import annotations
@@ -113,10 +114,12 @@ class Recogniser:
         hits: list[tuple[Where, tuple[int, ...], bool]] = []
         starts: list[int] = []
         for k, run in enumerate(runs):
+            if self.first_words.isdisjoint(run.split(" ")):
+                continue
             _, raw, base = words_of(run)
             i = 0
             while i < len(raw) - 1:
-                end, ids = match_at(self.names, raw, base, i)
+                end, ids = match_at(self.names, raw, base, i) if raw[i] in self.names else (i, ())
                 if ids:
                     starts = starts or [m.start() for m in self.multi_word_runs.finditer(text)]
                     hits.append(((field, starts[k], run, i, end), ids, raw[i] in TITLE_WORDS))
@@ -149,7 +152,8 @@ class Recogniser:
                 i = 0
                 while i < len(raw):
                     end, people = surname_at(surnames, raw, base, i)
-                    if people:
+                    # "Green" of "Green Party" is not Sarah Green: a surname alone ends its run.
+                    if people and (end == len(raw) or not raw[end][:1].isupper()):
                         where = (field, run.start(), run.group(), i, end)
                         mention = mention_at(texts, where, people, by_surname=True)
                         if not any(m.start <= mention.start < m.end for m in taken):

@@ -133,6 +133,13 @@ CASES: list[tuple[str, str, str, date, Expected]] = [
         [],
     ),
     (
+        "a surname followed by another capitalised word is not alone",
+        "Sarah Green on the Lib Dem surge",
+        "Green Party councillors welcomed Green's remarks.",
+        date(2024, 7, 10),
+        [("Sarah Green", ["Sarah Green"], False), ("Green", ["Sarah Green"], True)],
+    ),
+    (
         "one surname, two people named in full: ambiguous",
         "Boris Johnson and his brother Jo Johnson disagree",
         "Johnson insisted there was no rift.",

@@ -129,7 +129,12 @@ def test_round_trip_through_a_file(register: Register, tmp_path: Path) -> None:
         [["Labour", "2010-05-06", "", "commons"]],
         [["Minister of State", "Home Office", "MoS", "2012-01-01", ""]],
     ]
-    document = {"format": FORMAT, "attribution": list(ATTRIBUTION), "people": [record]}
+    no_history = [8, "Lord Quiet", "Quiet", ["Lord Quiet"], "lords", "", "2001-01-01", "", [], []]
+    document = {
+        "format": FORMAT,
+        "attribution": list(ATTRIBUTION),
+        "people": [record, no_history],
+    }
     path = tmp_path / "people.json.gz"
     path.write_bytes(encode(document))
     loaded = Register.load(path)
@@ -139,6 +144,8 @@ def test_round_trip_through_a_file(register: Register, tmp_path: Path) -> None:
     assert person.describe(date(2020, 1, 1)) == (
         "Ann Example — Labour MP for Somewhere; Minister of State, Home Office since 2012"
     )
+    assert loaded[8].describe(date(2020, 1, 1)) == "Lord Quiet — member of the Lords"
+    assert loaded[8].party_on(date(2020, 1, 1)) is None
 
 
 def test_a_file_of_another_format_is_refused(tmp_path: Path) -> None:
