@@ -54,6 +54,8 @@ def test_cli_runs_from_any_directory(tmp_path: Path) -> None:
     result = run_cli(["--version"], cwd=tmp_path)
     assert result.returncode == 0
     assert "division-bell" in result.stdout
+    assert "Open Parliament Licence v3.0" in result.stdout  # the people register's attribution
+    assert "IfG Ministers Database" in result.stdout
     check = run_cli(["check-config"], cwd=tmp_path)
     assert check.returncode == 0, check.stderr
     assert "none (built-in defaults)" in check.stdout

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot import __version__
 from bot.config import Settings, find_config_path, load_settings
 from bot.errors import ConfigError, StorageError
+from bot.knowledge import ATTRIBUTION
 from bot.logs import LOG_FORMATS, RedactSecrets, configure_logging, secrets_of
 
 log = logging.getLogger("bot")
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argparse tree for every subcommand."""
     parser = argparse.ArgumentParser(
         prog="division-bell",
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps --version's lines
         description="Rings when something happens in Westminster: UK politics feeds → alerts.",
     )
     parser.add_argument("--config", metavar="PATH", help="config file (TOML)")
@@ -39,7 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=LOG_FORMATS,
         help="text (default), or json: one JSON object per line, for log shippers",
     )
-    parser.add_argument("--version", action="version", version=f"division-bell {__version__}")
+    # The packaged register of Westminster people is reused open data: its licences ask that
+    # wherever it is shown, its attribution is too.
+    notice = "\n".join(("", "People register:", *ATTRIBUTION))
+    parser.add_argument(
+        "--version", action="version", version=f"division-bell {__version__}{notice}"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands.add_parser("run", help="the service: poll on schedule and deliver alerts")
     commands.add_parser("poll", help="one full cycle now: fetch, classify, dedupe, deliver; exit")
