@@ -200,29 +200,34 @@ def test_no_secret_is_ever_printed(
 
 def run_briefly(folder: Path, env: dict[str, str], done: object) -> str:
     """`run` until `done()` holds (or 40 s), then SIGTERM; its stdout and stderr."""
-    service = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "--config",
-            "division-bell.toml",
-            "--log-level",
-            "DEBUG",
-            "run",
-        ],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Into files, not pipes: read only at the end, a pipe fills with DEBUG lines and blocks the
+    # service's event loop on its next log line.
+    out_path, err_path = folder / "run.out", folder / "run.err"
+    with out_path.open("wb") as out_file, err_path.open("wb") as err_file:
+        service = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "--config",
+                "division-bell.toml",
+                "--log-level",
+                "DEBUG",
+                "run",
+            ],
+            cwd=folder,
+            env=env,
+            stdout=out_file,
+            stderr=err_file,
+        )
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline and not (callable(done) and done()):
         time.sleep(0.1)
     time.sleep(0.5)
     service.send_signal(signal.SIGTERM)
-    out, err = service.communicate(timeout=30)
+    service.wait(timeout=30)
+    out = out_path.read_text(encoding="utf-8", errors="replace")
+    err = err_path.read_text(encoding="utf-8", errors="replace")
     assert callable(done), done
     assert done(), err[-3000:]
     return f"exit {service.returncode}\n{out}\n{err}"
