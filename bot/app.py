@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 # The `poll` contract: each send tried at most 3 times within about 20 s, the rest left queued.
 POLL_SEND_TRIES = 3
+EXIT_NO_FEED_FETCHED = 3  # `poll`: every feed failed or was backing off (after delivering)
 POLL_SEND_WINDOW_S = 20.0
 
 
@@ -208,4 +209,13 @@ async def poll_once(settings: Settings, *, stdout: TextIO | None = None) -> int:
         waiting,
         held,
     )
+    if outcomes and failed + deferred == len(outcomes):
+        # Cron and monitors read the exit status: a poll that reached no feed is not "done".
+        log.error(
+            "poll: no feed could be fetched (%d failed, %d backing off); exit %d",
+            failed,
+            deferred,
+            EXIT_NO_FEED_FETCHED,
+        )
+        return EXIT_NO_FEED_FETCHED
     return 0

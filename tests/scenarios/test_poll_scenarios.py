@@ -273,6 +273,29 @@ def test_a_named_webhook_keeps_its_held_alerts_when_its_url_changes(
     assert chat.url(replacement) not in stderr
 
 
+def test_poll_exits_3_when_no_feed_could_be_fetched_after_delivering_what_it_could(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION]))
+    hook = "/discord/flaky"
+    chat.script(hook, [500, 500, 500])  # the first poll leaves its alert queued
+    config = {"webhooks": [{"platform": "discord", "url": chat.url(hook), "name": "desk"}]}
+    write_config(tmp_path, feeds={"BBC": feeds.url("/bbc.xml")}, **config)
+    first = run_cli(["--config", "division-bell.toml", "poll"], cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "0 sent, 1 left queued" in first.stderr
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:  # its retry falls due at once
+        db.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00+00:00'")
+    # Every feed down now (cron would want to know), but what is queued still goes out.
+    feeds.set_fault("/bbc.xml", "status", status=503)
+    second = run_cli(["--config", "division-bell.toml", "poll"], cwd=tmp_path)
+    assert second.returncode == 3, second.stderr
+    assert "1 sent, 0 left queued" in second.stderr
+    assert "no feed could be fetched (1 failed, 0 backing off); exit 3" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert len(chat.received(hook)) == 1
+
+
 def test_hostile_feed_text_pings_nobody(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
