@@ -23,8 +23,8 @@ COPY docker/division-bell /usr/local/bin/division-bell
 RUN chmod 0755 /usr/local/bin/division-bell \
     && useradd --system --no-log-init --user-group --uid 10001 \
         --home-dir /nonexistent --shell /usr/sbin/nologin division-bell \
-    && mkdir -p /data /config \
-    && chown division-bell:division-bell /data
+    && mkdir -p /data/backups /config \
+    && chown -R division-bell:division-bell /data
 ENV DIVISION_BELL_DATA=/data \
     DIVISION_BELL_CONFIG=/config/division-bell.toml \
     DIVISION_BELL_HTTP_LISTEN=0.0.0.0:8080 \

@@ -11,12 +11,43 @@ from pathlib import Path
 from bot.errors import StorageError
 from bot.store.connection import BUSY_TIMEOUT_S
 
+BACKUP_PREFIX = "division-bell-"
+BACKUP_SUFFIX = ".sqlite3"
 
-def backup_target(target: Path, now: datetime) -> Path:
-    """The file to write: PATH itself, or a timestamped file inside PATH when it is a folder."""
-    if target.is_dir():
-        return target / f"division-bell-{now:%Y%m%d-%H%M%S}.sqlite3"
+
+def is_folder_target(raw: str) -> bool:
+    """PATH names a folder: it ends with a slash, or it is an existing folder."""
+    return raw.endswith(("/", os.sep)) or Path(raw).is_dir()
+
+
+def backup_target(raw: str, now: datetime) -> Path:
+    """The file to write: PATH itself, or a new dated file inside PATH when it names a folder.
+
+    A folder gets one file per run (a second run in the same second gets a numbered name), so
+    backups accumulate instead of replacing each other; `prune_backups` keeps their number down.
+    """
+    if not is_folder_target(raw):
+        return Path(raw)
+    folder = Path(raw)
+    stem = f"{BACKUP_PREFIX}{now:%Y%m%d-%H%M%S}"
+    target = folder / f"{stem}{BACKUP_SUFFIX}"
+    number = 1
+    while target.exists():
+        target = folder / f"{stem}-{number}{BACKUP_SUFFIX}"
+        number += 1
     return target
+
+
+def prune_backups(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` dated backups in `folder`; returns those deleted."""
+    dated = sorted(
+        (p for p in folder.glob(f"{BACKUP_PREFIX}*{BACKUP_SUFFIX}") if p.is_file()),
+        key=lambda p: (p.stat().st_mtime_ns, p.name),
+    )
+    old = dated[: max(len(dated) - keep, 0)]
+    for path in old:
+        path.unlink()
+    return old
 
 
 def backup_database(source: Path, target: Path) -> int:

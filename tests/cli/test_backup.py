@@ -104,3 +104,42 @@ def test_backup_refuses_to_overwrite_the_live_database(tmp_path: Path) -> None:
     result = run_cli(["--config", str(config), "backup", str(live)], cwd=tmp_path)
     assert result.returncode == 1
     assert "is the live database" in result.stderr
+
+
+def test_a_folder_path_gets_one_dated_file_per_run_and_keep_prunes_the_oldest(
+    tmp_path: Path,
+) -> None:
+    config, _ = make_database(tmp_path)
+    folder = tmp_path / "not-yet" / "backups"
+    written = []
+    for _ in range(3):
+        # The trailing slash says "a folder" even though it does not exist yet.
+        result = run_cli(["--config", str(config), "backup", f"{folder}/"], cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        written.append(Path(result.stdout.split("backup written: ")[1].split(" (")[0]))
+    assert folder.is_dir()
+    assert len(set(written)) == 3  # three runs, three files: none replaced another
+    assert sorted(folder.iterdir()) == sorted(written)
+    (folder / "notes.txt").write_text("not a backup", encoding="utf-8")
+    result = run_cli(["--config", str(config), "backup", str(folder), "--keep", "2"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("old backup removed:") == 2
+    left = sorted(p.name for p in folder.iterdir())
+    assert len(left) == 3  # the two newest backups, and the file that is not a backup
+    assert "notes.txt" in left
+    assert written[0].name not in left
+    assert written[1].name not in left
+    for name in left:
+        if name.endswith(".sqlite3"):
+            with sqlite3.connect(folder / name) as copy:
+                assert copy.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_keep_needs_a_folder_and_a_positive_count(tmp_path: Path) -> None:
+    config, _ = make_database(tmp_path)
+    for args in (["copy.sqlite3", "--keep", "2"], [f"{tmp_path}/", "--keep", "0"]):
+        result = run_cli(["--config", str(config), "backup", *args], cwd=tmp_path)
+        assert result.returncode == 2
+        assert "--keep" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "copy.sqlite3").exists()

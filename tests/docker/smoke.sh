@@ -144,7 +144,12 @@ for _ in $(seq 30); do get /healthz | grep -q '"polling": "ok"' && break; sleep 
 say "healthy: $(get /healthz)"
 get /metrics | grep -E '^division_bell_(polls_total|outbox_depth|event_loop_lag_seconds_count)' \
     | sed 's/^/    /'
-say "backup while running, through docker exec: $(docker_ exec smoke-run division-bell backup /data/backup.sqlite3)"
+say "backup while running, through docker exec, as the README says (twice: one file each)"
+for _ in 1 2; do
+    docker_ exec smoke-run division-bell backup /data/backups/ --keep 14 | sed 's/^/    /'
+done
+backup=$(docker_ exec smoke-run sh -c 'ls -t /data/backups/division-bell-*.sqlite3 | head -1')
+[[ $(docker_ exec smoke-run sh -c 'ls /data/backups | wc -l') == 2 ]] || fail "expected 2 backups"
 
 say "SIGTERM (docker stop -t 10: SIGKILL after 10 s would exit 137)"
 t0=$(date +%s.%N)
@@ -158,7 +163,7 @@ say "stopped cleanly in ${elapsed}s, exit code 0"
 
 say "restore the backup as the README says, then the database opens again"
 docker_ run --rm --network none -v smoke-data:/data --entrypoint sh "$IMAGE" -c \
-    'cp /data/backup.sqlite3 /data/division-bell.sqlite3 && rm -f /data/division-bell.sqlite3-wal /data/division-bell.sqlite3-shm'
+    "cp $backup /data/division-bell.sqlite3 && rm -f /data/division-bell.sqlite3-wal /data/division-bell.sqlite3-shm"
 docker_ run --rm --network none -v smoke-data:/data "$IMAGE" subscriptions export \
     | grep -q '"format": "division-bell-subscriptions"' || fail "restored database unreadable"
 say "PASS"
