@@ -58,7 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("check-config", help="validate and print the config, secrets masked")
     commands.add_parser("demo", help="offline: replay sample feeds through the pipeline")
     backup = commands.add_parser("backup", help="copy the database; safe while `run` is running")
-    backup.add_argument("path", type=Path, help="backup file, or a folder for a timestamped one")
+    backup.add_argument(
+        "path", help="backup file, or a folder (an existing one, or ending in /) for a dated file"
+    )
+    backup.add_argument(
+        "--keep",
+        type=int,
+        metavar="N",
+        help="with a folder: keep only the newest N dated backups there",
+    )
     subscriptions = commands.add_parser(
         "subscriptions", help="export or import chat subscriptions (JSON), for moving hosts"
     )
@@ -89,6 +97,8 @@ def _load(args: argparse.Namespace, redactor: RedactSecrets) -> Settings:
     path = find_config_path(args.config)
     settings = load_settings(path)
     redactor.add(secrets_of(settings))
+    for notice in settings.notices:
+        log.info("%s", notice)
     if path is None and args.command in ("run", "poll"):
         log.info(
             "no config file (--config or DIVISION_BELL_CONFIG): using built-in defaults: "
@@ -136,16 +146,26 @@ def _service_or_operation(args: argparse.Namespace, settings: Settings) -> int:
 
         return asyncio.run(run_service(settings))
     if args.command == "backup":
-        from bot.cli.backup import backup_database, backup_target  # noqa: PLC0415
-
-        target = backup_target(args.path, datetime.now(UTC))
-        size = backup_database(settings.storage.path, target)
-        print(f"backup written: {target} ({size:,} bytes)")
-        return EXIT_OK
+        return _backup(args.path, args.keep, settings)
     from bot.cli.subscriptions import run_subscriptions  # noqa: PLC0415
 
     return run_subscriptions(args.action, getattr(args, "file", None), settings, stdin=sys.stdin)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _backup(raw: str, keep: int | None, settings: Settings) -> int:
+    from bot.cli.backup import (  # noqa: PLC0415
+        backup_database,
+        backup_target,
+        is_folder_target,
+        prune_backups,
+    )
+
+    if keep is not None and (keep < 1 or not is_folder_target(raw)):
+        raise ConfigError("backup --keep N: N must be 1 or more, and PATH a folder (end it with /)")
+    target = backup_target(raw, datetime.now(UTC))
+    size = backup_database(settings.storage.path, target)
+    print(f"backup written: {target} ({size:,} bytes)")
+    if keep is not None:
+        for old in prune_backups(target.parent, keep):
+            print(f"old backup removed: {old}")
+    return EXIT_OK

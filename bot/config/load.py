@@ -12,7 +12,7 @@ from typing import Any
 import platformdirs
 
 from bot.config.ops import read_ops
-from bot.config.schema import Section, Table, TomlKind, load_toml
+from bot.config.schema import EnvUnset, Section, Table, TomlKind, load_toml
 from bot.config.types import (
     CONSOLE,
     DISCORD,
@@ -90,20 +90,24 @@ def load_settings(path: Path | None, env: dict[str, str] | None = None) -> Setti
     feeds = _read_feeds(source, raw) if "feeds" in raw else default_feeds()
     storage = _read_table(source, raw, STORAGE, base)
     storage["path"] = storage["path"] or default_data_dir(env) / DB_FILENAME
+    notices: list[str] = []  # webhooks turned off by a blank variable: said, never an error
+    webhooks = _read_webhooks(source, raw.get("webhooks", []), categories, environ, notices)
+    ops = read_ops(Section(source, "ops", raw.get("ops", {})), environ, notices)
     return Settings(
         source=path,
         storage=StorageSettings(**storage),
         polling=PollingSettings(**_read_table(source, raw, POLLING)),
         rules=rules_path,
         feeds=feeds,
-        webhooks=_read_webhooks(source, raw.get("webhooks", []), categories, environ),
+        webhooks=webhooks,
         console=_read_table(source, raw, CONSOLE)["console"],
         discord=DiscordSettings(**_read_table(source, raw, DISCORD)),
         slack=SlackSettings(**_read_table(source, raw, SLACK)),
         http_listen=_read_http(Section(source, "http", raw.get("http", {})), environ),
         secrets=Secrets.from_env(env),
         categories=categories,
-        ops=read_ops(Section(source, "ops", raw.get("ops", {})), environ),
+        ops=ops,
+        notices=tuple(notices),
     )
 
 
@@ -150,7 +154,11 @@ def _read_feeds(source: str, raw: dict[str, Any]) -> tuple[FeedSource, ...]:
 
 
 def _read_webhooks(
-    source: str, entries: object, categories: tuple[str, ...], environ: Mapping[str, str]
+    source: str,
+    entries: object,
+    categories: tuple[str, ...],
+    environ: Mapping[str, str],
+    notices: list[str],
 ) -> tuple[WebhookSettings, ...]:
     if not isinstance(entries, list):
         raise ConfigError(f"{source}: [[webhooks]] must be an array of tables")
@@ -165,6 +173,10 @@ def _read_webhooks(
         url = section.url_or_env("url", "url_env", environ)
         if url is None:
             raise ConfigError(f"{section.where('url')}: give exactly one of url or url_env")
+        if isinstance(url, EnvUnset):
+            label = section.string("name") or f"{platform} webhook #{number}"
+            notices.append(url.notice(f"webhook {label!r}"))
+            continue
         chosen = section.string_list("categories")
         for category in chosen or ():
             if category not in categories:

@@ -85,6 +85,18 @@ class Table:
         return {key.attribute: values[key.attribute] for key in self.keys}
 
 
+@dataclass(frozen=True, slots=True)
+class EnvUnset:
+    """A URL to be read from an environment variable that is unset or blank: that URL is off."""
+
+    where: str  # "file: [webhooks #1] url_env", for the notice
+    variable: str
+
+    def notice(self, what: str) -> str:
+        """The one line that says so."""
+        return f"{self.where}: {self.variable} is unset or blank, so {what} is off"
+
+
 class Section:
     """One TOML table being read: remembers which keys were used so the rest can be rejected."""
 
@@ -203,17 +215,21 @@ class Section:
             check_url(value, self.where(key))
         return value
 
-    def url_or_env(self, key: str, env_key: str, environ: Mapping[str, str]) -> str | None:
-        """A URL written under `key` or read from the variable named under `env_key`, or None."""
+    def url_or_env(
+        self, key: str, env_key: str, environ: Mapping[str, str]
+    ) -> str | EnvUnset | None:
+        """A URL written under `key` or read from the variable named under `env_key`; None when
+        neither key is given, EnvUnset when the variable is unset or blank (that URL is off)."""
         inline = self.string(key)
         env_name = self.string(env_key)
         if inline is not None and env_name is not None:
             raise ConfigError(f"{self.where(key)}: give {key} or {env_key}, not both")
         if env_name is None:
             return self.url(key)
-        value = environ.get(env_name)
+        value = environ.get(env_name, "").strip()
         if not value:
-            raise ConfigError(f"{self.where(env_key)}: environment variable {env_name} is unset")
+            # .env files ship such variables blank on purpose: blank means "not wanted yet".
+            return EnvUnset(self.where(env_key), env_name)
         check_url(value, f"{self.where(env_key)} ({env_name})")
         return value
 

@@ -116,6 +116,7 @@ class Settings:
     secrets: Secrets = field(default_factory=Secrets)
     categories: tuple[str, ...] = ()  # the category names the rules define
     ops: OpsSettings | None = None  # [ops] webhook; None = no ops notices
+    notices: tuple[str, ...] = ()  # what the config turns off on purpose, said once at start
 
 
 # The plain keys of each config table, in the order `check-config` shows them. Adding one is a

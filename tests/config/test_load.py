@@ -78,10 +78,6 @@ def test_full_example_config_loads() -> None:
             "[[webhooks]]\nplatform = 'slack'\nurl = 'https://x/'\ncategories = ['gossip']\n",
             "[webhooks #1] categories: unknown category 'gossip'",
         ),
-        (
-            "[[webhooks]]\nplatform = 'slack'\nurl_env = 'NOPE_NOT_SET'\n",
-            "environment variable NOPE_NOT_SET is unset",
-        ),
         ("[http]\nlisten = 'nowhere'\n", "[http] listen: expected HOST:PORT"),
         ("[polling\ninterval = 3\n", "not valid TOML"),
         ("[classifier]\nrules = 'missing.toml'\n", "missing.toml"),
@@ -117,6 +113,36 @@ def test_a_named_webhook_is_known_by_its_name_and_an_unnamed_one_by_its_url(
     assert moved.webhooks[0].key == named.key  # a new URL, the same destination
     assert moved.webhooks[0].address != named.address
     assert moved.webhooks[1].key == unnamed.key
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_an_unset_or_blank_url_env_turns_that_webhook_off_with_one_notice(
+    tmp_path: Path, value: str | None
+) -> None:
+    text = (
+        "[[webhooks]]\nname = 'desk'\nplatform = 'slack'\nurl_env = 'DESK_HOOK'\n"
+        "[[webhooks]]\nplatform = 'discord'\nurl = 'https://a.example/hook'\n"
+        "[ops]\nwebhook_url_env = 'OPS_HOOK'\n"
+    )
+    env = {} if value is None else {"DESK_HOOK": value, "OPS_HOOK": value}
+    settings = load_settings(write(tmp_path, text), env=env)
+    assert [h.name for h in settings.webhooks] == ["discord webhook #2"]
+    assert settings.ops is None
+    assert settings.notices == (
+        f"{tmp_path / 'conf.toml'}: [webhooks #1] url_env: DESK_HOOK is unset or blank, "
+        "so webhook 'desk' is off",
+        f"{tmp_path / 'conf.toml'}: [ops] webhook_url_env: OPS_HOOK is unset or blank, "
+        "so the ops webhook is off",
+    )
+
+
+def test_the_example_config_checks_as_shipped_with_its_webhook_off(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "config" / "division-bell.example.toml"
+    env = {"DIVISION_BELL_DATA": str(tmp_path), "DESK_WEBHOOK": ""}  # as .env.example ships it
+    result = run_cli(["--config", str(example), "check-config"], cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("DESK_WEBHOOK is unset or blank") == 1
+    assert "[[webhooks]]" not in result.stdout
 
 
 def test_bad_webhook_url_is_not_echoed(tmp_path: Path) -> None:
