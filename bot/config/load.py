@@ -178,6 +178,11 @@ def _read_webhooks(
             notices.append(url.notice(f"webhook {label!r}"))
             continue
         chosen = section.string_list("categories")
+        if chosen == ():
+            raise ConfigError(
+                f"{section.where('categories')}: an empty list would send this webhook nothing; "
+                "omit the key for every category"
+            )
         for category in chosen or ():
             if category not in categories:
                 raise ConfigError(

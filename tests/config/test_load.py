@@ -71,6 +71,10 @@ def test_full_example_config_loads() -> None:
             "[webhooks #2] name: duplicate webhook name 'desk'",
         ),
         (
+            "[[webhooks]]\nplatform = 'slack'\nurl = 'https://x/'\ncategories = []\n",
+            "[webhooks #1] categories: an empty list would send this webhook nothing; omit the key",
+        ),
+        (
             "[[webhooks]]\nplatform = 'teams'\nurl = 'https://x/'\n",
             "[webhooks #1] platform: must be one of",
         ),
