@@ -122,13 +122,9 @@ def _dispatch(args: argparse.Namespace, redactor: RedactSecrets) -> int:
         return run_eval(args.file, classifier, as_json=args.json, out=sys.stdout)
     settings = _load(args, redactor)
     if args.command == "check-config":
-        from bot.config.show import render_settings  # noqa: PLC0415
-        from bot.pipeline.classify import Classifier  # noqa: PLC0415
+        from bot.cli.check import run_check  # noqa: PLC0415
 
-        # Reading the config checked the rules; compile every regex too, as `run` will.
-        Classifier.load(settings.rules).prepare()
-        sys.stdout.write(render_settings(settings))
-        return EXIT_OK
+        return run_check(settings)
     if args.command == "poll":
         from bot.app import poll_once  # noqa: PLC0415
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
@@ -47,6 +49,18 @@ async def start_site(app: web.Application, listen: str) -> web.AppRunner:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host.strip("[]"), int(port))
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise ConfigError(listen_advice(listen, exc)) from None
     log.info("serving /healthz and /metrics on http://%s", listen)
     return runner
+
+
+def listen_advice(listen: str, exc: OSError) -> str:
+    """One line: why `run` cannot serve on `listen`, and which setting to change."""
+    return (
+        f"[http] listen {listen}: cannot listen there ({exc.strerror or exc}). Choose a free "
+        "HOST:PORT in [http] listen (or DIVISION_BELL_HTTP_LISTEN), or stop what is using it"
+    )

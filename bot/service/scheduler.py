@@ -25,6 +25,7 @@ from bot.service.http_server import create_app, start_site
 from bot.service.metrics import Metrics
 from bot.service.ops_notices import CHECK_EVERY_S, OpsNotifier
 from bot.store import retention
+from bot.store.connection import prepare_folder
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class RunLock:
         """Take the lock or raise StorageError saying another `run` holds it."""
         import os  # noqa: PLC0415 - only the service needs raw file descriptors
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_folder(self.path)
         handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -245,6 +246,7 @@ def _utcnow() -> datetime:
 
 async def run_service(settings: Settings) -> int:
     """`division-bell run`."""
+    prepare_folder(settings.storage.path)  # named after the database, not its lock file
     lock = RunLock(settings.storage.path)
     lock.acquire()
     holder: list[Service] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -51,8 +52,8 @@ class Database:
 
         `busy_timeout`: seconds to wait for another process's write lock before giving up.
         """
+        prepare_folder(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             conn = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"{path}: cannot open database ({exc})") from None
@@ -122,3 +123,41 @@ class Database:
 
 def _statements(script: str) -> list[str]:
     return [part.strip() for part in script.split(";") if part.strip()]
+
+
+def folder_problem(path: Path, *, create: bool) -> str | None:
+    """Why the database's folder cannot hold it (cannot be created, or takes no new file), or None.
+
+    A real probe file, not os.access: permissions are not the only reason (read-only mounts, a
+    file where a folder should be), and root passes every access check.
+    """
+    folder = path.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    try:
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+            existing = folder
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".division-bell-probe-"):
+            pass
+    except OSError as exc:
+        return f"{exc.strerror or exc} ({exc.filename or folder})"
+    return None
+
+
+def prepare_folder(path: Path) -> None:
+    """Create the database's folder if needed, or raise StorageError naming the setting."""
+    problem = folder_problem(path, create=True)
+    if problem is not None:
+        raise StorageError(folder_advice(path, problem))
+
+
+def folder_advice(path: Path, problem: str) -> str:
+    """One line: what is wrong with the database's place, and which setting to change."""
+    return (
+        f"{path}: cannot keep the database there: {problem}. Set [storage] path (or "
+        "DIVISION_BELL_DATA) to a folder this user can write"
+    )
