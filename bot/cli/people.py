@@ -27,8 +27,8 @@ def run_people(action: str, settings: Settings, *, out: TextIO, err: TextIO) -> 
         summary = asyncio.run(_refresh(settings))
     except MembersApiError as exc:
         print(
-            f"division-bell: people refresh failed, the stored people are unchanged: {exc} "
-            f"(the Members API is [parliament] members_api in {where})",
+            f"division-bell: people refresh: cannot read the Members API ([parliament] "
+            f"members_api in {where}): {exc}; the stored people are unchanged",
             file=err,
         )
         return EXIT_API_DOWN

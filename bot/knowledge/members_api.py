@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -177,8 +178,11 @@ class MembersApi:
             if status == 200:
                 try:
                     document = json.loads(body)
-                except ValueError as exc:
-                    raise self._error(path, f"malformed JSON ({exc})") from None
+                except json.JSONDecodeError as exc:
+                    where = f"line {exc.lineno} column {exc.colno}"
+                    raise self._error(path, f"malformed JSON ({exc.msg} at {where})") from None
+                except ValueError:  # not UTF-8, UTF-16 or UTF-32
+                    raise self._error(path, "malformed JSON (not Unicode text)") from None
                 if self.outages is not None:
                     self.outages.succeeded()
                 return document
@@ -204,5 +208,14 @@ class MembersApi:
         except TimeoutError:
             timeout = self.session.timeout.total
             raise self._error(path, f"no answer within {timeout:g} s") from None
+        except aiohttp.ClientConnectorError as exc:
+            raise self._error(path, f"cannot connect ({describe_os_error(exc.os_error)})") from None
         except aiohttp.ClientError as exc:
-            raise self._error(path, f"cannot connect ({exc.__class__.__name__}: {exc})") from None
+            raise self._error(path, f"request failed ({exc.__class__.__name__}: {exc})") from None
+
+
+def describe_os_error(error: OSError) -> str:
+    """'Connection refused', 'Name or service not known'…: the reason without the noise."""
+    if error.errno and error.errno > 0:
+        return os.strerror(error.errno)
+    return error.strerror or str(error) or error.__class__.__name__
