@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("export", help="print every Discord and Slack subscription as JSON")
     load = actions.add_parser("import", help="add the subscriptions in FILE (- for stdin)")
     load.add_argument("file", help="a file written by `subscriptions export`")
+    people = commands.add_parser("people", help="the register of Westminster people")
+    people_actions = people.add_subparsers(dest="action", metavar="ACTION", required=True)
+    people_actions.add_parser(
+        "refresh", help="read current MPs and peers from the UK Parliament Members API"
+    )
     return parser
 
 
@@ -143,6 +148,10 @@ def _service_or_operation(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(run_service(settings))
     if args.command == "backup":
         return _backup(args.path, args.keep, settings)
+    if args.command == "people":
+        from bot.cli.people import run_people  # noqa: PLC0415
+
+        return run_people(args.action, settings, out=sys.stdout, err=sys.stderr)
     from bot.cli.subscriptions import run_subscriptions  # noqa: PLC0415
 
     return run_subscriptions(args.action, getattr(args, "file", None), settings, stdin=sys.stdin)

@@ -18,10 +18,12 @@ from bot.config.types import (
     DISCORD,
     HTTP,
     INTERVAL,
+    PARLIAMENT,
     POLLING,
     SLACK,
     STORAGE,
     DiscordSettings,
+    ParliamentSettings,
     PollingSettings,
     Secrets,
     Settings,
@@ -49,6 +51,7 @@ TOP_LEVEL_KEYS = (
     "slack",
     "http",
     "ops",
+    "parliament",
 )
 CONFIG_FILE = TomlKind("config file", missing="config file not found", invalid="not valid TOML")
 
@@ -103,6 +106,7 @@ def load_settings(path: Path | None, env: dict[str, str] | None = None) -> Setti
         console=_read_table(source, raw, CONSOLE)["console"],
         discord=DiscordSettings(**_read_table(source, raw, DISCORD)),
         slack=SlackSettings(**_read_table(source, raw, SLACK)),
+        parliament=ParliamentSettings(**_read_table(source, raw, PARLIAMENT)),
         http_listen=_read_http(Section(source, "http", raw.get("http", {})), environ),
         secrets=Secrets.from_env(env),
         categories=categories,

@@ -16,6 +16,7 @@ from bot.domain import DestinationKey, FeedSource, digest
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 SLACK_API_BASE = "https://slack.com/api/"
+MEMBERS_API_BASE = "https://members-api.parliament.uk"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,15 @@ class SlackSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ParliamentSettings:
+    """The UK Parliament Members API, which `people refresh` reads current members from."""
+
+    members_api: str = MEMBERS_API_BASE
+    enabled: bool = True
+    timeout: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
 class Secrets:
     """Tokens from the environment only; never printed."""
 
@@ -112,6 +122,7 @@ class Settings:
     console: bool = True
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
+    parliament: ParliamentSettings = ParliamentSettings()
     http_listen: str = "127.0.0.1:8080"
     secrets: Secrets = field(default_factory=Secrets)
     categories: tuple[str, ...] = ()  # the category names the rules define
@@ -145,4 +156,13 @@ DISCORD = Table(
     "discord", DiscordSettings, (Key("api_base", "url"), Key("manager_roles", "strings"))
 )
 SLACK = Table("slack", SlackSettings, (Key("api_base", "url"), Key("managers", "strings")))
+PARLIAMENT = Table(
+    "parliament",
+    ParliamentSettings,
+    (
+        Key("members_api", "url"),
+        Key("enabled", "boolean"),
+        Key("timeout", "number", (1, 300)),
+    ),
+)
 HTTP = Table("http", Settings, (Key("listen", "string", field="http_listen"),))

@@ -117,6 +117,34 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE destinations ADD COLUMN address TEXT;
     """,
+    # 5: Westminster people as `people refresh` last read them from the Members API: current
+    # MPs and peers, their party spells, and when and where the refresh read them. Each refresh
+    # replaces all three in one transaction.
+    """
+    CREATE TABLE people (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        house TEXT NOT NULL,
+        seat TEXT NOT NULL,
+        party TEXT NOT NULL,
+        membership_start TEXT NOT NULL
+    );
+
+    CREATE TABLE party_spells (
+        person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        party TEXT NOT NULL,
+        start_date TEXT NOT NULL,
+        end_date TEXT NOT NULL,
+        house TEXT NOT NULL
+    );
+    CREATE INDEX party_spells_person ON party_spells(person_id, start_date);
+
+    CREATE TABLE people_refresh (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        refreshed_at TEXT NOT NULL,
+        source TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
