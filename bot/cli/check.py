@@ -11,6 +11,7 @@ import errno
 import logging
 import socket
 import sys
+from urllib.parse import urlsplit
 
 from bot.config import Settings
 from bot.config.show import render_settings
@@ -35,8 +36,33 @@ def run_check(settings: Settings) -> int:
             settings.http_listen,
             taken,
         )
+    for warning in platform_mismatches(settings):
+        log.warning("%s", warning)
     sys.stdout.write(render_settings(settings))
     return 0
+
+
+# Hosts that only ever serve one platform's webhooks (Mattermost and Rocket.Chat live anywhere,
+# so a host not listed here says nothing).
+_PLATFORM_HOSTS = {
+    "discord": ("discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"),
+    "slack": ("hooks.slack.com",),
+}
+
+
+def platform_mismatches(settings: Settings) -> list[str]:
+    """A warning per webhook whose URL's host belongs to the other platform (never the URL)."""
+    warnings = []
+    for hook in settings.webhooks:
+        host = (urlsplit(hook.url).hostname or "").lower()
+        for platform, hosts in _PLATFORM_HOSTS.items():
+            if platform != hook.platform and host in hosts:
+                warnings.append(
+                    f"webhook {hook.name!r}: platform = {hook.platform!r} but its URL is a "
+                    f"{platform.capitalize()} webhook ({host}); set platform = {platform!r}, or "
+                    "its alerts will be refused"
+                )
+    return warnings
 
 
 def listen_taken(listen: str) -> str | None:

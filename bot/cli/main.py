@@ -57,6 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     commands.add_parser("check-config", help="validate and print the config, secrets masked")
     commands.add_parser("demo", help="offline: replay sample feeds through the pipeline")
+    send_test = commands.add_parser(
+        "send-test", help="a labelled test message to each destination; exit 1 if any failed"
+    )
+    send_test.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="a webhook's name, console, discord:<channel id> or slack:<channel id> (default: all)",
+    )
     backup = commands.add_parser("backup", help="copy the database; safe while `run` is running")
     backup.add_argument(
         "path", help="backup file, or a folder (an existing one, or ending in /) for a dated file"
@@ -146,6 +155,10 @@ def _service_or_operation(args: argparse.Namespace, settings: Settings) -> int:
         from bot.service.scheduler import run_service  # noqa: PLC0415
 
         return asyncio.run(run_service(settings))
+    if args.command == "send-test":
+        from bot.cli.send_test import send_test  # noqa: PLC0415
+
+        return asyncio.run(send_test(settings, args.names, sys.stdout))
     if args.command == "backup":
         return _backup(args.path, args.keep, settings)
     if args.command == "people":
