@@ -142,7 +142,7 @@ async def open_runtime(
     transports: list[Transport] = []
     try:
         await sync_config(db, settings, clock())
-        commands = Commands(db, classifier.categories, settings.feeds, clock)
+        commands = Commands(db, classifier.categories, settings.feeds, clock, settings.polling)
         context = TransportContext(settings, db, commands, clock, http_app)
         transports = build_transports(context)
         webhooks = WebhookSender(send_session, settings.webhooks)

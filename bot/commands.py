@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from bot.config import PollingSettings
 from bot.delivery.deliver import Sender
 from bot.domain import Alert, CategoryInfo, Decision, Destination, DestinationKey, FeedSource
 from bot.errors import DeliveryError
@@ -42,6 +43,7 @@ class Link:
 
 
 Segment = str | Link
+ReplyLines = list[tuple[Segment, ...]]  # named here: inside Commands, `list` is a method
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,7 @@ class Commands:
     categories: Mapping[str, CategoryInfo]
     feeds: Sequence[FeedSource] = ()
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    polling: PollingSettings = field(default_factory=PollingSettings)  # for `why`'s numbers
 
     def check_categories(self, category: str | None) -> list[str] | str:
         """The categories meant (all when None), or an error message."""
@@ -255,11 +258,41 @@ class Commands:
             cats = ", ".join(self.label(c) for c in item.categories) or "no category"
             lines.append((Link(item.title, item.link), f" — {item.feed}: {cats}"))
             lines.append((f"Decision: {_DECISIONS.get(item.decision, item.decision)}.",))
+            lines.append((self._timing(item),))
             if item.decision == Decision.JOINED_STORY and item.story_title:
                 lines.append(("Story: ", item.story_title))
             for category, evidence in item.evidence.items():
                 lines.append((f"Why {self.label(category)}: " + "; ".join(evidence),))
+            if item.story_id is not None:
+                lines += await self._deliveries(item.story_id)
         return Reply(tuple(lines))
+
+    def _timing(self, item: history.SeenHeadline) -> str:
+        # The numbers behind a backfill or age decision: when it was published and first seen.
+        seen_at = item.first_seen_at.strftime("%d %b %H:%M UTC")
+        if item.published_at is None:
+            return f"Undated; first seen {seen_at}."
+        age = _span(item.first_seen_at - item.published_at)
+        text = f"Published {item.published_at.strftime('%d %b %H:%M UTC')}; first seen {seen_at}"
+        if item.decision == Decision.BACKFILL:
+            window = _span(timedelta(seconds=self.polling.backfill))
+            return f"{text}, {age} old, outside the {window} backfill window of a first poll."
+        if item.decision == Decision.TOO_OLD:
+            limit = _span(timedelta(seconds=self.polling.max_age))
+            return f"{text}, {age} old, past the {limit} maximum age."
+        return f"{text}."
+
+    async def _deliveries(self, story_id: int) -> ReplyLines:
+        lines: ReplyLines = []
+        for sent in await history.story_deliveries(self.db.conn, story_id):
+            if sent.status == "sent" and sent.sent_at is not None:
+                state = f"sent {sent.sent_at.strftime('%d %b %H:%M UTC')}"
+            elif sent.broken_reason:
+                state = f"held: the destination is paused ({sent.broken_reason})"
+            else:
+                state = "waiting" + (f" (last try: {sent.last_error})" if sent.last_error else "")
+            lines.append((f"To {sent.destination}: {state}.",))
+        return lines
 
     async def test(
         self, caller: Caller, channel: Channel, send: Sender, *, advice: str = ""
@@ -317,3 +350,11 @@ def _ago(moment: datetime | None, now: datetime) -> str:
     if minutes < 120:
         return f"{minutes} min ago"
     return f"{minutes // 60} h ago"
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours = minutes / 60
+    return f"{hours:.0f} h" if hours < 72 else f"{hours / 24:.0f} days"

@@ -119,6 +119,11 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def story_key(story_id: int) -> str:
+    """The outbox dedupe key of a story's alert: one row per (story, destination)."""
+    return f"story:{story_id}"
+
+
 class DestinationKey:
     """The one place a destination's stable key is written and read ("kind:…")."""
 

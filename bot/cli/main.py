@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     commands.add_parser("check-config", help="validate and print the config, secrets masked")
     commands.add_parser("demo", help="offline: replay sample feeds through the pipeline")
+    why = commands.add_parser("why", help="what became of a headline, and why; exit 1 if unseen")
+    why.add_argument("url", help="the article's link, as a feed carried it")
     send_test = commands.add_parser(
         "send-test", help="a labelled test message to each destination; exit 1 if any failed"
     )
@@ -159,6 +161,10 @@ def _service_or_operation(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli.send_test import send_test  # noqa: PLC0415
 
         return asyncio.run(send_test(settings, args.names, sys.stdout))
+    if args.command == "why":
+        from bot.cli.why import explain  # noqa: PLC0415
+
+        return asyncio.run(explain(settings, args.url, sys.stdout))
     if args.command == "backup":
         return _backup(args.path, args.keep, settings)
     if args.command == "people":

@@ -23,6 +23,7 @@ from bot.domain import (
     Headline,
     Overflow,
     OverflowItem,
+    story_key,
 )
 from bot.pipeline import admit
 from bot.pipeline.route import route
@@ -135,6 +136,8 @@ async def decide_new(
                     continue
                 decision = admission.decision
         pending.append(_row(headline, result, decision=decision, story_id=story_id))
+        # Silence you can ask about: `why URL` explains it in full, this says it happened.
+        log.debug("feed %s: not alerting %r: %s", feed, headline.title[:120], decision.value)
         _remember(story_of_link, headline.link, story_id)
     # Before the alerting rows, so row ids keep the order the decisions were made in.
     await headlines.insert_headlines(conn, pending, now)
@@ -249,7 +252,7 @@ async def _queue_alert(
 ) -> int:
     headline = candidate.headline
     others = await stories.also_reported_by(conn, candidate.story_id, headline.outlet)
-    key = f"story:{candidate.story_id}"
+    key = story_key(candidate.story_id)
     # Channels subscribed to the same categories with the same mention get the same message:
     # render each variant once and queue every row in one statement (rendering and inserting
     # one by one made a large fan-out slow; benchmarks/scale.py measures it).

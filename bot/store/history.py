@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
+from bot.domain import story_key
 from bot.store.connection import from_db
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -91,3 +92,25 @@ async def headlines_with_link(conn: aiosqlite.Connection, link: str) -> list[See
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One destination's copy of a story's alert: sent when, or still waiting and why."""
+
+    destination: str  # the destination's label
+    status: str  # "sent" or "pending"
+    sent_at: datetime | None
+    last_error: str | None
+    broken_reason: str | None
+
+
+async def story_deliveries(conn: aiosqlite.Connection, story_id: int) -> list[Delivery]:
+    """Where a story's alert went (or waits), by destination label."""
+    async with conn.execute(
+        "SELECT d.label, o.status, o.sent_at, o.last_error, d.broken_reason FROM outbox o "
+        "JOIN destinations d ON d.id = o.destination_id WHERE o.dedupe_key = ? ORDER BY d.label",
+        (story_key(story_id),),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [Delivery(r[0], r[1], from_db(r[2]), r[3], r[4]) for r in rows]

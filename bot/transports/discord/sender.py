@@ -15,7 +15,7 @@ import aiohttp
 import discord
 
 from bot.delivery.messages import Message
-from bot.domain import Alert, Destination, DestinationKey
+from bot.domain import Alert, Destination, DestinationKey, story_key
 from bot.errors import DeliveryError
 from bot.retry import parse_retry_after
 from bot.transports.common import TransportHealth
@@ -39,7 +39,7 @@ def nonce_for(destination: Destination, message: Message) -> str:
     Only what identifies the row goes in: "also reported by" may grow between tries.
     """
     if isinstance(message, Alert):
-        identity = f"story:{message.story_id}"
+        identity = story_key(message.story_id)
     else:
         identity = "overflow:" + "\n".join(
             [message.feed, *(f"{i.link} {i.title}" for i in message.items)]
