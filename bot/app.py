@@ -90,7 +90,7 @@ async def sync_config(db: Database, settings: Settings, now: datetime) -> None:
         for hook in settings.webhooks:
             dest_id = await _sync_webhook(conn, hook, now)
             chosen = hook.categories if hook.categories is not None else settings.categories
-            await dest_store.set_subscriptions(conn, dest_id, chosen, now=now)
+            await dest_store.set_subscriptions(conn, dest_id, chosen, now=now, mention=hook.mention)
             keep.append(dest_id)
         await dest_store.deactivate_config_destinations(conn, keep)
 

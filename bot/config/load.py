@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -170,7 +171,7 @@ def _read_webhooks(
     names: set[str] = set()
     for number, entry in enumerate(entries, start=1):
         section = Section(source, f"webhooks #{number}", entry)
-        section.reject_unknown(["platform", "url", "url_env", "categories", "name"])
+        section.reject_unknown(["platform", "url", "url_env", "categories", "name", "mention"])
         platform = section.string("platform")
         if platform not in PLATFORMS:
             raise ConfigError(f"{section.where('platform')}: must be one of {', '.join(PLATFORMS)}")
@@ -194,11 +195,48 @@ def _read_webhooks(
                     f"(known: {', '.join(categories)})"
                 )
         name = _webhook_name(section, names)
-        if name is None:
-            hooks.append(WebhookSettings(platform, url, chosen, f"{platform} webhook #{number}"))
-        else:
-            hooks.append(WebhookSettings(platform, url, chosen, name, named=True))
+        hooks.append(
+            WebhookSettings(
+                platform,
+                url,
+                chosen,
+                name or f"{platform} webhook #{number}",
+                named=name is not None,
+                mention=_webhook_mention(section, platform),
+            )
+        )
     return tuple(hooks)
+
+
+# The one ping a webhook's alerts may carry, as the config writes it. Never @everyone, and never
+# anything from feed text: the formatters neutralise every other mention.
+_DISCORD_ROLE = re.compile(r"<@&([0-9]{1,25})>")
+_SLACK_GROUP = re.compile(r"<!subteam\^(S[A-Z0-9]{2,30})(?:\|[^>]*)?>")
+_SLACK_HERE = ("@here", "<!here>")
+
+
+def _webhook_mention(section: Section, platform: str) -> str | None:
+    written = section.string("mention")
+    if written is None or not written.strip():
+        return None
+    written = written.strip()
+    if platform == "discord" and (role := _DISCORD_ROLE.fullmatch(written)):
+        return role.group(1)
+    if platform == "slack" and written in _SLACK_HERE:
+        return "here"
+    if platform == "slack" and (group := _SLACK_GROUP.fullmatch(written)):
+        return group.group(1)
+    expected = '"<@&ROLE_ID>"' if platform == "discord" else '"@here" or "<!subteam^ID>"'
+    raise ConfigError(f"{section.where('mention')}: expected {expected} for a {platform} webhook")
+
+
+def webhook_mention_text(hook: WebhookSettings) -> str | None:
+    """A webhook's mention as the config writes it (for `check-config`)."""
+    if hook.mention is None:
+        return None
+    if hook.platform == "discord":
+        return f"<@&{hook.mention}>"
+    return "@here" if hook.mention == "here" else f"<!subteam^{hook.mention}>"
 
 
 def _webhook_name(section: Section, taken: set[str]) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.config import Settings
+from bot.config.load import webhook_mention_text
 from bot.config.schema import Table
 from bot.config.types import CONSOLE, DISCORD, HTTP, PARLIAMENT, POLLING, SLACK, STORAGE
 from bot.redact import mask_token, mask_url
@@ -58,6 +59,8 @@ def render_settings(settings: Settings) -> str:
             ("url", mask_url(hook.url)),
             ("categories", hook.categories or settings.categories),
         )
+        if hook.mention is not None:
+            lines.append(f"mention = {_value(webhook_mention_text(hook))}")
     secrets = settings.secrets
     lines += [
         "",

@@ -49,6 +49,7 @@ class WebhookSettings:
     categories: tuple[str, ...] | None  # None = every category
     name: str  # safe display name, used in logs instead of the URL
     named: bool = False  # the name was given in the config, so it is the identity
+    mention: str | None = None  # a Discord role id, a Slack user-group id, or "here"
 
     @property
     def key(self) -> str:

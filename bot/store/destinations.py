@@ -89,18 +89,19 @@ async def set_subscriptions(
     categories: Sequence[str],
     *,
     now: datetime,
+    mention: str | None = None,
     created_by: str = "config",
 ) -> None:
-    """Replace a config destination's categories (config is the source of truth for these)."""
+    """Replace a config destination's categories and mention (the config is their source)."""
     marks = ",".join("?" * len(categories))
     await conn.execute(
         f"DELETE FROM subscriptions WHERE destination_id = ? AND category NOT IN ({marks})",
         (destination_id, *categories),
     )
     await conn.executemany(
-        "INSERT INTO subscriptions (destination_id, category, created_by, created_at) "
-        "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [(destination_id, c, created_by, to_db(now)) for c in categories],
+        "INSERT INTO subscriptions (destination_id, category, mention, created_by, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET mention = excluded.mention",
+        [(destination_id, c, mention, created_by, to_db(now)) for c in categories],
     )
 
 

@@ -149,6 +149,37 @@ def test_the_example_config_checks_as_shipped_with_its_webhook_off(tmp_path: Pat
     assert "[[webhooks]]" not in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("platform", "written", "stored"),
+    [
+        ("discord", "<@&123456789012345678>", "123456789012345678"),
+        ("slack", "@here", "here"),
+        ("slack", "<!here>", "here"),
+        ("slack", "<!subteam^S0DESK|politics-desk>", "S0DESK"),
+        ("discord", "@everyone", None),  # never: exit 2
+        ("discord", "@here", None),
+        ("slack", "<!channel>", None),
+        ("slack", "<@&123>", None),  # the other platform's form
+    ],
+)
+def test_a_webhook_may_ping_exactly_one_configured_mention(
+    tmp_path: Path, platform: str, written: str, stored: str | None
+) -> None:
+    text = (
+        f"[[webhooks]]\nname = 'desk'\nplatform = '{platform}'\nurl = 'https://a.example/h'\n"
+        f"mention = '{written}'\n"
+    )
+    path = write(tmp_path, text)
+    if stored is None:
+        with pytest.raises(ConfigError, match=r"\[webhooks #1\] mention: expected"):
+            load_settings(path, env={})
+        return
+    hook = load_settings(path, env={}).webhooks[0]
+    assert hook.mention == stored
+    shown = render_settings(load_settings(path, env={}))
+    assert "mention = " in shown
+
+
 def test_bad_webhook_url_is_not_echoed(tmp_path: Path) -> None:
     path = write(tmp_path, "[[webhooks]]\nplatform = 'discord'\nurl = 'discord.com/XYZZYtoken'\n")
     with pytest.raises(ConfigError) as caught:

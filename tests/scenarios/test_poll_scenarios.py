@@ -296,6 +296,45 @@ def test_poll_exits_3_when_no_feed_could_be_fetched_after_delivering_what_it_cou
     assert len(chat.received(hook)) == 1
 
 
+def test_configured_webhook_mentions_ping_exactly_that_and_nothing_from_the_feed(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    shouting = Item(
+        "@everyone Tory MP Jane Marchmont defects to Labour @here <!channel>",
+        "https://news.example/politics/marchmont",
+        guid="m-1",
+        published=ago(5),
+    )
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [shouting]))
+    write_config(
+        tmp_path,
+        feeds={"BBC": feeds.url("/bbc.xml")},
+        webhooks=[
+            {
+                "platform": "discord",
+                "url": chat.url("/discord/desk"),
+                "name": "desk",
+                "mention": "<@&123456789012345678>",
+            },
+            {
+                "platform": "slack",
+                "url": chat.url("/slack/team"),
+                "name": "team",
+                "mention": "@here",
+            },
+        ],
+    )
+    result = run_cli(["--config", "division-bell.toml", "poll"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (discord,) = chat.received("/discord/desk")
+    assert discord["content"] == "<@&123456789012345678>"
+    assert discord["allowed_mentions"] == {"parse": [], "roles": ["123456789012345678"]}
+    assert "@everyone" not in json.dumps(discord["embeds"], ensure_ascii=False)
+    (slack,) = chat.received("/slack/team")
+    assert slack["text"].startswith("<!here> ")
+    assert slack["text"].count("<!") == 1  # the configured ping, and the feed's <!channel> inert
+
+
 def test_hostile_feed_text_pings_nobody(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:

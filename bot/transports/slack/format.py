@@ -28,6 +28,7 @@ HEADLINE_MAX = 500  # our choice: a readable title, far inside TEXT_MAX
 OVERFLOW_LISTED = 10
 _FALLBACK = CategoryInfo("alert", "Alert", "🔔", 0, "")
 _USER_GROUP_ID = re.compile(r"S[A-Z0-9]{2,30}")
+HERE = "here"  # a Slack-format webhook's `mention = "@here"`
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -54,8 +55,11 @@ def _link(url: str | None, title: str, limit: int) -> str:
 
 
 def _mention(message: Alert | Overflow) -> str:
-    """'<!subteam^ID> ' for a valid user-group id set by routing, else nothing."""
+    """'<!subteam^ID> ' or '<!here> ' for the mention routing set (from a subscription or a
+    webhook's config, never from feed text), else nothing."""
     mention = message.mention if isinstance(message, Alert) else None
+    if mention == HERE:
+        return "<!here> "
     # A malformed id is dropped, never sent: sending no ping is the safe failure.
     if mention and _USER_GROUP_ID.fullmatch(mention):
         return f"<!subteam^{mention}> "
