@@ -38,9 +38,12 @@ def console_text(message: Alert | Overflow) -> str:
     if isinstance(message, Overflow):
         return _console_overflow(message)
     first = message.categories[0] if message.categories else None
+    show_label, title = after_label(first.label, message.title) if first else (True, message.title)
     heading = f"{first.emoji} {first.label}" if first else "🔔 Alert"
-    title = after_label(first.label, message.title) if first else message.title
-    lines = [f"{_plain(heading, 100)}: {_plain(title, 500)}"]
+    if first and not show_label:
+        heading = first.emoji
+    separator = ": " if show_label else " "
+    lines = [f"{_plain(heading, 100)}{separator}{_plain(title, 500)}"]
     url = safe_url(message.link)
     if url:
         lines.append(f"  {url}")

@@ -170,10 +170,18 @@ def join_fit(
     return out
 
 
-def after_label(label: str, title: str) -> str:
-    """`title` without a leading "<label>:" or "<label> -" the heading already shows."""
-    # Outlets prefix their own label ("PMQs: Starmer tells…"); a heading of "PMQs: PMQs: …"
-    # wastes the most-read characters of the alert. Only an exact label with a separator goes.
+def after_label(label: str, title: str) -> tuple[bool, str]:
+    """Whether the heading should show the label, and the title to show after it.
+
+    Outlets prefix their own label ("PMQs: Starmer tells…", "PMQs live: …"); a heading of
+    "PMQs: PMQs: …" wastes the most-read characters of the alert. A leading "<label>:" or
+    "<label> -" goes (the heading shows the label); a title that opens with the label in other
+    words ("PMQs live: …", "PMQs-style …") is shown whole, without the label before it.
+    """
     match = re.match(rf"\s*{re.escape(label)}\s*(?::|\s[-–—|])\s*", title, re.IGNORECASE)
-    rest = title[match.end() :] if match else title
-    return rest if rest.strip() else title
+    if match:
+        rest = title[match.end() :]
+        return True, rest if rest.strip() else title
+    if re.match(rf"\s*{re.escape(label)}(?![^\W_])", title, re.IGNORECASE):
+        return False, title
+    return True, title

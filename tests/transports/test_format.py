@@ -132,8 +132,9 @@ def assert_discord_inert(text: str) -> None:
 
 def assert_slack_inert(text: str, *, mention: str | None = None) -> None:
     assert not INVISIBLE_HOSTILE.search(text)
-    if mention:
-        text = text.replace(f"<!subteam^{mention}> ", "", 1)
+    if mention:  # the one configured ping, removed once; anything left must be inert
+        ping = "<!here> " if mention == "here" else f"<!subteam^{mention}> "
+        text = text.replace(ping, "", 1)
     text = SLACK_DATE.sub("", text)  # ours; the only other <…> allowed is an http(s) link
     for token in SLACK_TOKEN.findall(text):
         assert SLACK_LINK.fullmatch(token), token
@@ -252,8 +253,9 @@ def test_discord_role_mention_is_exactly_that_role(mention: str | None, content:
 
 @pytest.mark.parametrize(
     ("mention", "prefix"),
-    [("S0123ABCD", "<!subteam^S0123ABCD> "), (None, ""), ("here", ""), ("S01>x", ""),
-     ("U0123", "")],
+    # "here" comes only from a Slack-format webhook's configured `mention = "@here"`.
+    [("S0123ABCD", "<!subteam^S0123ABCD> "), (None, ""), ("here", "<!here> "), ("S01>x", ""),
+     ("U0123", ""), ("channel", ""), ("everyone", "")],
 )  # fmt: skip
 def test_slack_user_group_mention(mention: str | None, prefix: str) -> None:
     payload = slack_webhook_payload(make_alert(mention=mention))

@@ -203,22 +203,28 @@ PMQS = replace(DEFECTION, name="pmqs", label="PMQs", emoji="🎙️")
 
 
 @pytest.mark.parametrize(
-    ("title", "shown"),
+    ("title", "heading", "shown"),
     [
-        ("PMQs: Starmer tells Johnson to resign", "Starmer tells Johnson to resign"),
-        ("pmqs - Sunak and Starmer clash on the NHS", "Sunak and Starmer clash on the NHS"),
-        ("PMQs – live", "live"),
-        ("PMQs live: Starmer and Sunak clash", "PMQs live: Starmer and Sunak clash"),
-        ("PMQs-style clash at the Senedd", "PMQs-style clash at the Senedd"),
-        ("PMQs:", "PMQs:"),  # nothing after the label: the title stays as it is
-        ("Who won PMQs: verdict", "Who won PMQs: verdict"),
+        ("PMQs: Starmer tells Johnson to resign", "🎙️ PMQs: ", "Starmer tells Johnson to resign"),
+        (
+            "pmqs - Sunak and Starmer clash on the NHS",
+            "🎙️ PMQs: ",
+            "Sunak and Starmer clash on the NHS",
+        ),
+        ("PMQs – live", "🎙️ PMQs: ", "live"),
+        # The title already opens with the label in its own words: shown whole, label not added.
+        ("PMQs live: Starmer and Sunak clash", "🎙️ ", "PMQs live: Starmer and Sunak clash"),
+        ("PMQs-style clash at the Senedd", "🎙️ ", "PMQs-style clash at the Senedd"),
+        ("PMQs:", "🎙️ PMQs: ", "PMQs:"),  # nothing after the label: the title stays as it is
+        ("Who won PMQs: verdict", "🎙️ PMQs: ", "Who won PMQs: verdict"),
+        ("PMQsters unite", "🎙️ PMQs: ", "PMQsters unite"),  # another word, not the label
     ],
 )
-def test_the_label_is_not_repeated_after_the_heading(title: str, shown: str) -> None:
+def test_the_label_is_not_repeated_after_the_heading(title: str, heading: str, shown: str) -> None:
     alert = make_alert(title=title, categories=(PMQS,))
-    assert discord_embed(alert)["title"] == f"🎙️ PMQs: {shown}"
-    assert f"🎙️ PMQs: <https://www.bbc.co.uk/news/uk-politics-1|{shown}>" in slack_text(alert)
-    assert console_text(alert).splitlines()[0] == f"🎙️ PMQs: {shown}"
+    assert discord_embed(alert)["title"] == f"{heading}{shown}"
+    assert f"{heading}<https://www.bbc.co.uk/news/uk-politics-1|{shown}>" in slack_text(alert)
+    assert console_text(alert).splitlines()[0] == f"{heading}{shown}"
 
 
 def test_listing_keeps_what_fits_and_counts_the_rest() -> None:

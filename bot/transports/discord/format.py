@@ -38,11 +38,13 @@ def _category(alert: Alert) -> CategoryInfo:
     return alert.categories[0] if alert.categories else _FALLBACK
 
 
-def _heading(emoji: str, label: str, text: str) -> str:
-    """'<emoji> <Label>: <text>' within the title limit; the feed text is cut, not the label."""
-    prefix = fit(f"{emoji} {label}", escape_discord, 64)
-    body = fit(text, escape_discord, TITLE_MAX - text_len(prefix) - 2)
-    return f"{prefix}: {body}" if body else prefix
+def _heading(emoji: str, label: str, title: str) -> str:
+    """'<emoji> <Label>: <title>' within the title limit; the feed text is cut, not the label."""
+    show_label, text = after_label(label, title)
+    prefix = fit(f"{emoji} {label}" if show_label else emoji, escape_discord, 64)
+    separator = ": " if show_label else " "
+    body = fit(text, escape_discord, TITLE_MAX - text_len(prefix) - len(separator))
+    return f"{prefix}{separator}{body}" if body else prefix
 
 
 def _embed_length(embed: dict[str, Any]) -> int:
@@ -57,7 +59,7 @@ def discord_embed(alert: Alert) -> dict[str, Any]:
     """One Discord embed for an alert, every feed string escaped and every limit respected."""
     category = _category(alert)
     embed: dict[str, Any] = {
-        "title": _heading(category.emoji, category.label, after_label(category.label, alert.title)),
+        "title": _heading(category.emoji, category.label, alert.title),
         "color": category.colour & 0xFFFFFF,
     }
     url = safe_url(alert.link)

@@ -75,9 +75,12 @@ def _date(alert: Alert) -> str:
 
 def _heading(alert: Alert) -> str:
     category = _category(alert)
-    prefix = fit(f"{category.emoji} {category.label}", escape_slack, 100) + ": "
+    show_label, title = after_label(category.label, alert.title)
+    if show_label:
+        prefix = fit(f"{category.emoji} {category.label}", escape_slack, 100) + ": "
+    else:
+        prefix = fit(category.emoji, escape_slack, 100) + " "
     room = TEXT_MAX - _MENTION_ROOM - text_len(prefix)
-    title = after_label(category.label, alert.title)
     return prefix + _link(safe_url(alert.link), title, room)
 
 
