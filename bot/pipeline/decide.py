@@ -26,6 +26,7 @@ from bot.domain import (
     story_key,
 )
 from bot.pipeline import admit
+from bot.pipeline.evidence import evidence_phrases
 from bot.pipeline.route import route
 from bot.pipeline.stories import StoryIndex, same_story, signature
 from bot.store import destinations as dest_store
@@ -35,7 +36,6 @@ from bot.store.connection import to_db
 log = logging.getLogger(__name__)
 
 STORY_WINDOW = timedelta(hours=48)
-MAX_EVIDENCE = 4
 
 
 @dataclass(slots=True)
@@ -154,7 +154,9 @@ async def decide_new(
     for candidate in overflowing:
         await _record_told(conn, candidate, Decision.OVERFLOW, now)
     if overflowing:
-        queued += await _queue_overflow(conn, feed, overflowing, destinations, now)
+        queued += await _queue_overflow(
+            conn, feed, overflowing, categories=categories, destinations=destinations, now=now
+        )
         log.warning(
             "feed %s: %d new alerts in one poll; sent the newest %d and one summary for %d more",
             feed,
@@ -232,17 +234,6 @@ async def _insert(
     )
 
 
-def evidence_phrases(result: Classification, wanted: Sequence[str]) -> tuple[str, ...]:
-    """Short, de-duplicated 'why' phrases for an alert: the words that matched."""
-    phrases: list[str] = []
-    for category in wanted:
-        for match in result.evidence_for(category):
-            phrase = f"“{match.text}” in {match.field}"
-            if phrase not in phrases:
-                phrases.append(phrase)
-    return tuple(phrases[:MAX_EVIDENCE])
-
-
 async def _queue_alert(
     conn: aiosqlite.Connection,
     candidate: _Alerting,
@@ -271,7 +262,7 @@ async def _queue_alert(
                 outlet=headline.outlet,
                 published=candidate.effective,
                 categories=infos,
-                evidence=evidence_phrases(candidate.classification, target.categories),
+                evidence=evidence_phrases(candidate.classification, target.categories, categories),
                 also_reported_by=others,
                 mention=target.mention,
             )
@@ -284,6 +275,8 @@ async def _queue_overflow(
     conn: aiosqlite.Connection,
     feed: str,
     overflowing: Sequence[_Alerting],
+    *,
+    categories: Mapping[str, CategoryInfo],
     destinations: Sequence[Destination],
     now: datetime,
 ) -> int:
@@ -293,7 +286,7 @@ async def _queue_overflow(
         if target.broken_reason is not None:
             continue
         items = tuple(
-            OverflowItem(c.headline.title, c.headline.link, category)
+            OverflowItem(c.headline.title, c.headline.link, _label(categories, category))
             for c in overflowing
             if (
                 category := next(
@@ -307,3 +300,9 @@ async def _queue_overflow(
             key = f"overflow:{feed}:{to_db(now)}"
             queued += await outbox.enqueue(conn, target.id, key, dump_message(notice), now)
     return queued
+
+
+def _label(categories: Mapping[str, CategoryInfo], category: str) -> str:
+    # Readers see "Defection", not the rule file's key "defection".
+    info = categories.get(category)
+    return info.label if info else category

@@ -136,6 +136,9 @@ async def test_a_flood_sends_the_cap_and_one_summary(
     assert len(posts) == 11  # ten alerts and one summary line
     summary = posts[-1]["embeds"][0]
     assert "4" in summary["title"] + summary.get("description", "")
+    listed = summary.get("description", "")
+    assert "Defection" in listed  # the category's label, not the rules file's key
+    assert "defection" not in listed.replace("defects", "")
 
 
 async def test_queued_alerts_survive_a_crash_before_sending(
