@@ -26,20 +26,23 @@ def evidence_phrases(
 ) -> tuple[str, ...]:
     """Short "why" phrases for the categories in `wanted`: longest words first, none repeated."""
     tagged = len(wanted) > 1
-    kept: list[Match] = []
-    phrases: list[str] = []
+    kept: list[tuple[str, Match]] = []
     for category in wanted:
         for match in _deciding(result.evidence_for(category)):
             words = match.text.casefold()
-            if any(words in shown.text.casefold() for shown in kept):
+            if any(words in shown.text.casefold() for _, shown in kept):
                 continue  # already said, inside a longer phrase
-            kept.append(match)
-            phrase = f"“{match.text}” in {match.field}"
-            if tagged:
-                info = (labels or {}).get(category)
-                phrase = f"{info.label if info else category}: {phrase}"
-            phrases.append(phrase)
-    return tuple(phrases[:MAX_EVIDENCE])
+            kept.append((category, match))
+    # Said in reading order: each category's title words before its summary words.
+    kept.sort(key=lambda pair: (wanted.index(pair[0]), pair[1].field != "title"))
+    phrases = []
+    for category, match in kept[:MAX_EVIDENCE]:
+        phrase = f"“{match.text}” in {match.field}"
+        if tagged:
+            info = (labels or {}).get(category)
+            phrase = f"{info.label if info else category}: {phrase}"
+        phrases.append(phrase)
+    return tuple(phrases)
 
 
 def _deciding(matches: Sequence[Match]) -> list[Match]:

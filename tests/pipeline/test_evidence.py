@@ -49,6 +49,16 @@ def m(category: str, text: str, weight: float, field: str = "title") -> Match:
             ["inquiry", "pmqs"],
             ["Inquiry: “Privileges Committee” in title", "PMQs: “PMQs” in title"],
         ),
+        # Title words first, and a longer summary phrase still hides the title's part of it.
+        (
+            [
+                m("pmqs", "Prime Minister's Questions", 2.0, "summary"),
+                m("pmqs", "PMQs", 2.0),
+                m("pmqs", "Questions", 1.0),
+            ],
+            ["pmqs"],
+            ["“PMQs” in title", "“Prime Minister's Questions” in summary"],
+        ),
         # Never more than four.
         (
             [m("inquiry", f"phrase number {n}", 2.0) for n in range(6)],
