@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     commands.add_parser("check-config", help="validate and print the config, secrets masked")
     commands.add_parser("demo", help="offline: replay sample feeds through the pipeline")
+    _add_operations(commands)
+    return parser
+
+
+def _add_operations(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    # The commands that look after a running installation: destinations, the database, people.
     why = commands.add_parser("why", help="what became of a headline, and why; exit 1 if unseen")
     why.add_argument("url", help="the article's link, as a feed carried it")
     send_test = commands.add_parser(
@@ -90,7 +96,6 @@ def build_parser() -> argparse.ArgumentParser:
     people_actions.add_parser(
         "refresh", help="read current MPs and peers from the UK Parliament Members API"
     )
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
