@@ -142,12 +142,14 @@ async def open_runtime(
     transports: list[Transport] = []
     try:
         await sync_config(db, settings, clock())
-        commands = Commands(db, classifier.categories, settings.feeds, clock, settings.polling)
+        commands = Commands(
+            db, classifier.categories, settings.feeds, clock, settings.polling, settings.display
+        )
         context = TransportContext(settings, db, commands, clock, http_app)
         transports = build_transports(context)
         webhooks = WebhookSender(send_session, settings.webhooks)
         senders: dict[str, Sender] = {
-            "console": ConsoleSender(stdout),
+            "console": ConsoleSender(stdout, settings.display),
             "webhook:discord": webhooks,
             "webhook:slack": webhooks,
         }

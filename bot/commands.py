@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.config import PollingSettings
+from bot.config import DisplaySettings, PollingSettings
 from bot.delivery.deliver import Sender
 from bot.domain import Alert, CategoryInfo, Decision, Destination, DestinationKey, FeedSource
 from bot.errors import DeliveryError
@@ -107,6 +107,7 @@ class Commands:
     feeds: Sequence[FeedSource] = ()
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     polling: PollingSettings = field(default_factory=PollingSettings)  # for `why`'s numbers
+    display: DisplaySettings = field(default_factory=DisplaySettings)  # the times people read
 
     def check_categories(self, category: str | None) -> list[str] | str:
         """The categories meant (all when None), or an error message."""
@@ -207,7 +208,7 @@ class Commands:
             emoji = "".join(
                 self.categories[c].emoji for c in story.categories if c in self.categories
             )
-            when = story.alerted_at.strftime("%d %b %H:%M UTC")
+            when = self.display.when(story.alerted_at)
             lines.append(
                 (
                     f"{emoji} ",
@@ -225,7 +226,7 @@ class Commands:
             if self.feeds and feed.name not in {f.name for f in self.feeds}:
                 continue
             ok = _ago(feed.last_success_at, self.clock())
-            nxt = feed.next_poll_at.strftime("%H:%M UTC") if feed.next_poll_at else "soon"
+            nxt = self.display.when(feed.next_poll_at, "%H:%M") if feed.next_poll_at else "soon"
             line = f"• {feed.name}: last success {ok}, next poll {nxt}"
             if feed.failures:
                 line += f" — FAILING ({feed.failures}× in a row): {feed.last_error}"
@@ -269,11 +270,11 @@ class Commands:
 
     def _timing(self, item: history.SeenHeadline) -> str:
         # The numbers behind a backfill or age decision: when it was published and first seen.
-        seen_at = item.first_seen_at.strftime("%d %b %H:%M UTC")
+        seen_at = self.display.when(item.first_seen_at)
         if item.published_at is None:
             return f"Undated; first seen {seen_at}."
         age = _span(item.first_seen_at - item.published_at)
-        text = f"Published {item.published_at.strftime('%d %b %H:%M UTC')}; first seen {seen_at}"
+        text = f"Published {self.display.when(item.published_at)}; first seen {seen_at}"
         if item.decision == Decision.BACKFILL:
             window = _span(timedelta(seconds=self.polling.backfill))
             return f"{text}, {age} old, outside the {window} backfill window of a first poll."
@@ -286,7 +287,7 @@ class Commands:
         lines: ReplyLines = []
         for sent in await history.story_deliveries(self.db.conn, story_id):
             if sent.status == "sent" and sent.sent_at is not None:
-                state = f"sent {sent.sent_at.strftime('%d %b %H:%M UTC')}"
+                state = f"sent {self.display.when(sent.sent_at)}"
             elif sent.broken_reason:
                 state = f"held: the destination is paused ({sent.broken_reason})"
             else:

@@ -16,8 +16,9 @@ async def explain(settings: Settings, url: str, out: TextIO) -> int:
     """Print the `why` answer; exit 1 for a URL no polled feed has carried (or not a link)."""
     db = await Database.open(settings.storage.path)
     try:
+        categories = Classifier.load(settings.rules).categories
         commands = Commands(
-            db, Classifier.load(settings.rules).categories, settings.feeds, polling=settings.polling
+            db, categories, settings.feeds, polling=settings.polling, display=settings.display
         )
         reply = await commands.why(url)
         link = canonical_url(url.strip())

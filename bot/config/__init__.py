@@ -8,6 +8,7 @@ optional [ops] section, and `show` prints the effective config with secrets mask
 from bot.config.load import default_data_dir, default_feeds, find_config_path, load_settings
 from bot.config.types import (
     DiscordSettings,
+    DisplaySettings,
     ParliamentSettings,
     PollingSettings,
     Secrets,
@@ -19,6 +20,7 @@ from bot.config.types import (
 
 __all__ = [
     "DiscordSettings",
+    "DisplaySettings",
     "ParliamentSettings",
     "PollingSettings",
     "Secrets",

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
@@ -17,6 +18,7 @@ from bot.config.schema import EnvUnset, Section, Table, TomlKind, load_toml
 from bot.config.types import (
     CONSOLE,
     DISCORD,
+    DISPLAY,
     HTTP,
     INTERVAL,
     PARLIAMENT,
@@ -24,6 +26,7 @@ from bot.config.types import (
     SLACK,
     STORAGE,
     DiscordSettings,
+    DisplaySettings,
     ParliamentSettings,
     PollingSettings,
     Secrets,
@@ -53,6 +56,7 @@ TOP_LEVEL_KEYS = (
     "http",
     "ops",
     "parliament",
+    "display",
 )
 CONFIG_FILE = TomlKind("config file", missing="config file not found", invalid="not valid TOML")
 
@@ -108,6 +112,7 @@ def load_settings(path: Path | None, env: dict[str, str] | None = None) -> Setti
         discord=DiscordSettings(**_read_table(source, raw, DISCORD)),
         slack=SlackSettings(**_read_table(source, raw, SLACK)),
         parliament=ParliamentSettings(**_read_table(source, raw, PARLIAMENT)),
+        display=_read_display(source, raw),
         http_listen=_read_http(Section(source, "http", raw.get("http", {})), environ),
         secrets=Secrets.from_env(env),
         categories=categories,
@@ -261,3 +266,16 @@ def _read_http(section: Section, environ: Mapping[str, str]) -> str:
     if not host or not port.isdigit() or not 0 < int(port) < 65_536:
         raise ConfigError(f"{where}: expected HOST:PORT, got {listen!r}")
     return listen
+
+
+def _read_display(source: str, raw: dict[str, Any]) -> DisplaySettings:
+    display = DisplaySettings(**_read_table(source, raw, DISPLAY))
+    try:
+        ZoneInfo(display.timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        where = Section(source, "display", raw.get("display", {})).where("timezone")
+        raise ConfigError(
+            f"{where}: unknown time zone {display.timezone!r} (an IANA name such as "
+            "Europe/London or UTC)"
+        ) from None
+    return display

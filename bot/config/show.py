@@ -7,7 +7,7 @@ import json
 from bot.config import Settings
 from bot.config.load import webhook_mention_text
 from bot.config.schema import Table
-from bot.config.types import CONSOLE, DISCORD, HTTP, PARLIAMENT, POLLING, SLACK, STORAGE
+from bot.config.types import CONSOLE, DISCORD, DISPLAY, HTTP, PARLIAMENT, POLLING, SLACK, STORAGE
 from bot.redact import mask_token, mask_url
 
 
@@ -40,7 +40,7 @@ def render_settings(settings: Settings) -> str:
     lines.append(f"# categories: {', '.join(settings.categories)}")
     lines += _plain(CONSOLE, settings) + _plain(DISCORD, settings.discord)
     lines += _plain(SLACK, settings.slack) + _plain(HTTP, settings)
-    lines += _plain(PARLIAMENT, settings.parliament)
+    lines += _plain(PARLIAMENT, settings.parliament) + _plain(DISPLAY, settings.display)
     if settings.ops is not None:
         lines += _table(
             "[ops]",

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.config.ops import OpsSettings
 from bot.config.schema import Key, Table
@@ -90,6 +92,19 @@ class ParliamentSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DisplaySettings:
+    """How times are shown to people: the console, `latest`, `status`, `why` (chat alerts show
+    each reader their own time)."""
+
+    timezone: str = "Europe/London"
+
+    def when(self, moment: datetime, pattern: str = "%d %b %H:%M") -> str:
+        """`moment` in the display time zone, with its abbreviation: "19 Jan 12:02 GMT"."""
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        return f"{local.strftime(pattern)} {local.tzname()}"
+
+
+@dataclass(frozen=True, slots=True)
 class Secrets:
     """Tokens from the environment only; never printed."""
 
@@ -124,6 +139,7 @@ class Settings:
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
     parliament: ParliamentSettings = ParliamentSettings()
+    display: DisplaySettings = DisplaySettings()
     http_listen: str = "127.0.0.1:8080"
     secrets: Secrets = field(default_factory=Secrets)
     categories: tuple[str, ...] = ()  # the category names the rules define
@@ -166,4 +182,5 @@ PARLIAMENT = Table(
         Key("timeout", "number", (1, 300)),
     ),
 )
+DISPLAY = Table("display", DisplaySettings, (Key("timezone", "string"),))
 HTTP = Table("http", Settings, (Key("listen", "string", field="http_listen"),))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from bot.config import DisplaySettings
 from bot.delivery.messages import Message
 from bot.domain import Alert, Destination, Overflow
 from bot.transports.text import after_label, as_utc, clean_text, fit, join_fit, safe_url
@@ -33,7 +34,7 @@ def _console_overflow(overflow: Overflow) -> str:
     return "\n".join(lines)
 
 
-def console_text(message: Alert | Overflow) -> str:
+def console_text(message: Alert | Overflow, display: DisplaySettings | None = None) -> str:
     """Multi-line plain text for a terminal: category, headline, link, outlet, UTC time, why."""
     if isinstance(message, Overflow):
         return _console_overflow(message)
@@ -47,7 +48,10 @@ def console_text(message: Alert | Overflow) -> str:
     url = safe_url(message.link)
     if url:
         lines.append(f"  {url}")
-    when = as_utc(message.published).strftime("%Y-%m-%d %H:%M UTC")
+    if display is None:
+        when = as_utc(message.published).strftime("%Y-%m-%d %H:%M UTC")
+    else:
+        when = display.when(message.published, "%Y-%m-%d %H:%M")
     lines.append(f"  {_plain(message.outlet, 200) or 'unknown outlet'} · {when}")
     if len(message.categories) > 1:
         labels = [c.label for c in message.categories]
@@ -63,12 +67,15 @@ def console_text(message: Alert | Overflow) -> str:
 class ConsoleSender:
     """Writes each alert to a text stream (standard output by default)."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, display: DisplaySettings | None = None
+    ) -> None:
         self.stream = stream
+        self.display = display  # None: UTC
 
     async def __call__(self, destination: Destination, message: Message) -> str | None:
         """Print the alert; the console never refuses."""
         stream = self.stream or sys.stdout
-        stream.write(console_text(message) + "\n\n")
+        stream.write(console_text(message, self.display) + "\n\n")
         stream.flush()
         return None
