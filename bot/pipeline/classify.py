@@ -16,11 +16,12 @@ import threading
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.domain import CategoryInfo, Classification, Match
 from bot.knowledge.recognise import Mention, recognise
 from bot.knowledge.register import Register
-from bot.knowledge.tags import Tagged, related, tag_texts
+from bot.knowledge.tags import PERSON, Tagged, related, tag_field
 from bot.pipeline.patterns import Prefilter, compile_regex, lower
 from bot.pipeline.rules import FIELDS, RuleSet, parse_ruleset, read_rules_text
 
@@ -42,19 +43,31 @@ class _People:
     """The names of one headline, recognised and tagged only if a people rule asks."""
 
     def __init__(self, title: str, summary: str, on: date | None) -> None:
-        self.texts = (title, summary)
-        self.on = on or datetime.now(UTC).date()
-        self._tagged: dict[str, Tagged] | None = None
-        self.mentions: list[Mention] = []
+        self.texts = {"title": title, "summary": summary}
+        self._on = on  # today is looked up only if a people rule needs the date
+        self.mentions: list[Mention] | None = None
+        self._tagged: dict[str, Tagged] = {}
 
-    def tagged(self, field: str, lowered: str) -> Tagged:
-        """The field's lower-cased text with its people and parties tagged."""
-        if self._tagged is None:
-            self.mentions = recognise(*self.texts, shared_register(), self.on)
-            lowers = (lower(self.texts[0]), lower(self.texts[1]))
-            title, summary = tag_texts(self.texts, lowers, self.mentions, self.on)
-            self._tagged = {"title": title, "summary": summary}
-        return self._tagged[field]
+    @property
+    def on(self) -> date:
+        """The headline's date (today if it has none)."""
+        return self._on or datetime.now(UTC).date()
+
+    def tagged(self, field: str, lowered: str, needs_person: bool) -> Tagged | None:
+        """The field's lower-cased text with its people and parties tagged; None when the
+        rule needs a person and the field names none (most fields: no tagging then)."""
+        if self.mentions is None:
+            self._on = self.on
+            self.mentions = recognise(
+                self.texts["title"], self.texts["summary"], shared_register(), self._on
+            )
+        tagged = self._tagged.get(field)
+        if tagged is None:
+            mine = [m for m in self.mentions if m.field == field]
+            if needs_person and not mine:
+                return None
+            tagged = self._tagged[field] = tag_field(self.texts[field], lowered, mine, self.on)
+        return tagged
 
 
 class Classifier:
@@ -131,6 +144,7 @@ class Classifier:
         categories whose positive evidence reaches the threshold: the decisions are the same.
         """
         rules, units, prefilters = self._ruleset.rules, self._units, self._index()
+        compiled, people_units = self._compiled, self._people_units
         found: list[Match] = []
         exclusions = []
         for field, text in (("title", title), ("summary", summary)):
@@ -146,25 +160,43 @@ class Classifier:
                     continue
                 if rule.weight < 0 and not complete:
                     exclusions.append((rule, unit, field, text, lowered, weight))
-                elif (words := self._search(unit, text, lowered, field, people)) is not None:
+                elif unit not in people_units:  # inline: this loop runs for every candidate
+                    if hit := (compiled[unit] or self._regex(unit)).search(lowered):
+                        done = index
+                        found.append(
+                            Match(
+                                rule.category,
+                                rule.id,
+                                field,
+                                text[hit.start() : hit.end()],
+                                rule.weight * weight,
+                            )
+                        )
+                elif (said := self._search(unit, text, lowered, field, people)) is not None:
                     done = index
-                    found.append(Match(rule.category, rule.id, field, words, rule.weight * weight))
+                    found.append(Match(rule.category, rule.id, field, said, rule.weight * weight))
         if exclusions:
-            scores = dict.fromkeys(self.categories, 0.0)
-            for match in found:
-                scores[match.category] += match.weight
-            thresholds = self._ruleset.thresholds
-            matched = set()
-            for rule, unit, field, text, lowered, weight in exclusions:
-                if scores[rule.category] + _EPSILON < thresholds[rule.category]:
-                    continue
-                if (rule.id, field) not in matched and (
-                    words := self._search(unit, text, lowered, field, people)
-                ) is not None:
-                    matched.add((rule.id, field))
-                    found.append(Match(rule.category, rule.id, field, words, rule.weight * weight))
+            found += self._excluded(found, exclusions, people)
         found.sort(key=lambda m: (self._order[m.rule], m.field != "title"))
         return found
+
+    def _excluded(self, found: list[Match], exclusions: list[Any], people: _People) -> list[Match]:
+        """The exclusion matches of the categories whose positive evidence reached the threshold."""
+        excluded: list[Match] = []
+        scores = dict.fromkeys(self.categories, 0.0)
+        for match in found:
+            scores[match.category] += match.weight
+        thresholds = self._ruleset.thresholds
+        matched = set()
+        for rule, unit, field, text, lowered, weight in exclusions:
+            if scores[rule.category] + _EPSILON < thresholds[rule.category]:
+                continue
+            if (rule.id, field) not in matched and (
+                words := self._search(unit, text, lowered, field, people)
+            ) is not None:
+                matched.add((rule.id, field))
+                excluded.append(Match(rule.category, rule.id, field, words, rule.weight * weight))
+        return excluded
 
     def _search(
         self, unit: int, text: str, lowered: str, field: str, people: _People
@@ -174,7 +206,9 @@ class Classifier:
         if unit not in self._people_units:
             hit = regex.search(lowered)
             return text[hit.start() : hit.end()] if hit else None
-        tagged = people.tagged(field, lowered)
+        tagged = people.tagged(field, lowered, PERSON in self._units[unit][1])
+        if tagged is None:
+            return None
         same = self._relations.get(unit)
         for hit in regex.finditer(tagged.text):
             if same is None or related(hit.group(), same):
