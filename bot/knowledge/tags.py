@@ -9,14 +9,15 @@ party tag. A person tag says what the person was on the headline's date:
 FLAGS (letters in this order, each only when true): k prime minister, c cabinet rank (PM, DPM
 or Secretary of State), n any government post, m sitting MP, l sitting peer, p politician (always
 present: sitting, in post, or either within RECENT_YEARS). PARTY is the party code of
-bot.knowledge.parties ('' for an independent or crossbencher). A party tag is
-"\\x01 CODE \\x01". Tags are not the length of what they replace, so `Tagged.original` maps
-offsets back to the text as written, for the evidence.
+bot.knowledge.parties ('' for an independent or crossbencher) that the person sat for
+SWITCH_NEWS_DAYS before the date, so the news of a switch still sees the party they left.
+A party tag is "\\x01 CODE \\x01". Tags are not the length of what they replace, so
+`Tagged.original` maps offsets back to the text as written, for the evidence.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 from bot.knowledge.parties import ALIAS_PATTERN, code_of_alias, code_of_label
@@ -26,6 +27,9 @@ from bot.knowledge.spells import lower_bound
 
 PERSON, PARTY = "\x00", "\x01"
 RECENT_YEARS = 5
+# News of a defection runs for days after the register already shows the new party: a person
+# tag carries the party of this many days before the headline (when they sat then).
+SWITCH_NEWS_DAYS = 14
 _CABINET_RANKS = ("PM", "DPM", "SoS")
 
 
@@ -59,7 +63,9 @@ def person_tag(mention: Mention, on: date) -> str:
         flags = flags_of(person, on)
         if not flags:
             return ""
-        tags.add(f"{flags}:{code_of_label(person.party_on(on))}")
+        before = person.spell_on(on - timedelta(days=SWITCH_NEWS_DAYS))
+        party = before.party if before is not None else person.party_on(on)
+        tags.add(f"{flags}:{code_of_label(party)}")
     return f"{PERSON}{tags.pop()}{PERSON}" if len(tags) == 1 else ""
 
 
