@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 
 from bot.pipeline.classify import Classifier
+from bot.pipeline.rules import parse_ruleset, read_rules_text
 
 # (title, summary, expected categories); an empty set means "must not alert".
 GOLDEN: list[tuple[str, str, set[str]]] = [
@@ -250,8 +251,6 @@ def test_people_golden_headline(
 
 def test_people_rows_need_the_register() -> None:
     """Each positive people row is missed by the wording rules alone (so the rows test people)."""
-    from bot.pipeline.rules import parse_ruleset, read_rules_text  # noqa: PLC0415
-
     source, text = read_rules_text()
     wording = Classifier(parse_ruleset(source, text[: text.index("# PEOPLE RULES")]))
     for title, summary, on, expected in PEOPLE_GOLDEN:

@@ -286,10 +286,10 @@ class Classifier:
             for m in mine:
                 rule = self._rules[m.rule]
                 kind = "veto" if rule.veto else "include" if rule.weight > 0 else "exclude"
-                kind += ", people" if rule.people else ""
                 lines.append(
                     f"  {m.weight:+.2f}  {m.rule} [{kind}] {m.field} {m.text!r}"
                     f" (weight {rule.weight:g} x {m.field} {weights[m.field]:g})"
+                    + (" people rule" if rule.people else "")
                 )
         return "\n".join(lines)
 
@@ -299,7 +299,7 @@ class Classifier:
         if not self._people_units:
             return []
         found = "" if mentions else " none recognised"
-        lines = [f"People:    {found} (as of {on}; a people rule shows [.., people])"]
+        lines = [f"People:    {found} (as of {on})"]
         for mention in mentions:
             if mention.person is not None:
                 lines.append(f"  {mention.text!r} ({mention.field}): {mention.person.describe(on)}")
