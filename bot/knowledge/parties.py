@@ -55,9 +55,24 @@ PARTIES = (
 BY_CODE = {party.code: party for party in PARTIES}
 _BY_LABEL = {label: party.code for party in PARTIES for label in party.labels}
 _BY_ALIAS = {alias: party.code for party in PARTIES for alias in party.aliases}
-_ALIASES = sorted(_BY_ALIAS, key=lambda alias: (-len(alias), alias))  # longest first
-# Whole words, and not "Reform" as a common noun before a noun ("reform bill", "reforms").
-ALIAS_PATTERN = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, _ALIASES)) + r")(?!\w)")
+
+
+# Party names are capitalised ("Reform", never "pension reform"): matching the text as written,
+# only capitals can start a match, which also lets the regex skip most of the text quickly.
+def _written(alias: str) -> set[str]:
+    """How a lower-case alias is written: each word capitalised or in capitals ("Reform UK",
+    "Lib Dems", "SNP"), or only its first letter capitalised ("Labour party")."""
+    forms = {""}
+    for word in alias.split(" "):
+        forms = {
+            f"{form} {spelt}".lstrip() for form in forms for spelt in (word.title(), word.upper())
+        }
+    return forms | {alias[0].upper() + alias[1:]}
+
+
+_WRITTEN = {form for alias in _BY_ALIAS for form in _written(alias)}
+_ALIASES = sorted(_WRITTEN, key=lambda alias: (-len(alias), alias))  # longest first
+ALIAS_PATTERN = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, _ALIASES)) + r")(?!\w)")
 
 
 def code_of_label(label: str | None) -> str:
@@ -66,8 +81,8 @@ def code_of_label(label: str | None) -> str:
 
 
 def code_of_alias(alias: str) -> str:
-    """The code of a lower-case headline alias ('tories' → 'con')."""
-    return _BY_ALIAS[alias]
+    """The code of a headline alias in any case ('Tories' → 'con')."""
+    return _BY_ALIAS[alias.lower()]
 
 
 def resolve(name: str) -> str | None:

@@ -58,6 +58,19 @@ def flags_of(person: Person, on: date) -> str:
 
 def person_tag(mention: Mention, on: date) -> str:
     """The tag for a mention: what all its candidates share; '' if none is a politician."""
+    key = (tuple(person.id for person in mention.candidates), on)
+    tag = _TAGS.get(key)
+    if tag is None:
+        if len(_TAGS) > 4096:  # headlines come in on few dates; a bound all the same
+            _TAGS.clear()
+        tag = _TAGS[key] = _person_tag(mention, on)
+    return tag
+
+
+_TAGS: dict[tuple[tuple[int, ...], date], str] = {}
+
+
+def _person_tag(mention: Mention, on: date) -> str:
     tags = set()
     for person in mention.candidates:
         flags = flags_of(person, on)
@@ -91,10 +104,8 @@ class Tagged(NamedTuple):
 def tag_field(original: str, lowered: str, mentions: list[Mention], on: date) -> Tagged:
     """`lowered` with the field's mentions and capitalised party aliases replaced by tags."""
     spans = [(m.start, m.end, tag) for m in mentions if (tag := person_tag(m, on))]
-    for hit in ALIAS_PATTERN.finditer(lowered):
-        if original[hit.start()].isupper() and not any(
-            s < hit.end() and hit.start() < e for s, e, _ in spans
-        ):
+    for hit in ALIAS_PATTERN.finditer(original):  # offsets hold in `lowered` too
+        if not any(s < hit.end() and hit.start() < e for s, e, _ in spans):
             spans.append((hit.start(), hit.end(), f"{PARTY}{code_of_alias(hit.group())}{PARTY}"))
     pieces, mapped, at, length = [], [], 0, 0
     for start, stop, tag in sorted(spans):
