@@ -7,10 +7,12 @@ party tag. A person tag says what the person was on the headline's date:
     \\x00 FLAGS : PARTY \\x00     e.g. "\\x00mnp:con\\x00" for a Conservative MP and minister
 
 FLAGS (letters in this order, each only when true): k prime minister, c cabinet rank (PM, DPM
-or Secretary of State), n any government post, m sitting MP, l sitting peer, p politician (always
+or Secretary of State), d deputy prime minister (or First Secretary of State), w a chief whip
+or deputy chief whip, n any government post, m sitting MP, l sitting peer, p politician (always
 present: sitting, in post, or either within RECENT_YEARS). PARTY is the party code of
 bot.knowledge.parties ('' for an independent or crossbencher) that the person sat for
-SWITCH_NEWS_DAYS before the date, so the news of a switch still sees the party they left.
+SWITCH_NEWS_DAYS before the date, so the news of a switch still sees the party they left
+(for a former member: the party they last sat for).
 A party tag is "\\x01 CODE \\x01". Tags are not the length of what they replace, so
 `Tagged.original` maps offsets back to the text as written, for the evidence.
 """
@@ -31,6 +33,7 @@ RECENT_YEARS = 5
 # tag carries the party of this many days before the headline (when they sat then).
 SWITCH_NEWS_DAYS = 14
 _CABINET_RANKS = ("PM", "DPM", "SoS")
+_CHIEF_WHIP = "Chief Whip"  # the Commons and Lords chief whips and their deputies
 
 
 def _recent(person: Person, on: date) -> bool:
@@ -50,6 +53,8 @@ def flags_of(person: Person, on: date) -> str:
     ranks = {post.rank for post in posts}
     flags = "k" if "PM" in ranks else ""
     flags += "c" if ranks & set(_CABINET_RANKS) else ""
+    flags += "d" if "DPM" in ranks else ""
+    flags += "w" if any(_CHIEF_WHIP in post.post for post in posts) else ""
     flags += "n" if posts else ""
     if spell is not None:
         flags += "m" if spell.house == "commons" else "l"
@@ -76,10 +81,20 @@ def _person_tag(mention: Mention, on: date) -> str:
         flags = flags_of(person, on)
         if not flags:
             return ""
-        before = person.spell_on(on - timedelta(days=SWITCH_NEWS_DAYS))
-        party = before.party if before is not None else person.party_on(on)
-        tags.add(f"{flags}:{code_of_label(party)}")
+        tags.add(f"{flags}:{code_of_label(party_of(person, on))}")
     return f"{PERSON}{tags.pop()}{PERSON}" if len(tags) == 1 else ""
+
+
+def party_of(person: Person, on: date) -> str | None:
+    """The party label a tag carries: that of SWITCH_NEWS_DAYS before `on`, else of `on`, else
+    (for a former member) the last one they sat for."""
+    for day in (on - timedelta(days=SWITCH_NEWS_DAYS), on):
+        spell = person.spell_on(day)
+        if spell is not None:
+            return spell.party
+    today = on.isoformat()
+    past = [s for s in person.parties if s.end and lower_bound(s.end) <= today]
+    return max(past, key=lambda s: lower_bound(s.end)).party if past else None
 
 
 class Tagged(NamedTuple):

@@ -36,7 +36,7 @@ _LIST_SPLIT = re.compile(r"(\{@[^{}]*\}|\{[A-Za-z_]\w*\})")
 _PLACEHOLDER = re.compile(r"\{@([^{}]*)\}")
 # {@role} or {@role:party} → a person tag of bot.knowledge.tags with that flag (and party).
 _ROLES = {"politician": "p", "mp": "m", "peer": "l", "minister": "n", "cabinet": "c",
-          "prime_minister": "k"}  # fmt: skip
+          "prime_minister": "k", "deputy_prime_minister": "d", "chief_whip": "w"}  # fmt: skip
 # {@party} is any party tag; the relational two also check, after a match, the party against
 # the nearest person named before it (the `(?#...)` comment marks the unit for the classifier).
 _PARTY_TAGS = {"party": "", "other_party": "(?#other)", "own_party": "(?#own)"}

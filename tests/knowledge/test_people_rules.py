@@ -127,3 +127,13 @@ def test_names_are_only_looked_up_when_a_people_rule_could_fire(
     assert not calls
     classifier.classify("Keir Starmer to join Reform UK", "", date(2024, 1, 1))
     assert calls == ["Keir Starmer to join Reform UK"]
+
+
+def test_roles_come_from_posts_held_on_the_date(register: Register) -> None:
+    title = "Dominic Raab and Simon Hart meet"
+    on = date(2022, 11, 20)
+    tagged = tag_field(title, lower(title), recognise(title, "", register, on), on).text
+    assert f"{PERSON}cdnmp:con{PERSON} and {PERSON}wnmp:con{PERSON}" in tagged
+    later = date(2025, 1, 1)  # both out of office and out of the Commons, but recent
+    tagged = tag_field(title, lower(title), recognise(title, "", register, later), later).text
+    assert tagged.count(f"{PERSON}p:con{PERSON}") == 2
