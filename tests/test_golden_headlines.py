@@ -7,9 +7,12 @@ style of real headlines; the labelled corpus is scored separately in tests/test_
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.pipeline.classify import Classifier
+from bot.pipeline.rules import parse_ruleset, read_rules_text
 
 # (title, summary, expected categories); an empty set means "must not alert".
 GOLDEN: list[tuple[str, str, set[str]]] = [
@@ -171,6 +174,53 @@ GOLDEN: list[tuple[str, str, set[str]]] = [
     ("Gas leak forces evacuation of street", "", set()),
 ]
 
+# People-driven rows: who the named person was (seat, party, post) on the headline's date decides.
+# (title, summary, published date, expected categories)
+PEOPLE_GOLDEN: list[tuple[str, str, date, set[str]]] = [
+    # Bullying and conduct investigations of named ministers, without "Westminster" or "standards"
+    (
+        "Deputy Prime Minister Dominic Raab resigns over bullying investigation",
+        "",
+        date(2023, 4, 21),
+        {"inquiry"},
+    ),
+    (
+        "Cabinet minister Dominic Raab under formal investigation after staff complaints",
+        "",
+        date(2022, 11, 20),
+        {"inquiry"},
+    ),
+    # "<MP> joins <another party>": in a summary, or while sitting as an independent
+    (
+        "Dover MP's shock move stuns Tory whips",
+        "Natalie Elphicke has joined Labour, saying the government has failed on housing.",
+        date(2024, 5, 8),
+        {"defection"},
+    ),
+    ("Lee Anderson, now an independent, to join Reform UK", "", date(2024, 3, 11), {"defection"}),
+    # A politician with their own party is no defection
+    (
+        "Rishi Sunak joins Conservatives in Devon as battle bus tour begins",
+        "",
+        date(2024, 6, 1),
+        set(),
+    ),
+    ("Angela Rayner joins Labour campaign launch in Manchester", "", date(2024, 5, 8), set()),
+    # A suspended whip leaves the register saying "Independent": still no defection
+    ("Diane Abbott has Labour whip suspended", "", date(2023, 4, 23), set()),
+    (
+        "Labour whip suspended: Diane Abbott to sit as an independent MP",
+        "",
+        date(2023, 4, 24),
+        set(),
+    ),
+    # A named Conservative MP's letter
+    ("Andrea Jenkyns submits letter calling for Sunak to go", "", date(2023, 11, 15), {"letters"}),
+    # Namesakes: a headteacher who shares an MP's name; a name no politician of the day holds
+    ("Headteacher Sarah Jones faces bullying investigation", "", date(2024, 5, 8), set()),
+    ("Council worker John Smith faces bullying investigation", "", date(2024, 5, 8), set()),
+]
+
 
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
@@ -185,6 +235,27 @@ def test_golden_headline(
 ) -> None:
     result = classifier.classify(title, summary)
     assert set(result.categories) == expected, classifier.explain(title, summary)
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "on", "expected"),
+    PEOPLE_GOLDEN,
+    ids=[row[0][:60] for row in PEOPLE_GOLDEN],
+)
+def test_people_golden_headline(
+    classifier: Classifier, title: str, summary: str, on: date, expected: set[str]
+) -> None:
+    result = classifier.classify(title, summary, on)
+    assert set(result.categories) == expected, classifier.explain(title, summary, on)
+
+
+def test_people_rows_need_the_register() -> None:
+    """Each positive people row is missed by the wording rules alone (so the rows test people)."""
+    source, text = read_rules_text()
+    wording = Classifier(parse_ruleset(source, text[: text.index("# PEOPLE RULES")]))
+    for title, summary, on, expected in PEOPLE_GOLDEN:
+        if expected and "Lee Anderson" not in title:
+            assert not wording.classify(title, summary, on).categories, title
 
 
 def test_table_covers_every_category_and_plenty_of_negatives() -> None:

@@ -2,8 +2,9 @@
 
 The platform-neutral bodies of `division-bell eval FILE` and `division-bell classify [TEXT]`.
 A labelled file is JSON Lines: {"id", "title", "summary"?, "labels": [...], "note"?}, where the
-label "none" means no category. Items whose note starts "Implicit:" need context the text does not
-state; they are scored on a line of their own and kept out of the main figures.
+label "none" means no category; an optional "published" dates an item for the people rules.
+Items whose note starts "Implicit:" need context the text does not state; they are scored on a
+line of their own and kept out of the main figures.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.domain import Classification
 from bot.errors import ConfigError
+from bot.knowledge.recognise import Mention
 from bot.pipeline.classify import Classifier
 
 IMPLICIT_PREFIX = "Implicit:"
@@ -31,6 +34,18 @@ class LabelledItem:
     summary: str
     labels: frozenset[str]  # empty = "none"
     implicit: bool
+    on: date | None = None  # from an optional "published" (ISO date or date-time)
+
+
+def published_date(raw: Mapping[str, Any]) -> date | None:
+    """The date of an optional "published" field (ISO date or date-time); None if absent or bad."""
+    value = raw.get("published")
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
 
 
 def read_labelled(path: Path, categories: Collection[str]) -> list[LabelledItem]:
@@ -72,6 +87,7 @@ def read_labelled(path: Path, categories: Collection[str]) -> list[LabelledItem]
                 summary=summary or "",
                 labels=frozenset(labels) - {NONE_LABEL},
                 implicit=isinstance(note, str) and note.startswith(IMPLICIT_PREFIX),
+                on=published_date(raw),
             )
         )
     return items
@@ -124,8 +140,12 @@ def score(items: list[LabelledItem], classifier: Classifier) -> dict[str, Any]:
     counts = {part: {n: [0, 0, 0] for n in names} for part in ("main", "implicit")}
     exact = {"main": 0, "implicit": 0}
     misclassified: list[dict[str, Any]] = []
+    with_people = 0
     for item in items:
-        result = classifier.classify(item.title, item.summary)
+        result = classifier.classify(item.title, item.summary, item.on)
+        mentions = classifier.people(item.title, item.summary, item.on)
+        people = list(dict.fromkeys(describe_mention(m, item.on) for m in mentions))
+        with_people += bool(people)
         predicted = frozenset(result.categories)
         part = "implicit" if item.implicit else "main"
         for name in names:
@@ -145,6 +165,7 @@ def score(items: list[LabelledItem], classifier: Classifier) -> dict[str, Any]:
                 "predicted": list(result.categories) or [NONE_LABEL],
                 "implicit": item.implicit,
                 "evidence": _evidence(result, names),
+                "people": people,
             }
         )
     per_category = {n: _figures(*counts["main"][n]) for n in names}
@@ -167,6 +188,7 @@ def score(items: list[LabelledItem], classifier: Classifier) -> dict[str, Any]:
             "exact_match": _ratio(exact["implicit"], n_implicit),
             **_figures(*implicit_totals),
         },
+        "people": {"items": with_people},
         "misclassified": misclassified,
     }
 
@@ -195,6 +217,10 @@ def render(report: Mapping[str, Any], path: Path) -> str:
     lines += [row("micro", report["micro"], counts=False), row("macro", report["macro"], False)]
     lines.append(f"exact match   {_fmt(report['exact_match'])} of {report['scored']} items")
     lines.append(row("implicit", report["implicit"]) + "  (notes starting 'Implicit:')")
+    lines.append(
+        f"people        {report['people']['items']} of {report['items']} items name someone"
+        " in the register of Westminster people"
+    )
     lines += ["", f"Misclassified ({len(report['misclassified'])}):"]
     for miss in report["misclassified"]:
         tag = " [implicit]" if miss["implicit"] else ""
@@ -203,6 +229,7 @@ def render(report: Mapping[str, Any], path: Path) -> str:
         lines.append(f"    title:   {miss['title']}")
         if miss["summary"]:
             lines.append(f"    summary: {miss['summary']}")
+        lines += [f"    person:  {person}" for person in miss["people"]]
         if not miss["evidence"]:
             lines.append("    no rule fired")
         for name, found in miss["evidence"].items():
@@ -237,7 +264,7 @@ def classify_line(line: str, classifier: Classifier) -> dict[str, Any]:
         return {"id": ident, "error": "'title' must be a string"}
     if not isinstance(summary, str | None):
         return {"id": ident, "error": "'summary' must be a string"}
-    result = classifier.classify(title, summary or "")
+    result = classifier.classify(title, summary or "", published_date(raw))
     evidence = {
         name: [
             {"rule": m.rule, "field": m.field, "text": m.text, "weight": round(m.weight, 4)}
@@ -248,13 +275,27 @@ def classify_line(line: str, classifier: Classifier) -> dict[str, Any]:
     return {"id": ident, "categories": list(result.categories), "evidence": evidence}
 
 
-def run_classify(text: str | None, classifier: Classifier, *, stdin: TextIO, out: TextIO) -> int:
+def describe_mention(mention: Mention, on: date | None) -> str:
+    """One line on a recognised name: who it is (or could be) on `on`."""
+    described = "; or ".join(person.describe(on) for person in mention.candidates)
+    return f"{mention.text!r}: {described}"
+
+
+def run_classify(
+    text: str | None,
+    classifier: Classifier,
+    *,
+    stdin: TextIO,
+    out: TextIO,
+    on: date | None = None,
+) -> int:
     """`division-bell classify [TEXT]`: explain TEXT, or classify JSON Lines from stdin.
 
+    `on` dates TEXT (default today); JSON lines may carry their own "published".
     Returns 0, or 1 when any input line was bad (each bad line still gets an "error" line).
     """
     if text is not None:
-        out.write(classifier.explain(text) + "\n")
+        out.write(classifier.explain(text, on=on) + "\n")
         return 0
     status = 0
     for line in stdin:

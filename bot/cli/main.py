@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot import __version__
@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("poll", help="one full cycle now: fetch, classify, dedupe, deliver; exit")
     classify = commands.add_parser("classify", help="classify JSON Lines on stdin, or TEXT")
     classify.add_argument("text", nargs="?", help="classify this text and explain why")
+    classify.add_argument(
+        "--on",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the headline's date, for who held which seat, party and post (default today)",
+    )
     evaluate = commands.add_parser("eval", help="score the classifier on labelled JSON Lines")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -139,7 +145,7 @@ def _dispatch(args: argparse.Namespace, redactor: RedactSecrets) -> int:
         settings = _load(args, redactor) if args.config else None
         classifier = Classifier.load(settings.rules if settings else None)
         if args.command == "classify":
-            return run_classify(args.text, classifier, stdin=sys.stdin, out=sys.stdout)
+            return run_classify(args.text, classifier, stdin=sys.stdin, out=sys.stdout, on=args.on)
         return run_eval(args.file, classifier, as_json=args.json, out=sys.stdout)
     settings = _load(args, redactor)
     if args.command == "check-config":

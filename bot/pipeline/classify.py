@@ -3,6 +3,9 @@
 Rules come from a TOML file (bot/pipeline/rules.py reads it). Each rule that matches the title or
 the summary adds its weight, times that field's weight, to its category's score; a category is
 assigned when its score reaches the category's threshold and no veto rule of that category matched.
+People rules ({@mp}, {@other_party}…) match the text with the register's people and the parties
+tagged (bot.knowledge.tags); names are recognised only when the prefilter says such a rule could
+match, and the register is loaded on first need.
 """
 
 from __future__ import annotations
@@ -11,13 +14,60 @@ import functools
 import re
 import threading
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.domain import CategoryInfo, Classification, Match
+from bot.knowledge.recognise import Mention, recognise
+from bot.knowledge.register import Register
+from bot.knowledge.tags import PERSON, Tagged, related, tag_field
 from bot.pipeline.patterns import Prefilter, compile_regex, lower
 from bot.pipeline.rules import FIELDS, RuleSet, parse_ruleset, read_rules_text
 
 _EPSILON = 1e-9  # 0.7 * 1.5 must count as reaching a threshold of 1.05
+_REGISTER_LOCK = threading.Lock()
+_REGISTER: list[Register] = []  # one per process, loaded on first need; shared by classifiers
+
+
+def shared_register() -> Register:
+    """The packaged register of people, loaded once per process."""
+    if not _REGISTER:
+        with _REGISTER_LOCK:
+            if not _REGISTER:
+                _REGISTER.append(Register.load())
+    return _REGISTER[0]
+
+
+class _People:
+    """The names of one headline, recognised and tagged only if a people rule asks."""
+
+    def __init__(self, title: str, summary: str, on: date | None) -> None:
+        self.texts = {"title": title, "summary": summary}
+        self._on = on  # today is looked up only if a people rule needs the date
+        self.mentions: list[Mention] | None = None
+        self._tagged: dict[str, Tagged] = {}
+
+    @property
+    def on(self) -> date:
+        """The headline's date (today if it has none)."""
+        return self._on or datetime.now(UTC).date()
+
+    def tagged(self, field: str, lowered: str, needs_person: bool) -> Tagged | None:
+        """The field's lower-cased text with its people and parties tagged; None when the
+        rule needs a person and the field names none (most fields: no tagging then)."""
+        if self.mentions is None:
+            self._on = self.on
+            self.mentions = recognise(
+                self.texts["title"], self.texts["summary"], shared_register(), self._on
+            )
+        tagged = self._tagged.get(field)
+        if tagged is None:
+            mine = [m for m in self.mentions if m.field == field]
+            if needs_person and not mine:
+                return None
+            tagged = self._tagged[field] = tag_field(self.texts[field], lowered, mine, self.on)
+        return tagged
 
 
 class Classifier:
@@ -36,12 +86,22 @@ class Classifier:
         self._compiled: list[re.Pattern[str] | None] = [None] * len(self._units)
         self._prefilters: dict[str, Prefilter] | None = None
         self._prefilters_lock = threading.Lock()
+        rules = ruleset.rules
+        self._people_units = frozenset(u for u, (i, _) in enumerate(self._units) if rules[i].people)
+        # Units with {@other_party} / {@own_party}: a match must also relate party and person.
+        self._relations = {
+            u: "(?#own)" in source
+            for u, (_, source) in enumerate(self._units)
+            if "(?#own)" in source or "(?#other)" in source
+        }
 
     def prepare(self) -> None:
         """Compile every regex and build the matching index now, not on the first headlines."""
         self._index()
         for unit in range(len(self._units)):
             self._regex(unit)
+        if self._people_units:  # the register and its name index, not on the first headline
+            recognise("", "", shared_register())
 
     def _regex(self, unit: int) -> re.Pattern[str]:
         regex = self._compiled[unit]
@@ -77,14 +137,14 @@ class Classifier:
         """The categories of the rules file, in file order."""
         return self._ruleset.categories
 
-    def _matches(self, title: str, summary: str, *, complete: bool) -> list[Match]:
+    def _matches(self, title: str, summary: str, people: _People, *, complete: bool) -> list[Match]:
         """The rules that matched, with their weighted contributions.
 
         Exclusions can only lower a score, so unless `complete` they are tried only for the
         categories whose positive evidence reaches the threshold: the decisions are the same.
         """
         rules, units, prefilters = self._ruleset.rules, self._units, self._index()
-        compiled = self._compiled
+        compiled, people_units = self._compiled, self._people_units
         found: list[Match] = []
         exclusions = []
         for field, text in (("title", title), ("summary", summary)):
@@ -98,28 +158,63 @@ class Classifier:
                 rule = rules[index]
                 if index == done:
                     continue
-                regex = compiled[unit] or self._regex(unit)
                 if rule.weight < 0 and not complete:
-                    exclusions.append((rule, regex, field, text, lowered, weight))
-                elif hit := regex.search(lowered):
+                    exclusions.append((rule, unit, field, text, lowered, weight))
+                elif unit not in people_units:  # inline: this loop runs for every candidate
+                    if hit := (compiled[unit] or self._regex(unit)).search(lowered):
+                        done = index
+                        found.append(
+                            Match(
+                                rule.category,
+                                rule.id,
+                                field,
+                                text[hit.start() : hit.end()],
+                                rule.weight * weight,
+                            )
+                        )
+                elif (said := self._search(unit, text, lowered, field, people)) is not None:
                     done = index
-                    words = text[hit.start() : hit.end()]
-                    found.append(Match(rule.category, rule.id, field, words, rule.weight * weight))
+                    found.append(Match(rule.category, rule.id, field, said, rule.weight * weight))
         if exclusions:
-            scores = dict.fromkeys(self.categories, 0.0)
-            for match in found:
-                scores[match.category] += match.weight
-            thresholds = self._ruleset.thresholds
-            matched = set()
-            for rule, regex, field, text, lowered, weight in exclusions:
-                if scores[rule.category] + _EPSILON < thresholds[rule.category]:
-                    continue
-                if (rule.id, field) not in matched and (hit := regex.search(lowered)):
-                    matched.add((rule.id, field))
-                    words = text[hit.start() : hit.end()]
-                    found.append(Match(rule.category, rule.id, field, words, rule.weight * weight))
+            found += self._excluded(found, exclusions, people)
         found.sort(key=lambda m: (self._order[m.rule], m.field != "title"))
         return found
+
+    def _excluded(self, found: list[Match], exclusions: list[Any], people: _People) -> list[Match]:
+        """The exclusion matches of the categories whose positive evidence reached the threshold."""
+        excluded: list[Match] = []
+        scores = dict.fromkeys(self.categories, 0.0)
+        for match in found:
+            scores[match.category] += match.weight
+        thresholds = self._ruleset.thresholds
+        matched = set()
+        for rule, unit, field, text, lowered, weight in exclusions:
+            if scores[rule.category] + _EPSILON < thresholds[rule.category]:
+                continue
+            if (rule.id, field) not in matched and (
+                words := self._search(unit, text, lowered, field, people)
+            ) is not None:
+                matched.add((rule.id, field))
+                excluded.append(Match(rule.category, rule.id, field, words, rule.weight * weight))
+        return excluded
+
+    def _search(
+        self, unit: int, text: str, lowered: str, field: str, people: _People
+    ) -> str | None:
+        """The words of `text` that regex `unit` matches, if any; people tagged if it asks."""
+        regex = self._compiled[unit] or self._regex(unit)
+        if unit not in self._people_units:
+            hit = regex.search(lowered)
+            return text[hit.start() : hit.end()] if hit else None
+        tagged = people.tagged(field, lowered, PERSON in self._units[unit][1])
+        if tagged is None:
+            return None
+        same = self._relations.get(unit)
+        for hit in regex.finditer(tagged.text):
+            if same is None or related(hit.group(), same):
+                start, end = tagged.original(hit.start()), tagged.original(hit.end(), end=True)
+                return text[start:end]
+        return None
 
     def _decide(self, found: list[Match]) -> tuple[dict[str, float], dict[str, Match], list[str]]:
         scores: dict[str, float] = {}
@@ -135,13 +230,14 @@ class Classifier:
         ]
         return scores, vetoes, chosen
 
-    def classify(self, title: str, summary: str = "") -> Classification:
+    def classify(self, title: str, summary: str = "", on: date | None = None) -> Classification:
         """The categories of one headline, with the matches behind them and the scores.
 
         Exclusion rules appear among the matches only for categories that had enough positive
-        evidence to be in question; explain() shows every rule.
+        evidence to be in question; explain() shows every rule. `on` is the headline's date,
+        for who held which seat, party and post (None: today).
         """
-        found = self._matches(title, summary, complete=False)
+        found = self._matches(title, summary, _People(title, summary, on), complete=False)
         if not found:
             return Classification(categories=())
         scores, _, chosen = self._decide(found)
@@ -150,15 +246,23 @@ class Classifier:
         )
         return Classification(categories=tuple(chosen), matches=tuple(found), scores=ordered)
 
-    def explain(self, title: str, summary: str = "") -> str:
+    def people(self, title: str, summary: str = "", on: date | None = None) -> list[Mention]:
+        """The register's people named in a headline (recognised whether or not a rule asks)."""
+        if not self._people_units:
+            return []
+        return recognise(title, summary, shared_register(), on)
+
+    def explain(self, title: str, summary: str = "", on: date | None = None) -> str:
         """A human-readable account: every matching rule, its words and weight, each decision."""
-        found = self._matches(title, summary, complete=True)
+        people = _People(title, summary, on)
+        found = self._matches(title, summary, people, complete=True)
         scores, vetoes, chosen = self._decide(found)
         weights = self._ruleset.field_weights
         lines = [f"Title:      {title}", f"Summary:    {summary or '(none)'}"]
         lines.append(f"Categories: {', '.join(chosen) or 'none'}")
         weighting = f"title x{weights['title']:g}, summary x{weights['summary']:g}"
         lines.append(f"Rules:      {self._ruleset.source} ({weighting})")
+        lines += self._people_lines(title, summary, people.on)
         for name, threshold in self._ruleset.thresholds.items():
             mine = [m for m in found if m.category == name]
             score = scores.get(name, 0.0)
@@ -185,8 +289,24 @@ class Classifier:
                 lines.append(
                     f"  {m.weight:+.2f}  {m.rule} [{kind}] {m.field} {m.text!r}"
                     f" (weight {rule.weight:g} x {m.field} {weights[m.field]:g})"
+                    + (" people rule" if rule.people else "")
                 )
         return "\n".join(lines)
+
+    def _people_lines(self, title: str, summary: str, on: date) -> list[str]:
+        """'People:' lines for explain(): who was recognised and what they were on `on`."""
+        mentions = self.people(title, summary, on)
+        if not self._people_units:
+            return []
+        found = "" if mentions else " none recognised"
+        lines = [f"People:    {found} (as of {on})"]
+        for mention in mentions:
+            if mention.person is not None:
+                lines.append(f"  {mention.text!r} ({mention.field}): {mention.person.describe(on)}")
+            else:
+                names = "; ".join(p.describe(on) for p in mention.candidates)
+                lines.append(f"  {mention.text!r} ({mention.field}): ambiguous: {names}")
+        return lines
 
 
 # Reading the config checks the rules (and compiles their patterns to do it), then the runtime

@@ -207,7 +207,17 @@ class Poller:
         self, feed: FeedSource, parsed: ParsedFeed
     ) -> list[tuple[Headline, Classification]]:
         """Each parsed headline with its classification, in feed order."""
-        items = [(h, self.classifier.classify(h.title, h.summary)) for h in parsed.headlines]
+        # Who sat for which party, or held which post, is judged on the day it was published.
+        today = self.clock().date()
+        items = [
+            (
+                h,
+                self.classifier.classify(
+                    h.title, h.summary, h.published.date() if h.published else today
+                ),
+            )
+            for h in parsed.headlines
+        ]
         if not items:
             # A readable feed that lists nothing is often a publisher fault worth seeing.
             log.warning("feed %s: the feed lists no entries", feed.name)

@@ -17,6 +17,8 @@ from typing import Any
 from bot.config.schema import Section, TomlKind, parse_toml, read_toml_text
 from bot.domain import CategoryInfo
 from bot.errors import ConfigError
+from bot.knowledge.parties import resolve as party_code
+from bot.knowledge.tags import PARTY, PERSON
 from bot.pipeline.patterns import at_word_start, lead, literal
 
 FIELDS = ("title", "summary")
@@ -30,7 +32,15 @@ _RULE_KEYS = ("id", "category", "weight", "phrases", "patterns", "fields", "veto
 _LISTS = "[lists]"
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 _LIST_REF = re.compile(r"\{([A-Za-z_]\w*)\}")
-_LIST_SPLIT = re.compile(r"(\{[A-Za-z_]\w*\})")
+_LIST_SPLIT = re.compile(r"(\{@[^{}]*\}|\{[A-Za-z_]\w*\})")
+_PLACEHOLDER = re.compile(r"\{@([^{}]*)\}")
+# {@role} or {@role:party} → a person tag of bot.knowledge.tags with that flag (and party).
+_ROLES = {"politician": "p", "mp": "m", "peer": "l", "minister": "n", "cabinet": "c",
+          "prime_minister": "k", "deputy_prime_minister": "d", "chief_whip": "w"}  # fmt: skip
+# {@party} is any party tag; the relational two also check, after a match, the party against
+# the nearest person named before it (the `(?#...)` comment marks the unit for the classifier).
+_PARTY_TAGS = {"party": "", "other_party": "(?#other)", "own_party": "(?#own)"}
+PERSON_TAG, PARTY_TAG = PERSON, PARTY
 _HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}\Z")
 # Between two words of a phrase: any run of spaces, hyphens or quote marks, so "no-confidence",
 # "no confidence" and "'no confidence' vote" all match the same phrase.
@@ -50,6 +60,7 @@ class Rule:
     # mostly start with plain letters search much faster than one big alternation. Kept as
     # source text: the classifier compiles each when first needed (see Classifier.prepare).
     units: tuple[str, ...]
+    people: bool = False  # its regexes match text with people and parties tagged ({@mp}…)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +271,27 @@ class _Compiler:
                 units.append(self.pattern(text, table, f"patterns[{i}]"))
         # Not compiled here: phrases become regexes by construction (every character escaped)
         # and patterns were compiled once above to check them, so nothing can fail later.
-        return Rule(full_id, category, weight, veto, frozenset(fields), tuple(dict.fromkeys(units)))
+        people = any(PERSON_TAG in unit or PARTY_TAG in unit for unit in units)
+        return Rule(
+            full_id, category, weight, veto, frozenset(fields), tuple(dict.fromkeys(units)), people
+        )
+
+    def placeholder(self, body: str, table: _RulesTable, key: str) -> str:
+        """The regex for `{@body}`: a person with a role (and party), or a party."""
+        if table.label == _LISTS:
+            raise table.fail("lists cannot hold {@...} placeholders", key)
+        role, _, party = body.partition(":")
+        if role in _PARTY_TAGS and not party:
+            return rf"{PARTY_TAG}[a-z]+{PARTY_TAG}{_PARTY_TAGS[role]}"
+        code = party_code(party) if party else "[a-z]*"
+        if role not in _ROLES or code is None:
+            known = ", ".join(f"{{@{name}}}" for name in [*_ROLES, *_PARTY_TAGS])
+            raise table.fail(
+                f"unknown placeholder {{@{body}}} (known: {known}; a role may name a party,"
+                " as in {@mp:labour})",
+                key,
+            )
+        return rf"{PERSON_TAG}[a-z]*{_ROLES[role]}[a-z]*:{code}{PERSON_TAG}"
 
     def alternation(self, name: str, table: _RulesTable, key: str) -> str:
         """The regex for any phrase of list `name`."""
@@ -270,7 +301,8 @@ class _Compiler:
 
     def pattern(self, pattern: str, table: _RulesTable, key: str) -> str:
         """A rule's regex, its {list} references expanded, checked to compile."""
-        expanded = _LIST_REF.sub(lambda m: self.alternation(m.group(1), table, key), pattern)
+        expanded = _PLACEHOLDER.sub(lambda m: self.placeholder(m.group(1), table, key), pattern)
+        expanded = _LIST_REF.sub(lambda m: self.alternation(m.group(1), table, key), expanded)
         try:
             re.compile(expanded, re.IGNORECASE)
         except re.error as exc:
@@ -294,6 +326,9 @@ class _Compiler:
             word = token[1:-1] if optional else token
             pieces = [[""]]
             for chunk in filter(None, _LIST_SPLIT.split(word)):
+                if chunk.startswith("{@"):
+                    pieces.append([self.placeholder(chunk[2:-1], table, key)])
+                    continue
                 name = chunk[1:-1] if _LIST_REF.fullmatch(chunk) else None
                 if name is not None and table.label == _LISTS:
                     raise table.fail("lists cannot refer to other lists", key)

@@ -416,6 +416,22 @@ def test_integer_colour_and_scoring_table(tmp_path: Path) -> None:
         (('"by election*", ', '"{places} by election", '), "unknown list {places}"),
         (('id = "named"', 'id = "Named Rule"'), "id must be lower-case"),
         (("weight = 1.5", "weight = 1.5\nfields = ['headline']"), "fields: must name only title"),
+        (
+            ('"by election*", ', '"{@mayor} by election", '),
+            "rule byelection.named phrases[0]: unknown placeholder {@mayor}",
+        ),
+        (
+            ('phrases = ["by election*", "byelection*"]', "patterns = ['{@mp:whigs} quits']"),
+            "rule byelection.named patterns[0]: unknown placeholder {@mp:whigs}",
+        ),
+        (
+            ('phrases = ["by election*", "byelection*"]', "patterns = ['{@other_party:labour}']"),
+            "unknown placeholder {@other_party:labour}",
+        ),
+        (
+            ("[[rules]]", "[lists]\nwho = ['{@mp}']\n\n[[rules]]"),
+            "[lists] who[0]: lists cannot hold {@...} placeholders",
+        ),
     ],
 )
 def test_bad_rules_files_name_the_file_and_the_rule(
