@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
+from bot.pipeline.patterns import trie
+
 
 class Party(NamedTuple):
     """One party: its code, display name, the register's labels for it and headline aliases."""
@@ -76,12 +78,7 @@ _WRITTEN = {form for alias in _BY_ALIAS for form in _written(alias)}
 def _trie(words: set[str]) -> str:
     """A regex for any of `words`, longest first, shaped as a trie: each character tried once
     (a plain alternation of some 200 forms is tried form by form at every capital)."""
-    root: dict[str, Any] = {}
-    for word in words:
-        node = root
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
+    root = trie(words)
 
     def emit(node: dict[str, Any]) -> str:
         branches = [re.escape(c) + emit(child) for c, child in sorted(node.items()) if c]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+from collections.abc import Iterable
 from itertools import takewhile
 from typing import Any
 
@@ -115,14 +116,20 @@ class Prefilter:
         return found
 
 
-def _trie(words: list[str]) -> str:
-    """A regex matching any of `words`, shaped as a trie so each character is tried once."""
+def trie(words: Iterable[str]) -> dict[str, Any]:
+    """`words` as nested dicts, one level a character; "" marks where a word may end."""
     root: dict[str, Any] = {}
     for word in words:
         node = root
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}
+    return root
+
+
+def _trie(words: list[str]) -> str:
+    """A regex matching any of `words`, shaped as a trie so each character is tried once."""
+    root = trie(words)
 
     def emit(node: dict[str, Any]) -> str:
         branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
