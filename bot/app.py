@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +18,8 @@ from bot import USER_AGENT
 from bot.commands import Commands
 from bot.config import Settings, WebhookSettings
 from bot.delivery.deliver import Deliverer, Sender, SendObserver
-from bot.domain import DestinationKey
+from bot.delivery.recent import queue_recent
+from bot.domain import CategoryInfo, DestinationKey
 from bot.pipeline.classify import Classifier
 from bot.pipeline.fetch import FetchLimits, make_session
 from bot.pipeline.poller import Poller, PollObserver
@@ -76,8 +77,16 @@ def build_transports(context: TransportContext) -> list[Transport]:
     return found
 
 
-async def sync_config(db: Database, settings: Settings, now: datetime) -> None:
-    """Make the store agree with the config: feeds, the console and webhook destinations."""
+async def sync_config(
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    categories: Mapping[str, CategoryInfo] | None = None,
+) -> None:
+    """Make the store agree with the config: feeds, the console and webhook destinations.
+
+    `categories` (the rules' categories) lets a new webhook with `recent = true` catch up.
+    """
     async with db.transaction() as conn:
         await feed_store.sync_feeds(conn, [(f.name, f.url) for f in settings.feeds])
         keep: list[int] = []
@@ -88,25 +97,36 @@ async def sync_config(db: Database, settings: Settings, now: datetime) -> None:
             await dest_store.set_subscriptions(conn, dest_id, settings.categories, now=now)
             keep.append(dest_id)
         for hook in settings.webhooks:
-            dest_id = await _sync_webhook(conn, hook, now)
-            chosen = hook.categories if hook.categories is not None else settings.categories
-            await dest_store.set_subscriptions(conn, dest_id, chosen, now=now, mention=hook.mention)
-            keep.append(dest_id)
+            keep.append(await _sync_webhook(conn, hook, settings, categories, now))
         await dest_store.deactivate_config_destinations(conn, keep)
 
 
-async def _sync_webhook(conn: aiosqlite.Connection, hook: WebhookSettings, now: datetime) -> int:
+async def _sync_webhook(
+    conn: aiosqlite.Connection,
+    hook: WebhookSettings,
+    settings: Settings,
+    categories: Mapping[str, CategoryInfo] | None,
+    now: datetime,
+) -> int:
     # A named webhook is its name: a database from before names were identities, or a new
     # URL or platform, keeps the same row, so its subscriptions and held alerts carry over.
     if hook.named and await dest_store.claim_key(
         conn, key=hook.key, former_key=DestinationKey.webhook(hook.url), label=hook.name
     ):
         log.info("webhook %s: now known by its name", hook.name)
+    is_new = await dest_store.destination_id(conn, hook.key) is None
     dest_id = await dest_store.upsert_destination(
         conn, key=hook.key, kind=f"webhook:{hook.platform}", label=hook.name, now=now
     )
     if await dest_store.set_address(conn, dest_id, hook.address):
         log.info("webhook %s: its URL or platform changed; trying it again", hook.name)
+    chosen = hook.categories if hook.categories is not None else settings.categories
+    await dest_store.set_subscriptions(conn, dest_id, chosen, now=now, mention=hook.mention)
+    if is_new and hook.recent and categories is not None:
+        count = await queue_recent(
+            conn, dest_id, wanted=chosen, mention=hook.mention, categories=categories, now=now
+        )
+        log.info("webhook %s: new; alerts from the last 24 hours queued: %d", hook.name, count)
     return dest_id
 
 
@@ -141,7 +161,7 @@ async def open_runtime(
     send_session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
     transports: list[Transport] = []
     try:
-        await sync_config(db, settings, clock())
+        await sync_config(db, settings, clock(), classifier.categories)
         commands = Commands(
             db, classifier.categories, settings.feeds, clock, settings.polling, settings.display
         )

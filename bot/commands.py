@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import DisplaySettings, PollingSettings
 from bot.delivery.deliver import Sender
+from bot.delivery.recent import queue_recent
 from bot.domain import Alert, CategoryInfo, Decision, Destination, DestinationKey, FeedSource
 from bot.errors import DeliveryError
 from bot.pipeline.normalise import canonical_url
@@ -131,12 +132,20 @@ class Commands:
         return Reply.text(chosen, ok=False) if isinstance(chosen, str) else chosen
 
     async def subscribe(
-        self, caller: Caller, channel: Channel, category: str | None, mention: str | None = None
+        self,
+        caller: Caller,
+        channel: Channel,
+        category: str | None,
+        mention: str | None = None,
+        *,
+        recent: bool = False,
     ) -> Reply:
-        """Subscribe a channel to one category, or to all of them."""
+        """Subscribe a channel to one category, or to all of them; `recent` also queues the last
+        24 hours' alerts in those categories for it."""
         chosen = self._may_change(caller, category)
         if isinstance(chosen, Reply):
             return chosen
+        caught_up = 0
         async with self.db.transaction() as conn:
             added = await dest_store.subscribe(
                 conn,
@@ -150,11 +159,24 @@ class Commands:
                 created_by=caller.user_label,
                 now=self.clock(),
             )
+            dest_id = await dest_store.destination_id(conn, channel.key(caller))
+            if recent and dest_id is not None:
+                caught_up = await queue_recent(
+                    conn,
+                    dest_id,
+                    wanted=chosen,
+                    mention=mention,
+                    categories=self.categories,
+                    now=self.clock(),
+                )
         names = ", ".join(self.label(c) for c in chosen)
+        catch_up = f" {_caught_up(caught_up)}" if recent else ""
         if not added:
-            return Reply.text(f"{channel.label} was already subscribed to {names}.")
+            return Reply.text(f"{channel.label} was already subscribed to {names}.{catch_up}")
         extra = " (with a mention)" if mention else ""
-        return Reply.text(f"Subscribed {channel.label} to {names}{extra}.", ephemeral=False)
+        return Reply.text(
+            f"Subscribed {channel.label} to {names}{extra}.{catch_up}", ephemeral=False
+        )
 
     async def unsubscribe(self, caller: Caller, channel: Channel, category: str | None) -> Reply:
         """Remove one category's subscription, or all of a channel's."""
@@ -359,3 +381,9 @@ def _span(delta: timedelta) -> str:
         return f"{minutes} min"
     hours = minutes / 60
     return f"{hours:.0f} h" if hours < 72 else f"{hours / 24:.0f} days"
+
+
+def _caught_up(count: int) -> str:
+    if count == 0:
+        return "Nothing from the last 24 hours to catch up on."
+    return f"Queued {count} alert{'s' if count != 1 else ''} from the last 24 hours."

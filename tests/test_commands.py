@@ -196,3 +196,28 @@ async def test_test_is_for_managers_only_and_says_why_a_post_failed(commands: Co
     )
     without_advice = await commands.test(ADMIN, POLITICS, failing)
     assert without_advice.plain().endswith("missing permission.")
+
+
+async def test_subscribe_with_recent_catches_a_new_channel_up_on_the_last_day(
+    commands: Commands,
+) -> None:
+    await commands.subscribe(ADMIN, POLITICS, None)
+    await _store_headline(commands, "Tory MP defects to Labour", "https://n.example/1", "defection")
+    desk = Channel("222", "#desk")
+    reply = await commands.subscribe(ADMIN, desk, "defection", mention="777", recent=True)
+    assert "Queued 1 alert from the last 24 hours." in reply.plain()
+    letters = Channel("333", "#letters")
+    other = await commands.subscribe(ADMIN, letters, "letters", recent=True)
+    assert "Nothing from the last 24 hours to catch up on." in other.plain()
+    quiet = await commands.subscribe(ADMIN, Channel("444", "#quiet"), "defection")
+    assert "24 hours" not in quiet.plain()  # off unless asked for
+    again = await commands.subscribe(ADMIN, desk, "defection", mention="777", recent=True)
+    assert "Nothing from the last 24 hours" in again.plain()  # never queued twice
+    rows = await commands.db.conn.execute_fetchall(
+        "SELECT d.key, o.message FROM outbox o JOIN destinations d ON d.id = o.destination_id "
+        "ORDER BY o.id"
+    )
+    by_key = {row[0]: row[1] for row in rows}
+    assert set(by_key) == {"discord:111", "discord:222"}
+    assert '"mention":"777"' in by_key["discord:222"]  # this channel's mention, not the first's
+    assert '"mention":null' in by_key["discord:111"]

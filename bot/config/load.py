@@ -176,7 +176,9 @@ def _read_webhooks(
     names: set[str] = set()
     for number, entry in enumerate(entries, start=1):
         section = Section(source, f"webhooks #{number}", entry)
-        section.reject_unknown(["platform", "url", "url_env", "categories", "name", "mention"])
+        section.reject_unknown(
+            ["platform", "url", "url_env", "categories", "name", "mention", "recent"]
+        )
         platform = section.string("platform")
         if platform not in PLATFORMS:
             raise ConfigError(f"{section.where('platform')}: must be one of {', '.join(PLATFORMS)}")
@@ -208,6 +210,7 @@ def _read_webhooks(
                 name or f"{platform} webhook #{number}",
                 named=name is not None,
                 mention=_webhook_mention(section, platform),
+                recent=section.boolean("recent", False),
             )
         )
     return tuple(hooks)

@@ -61,6 +61,8 @@ def render_settings(settings: Settings) -> str:
         )
         if hook.mention is not None:
             lines.append(f"mention = {_value(webhook_mention_text(hook))}")
+        if hook.recent:
+            lines.append("recent = true")
     secrets = settings.secrets
     lines += [
         "",

@@ -52,6 +52,7 @@ class WebhookSettings:
     name: str  # safe display name, used in logs instead of the URL
     named: bool = False  # the name was given in the config, so it is the identity
     mention: str | None = None  # a Discord role id, a Slack user-group id, or "here"
+    recent: bool = False  # when first added: also send the last 24 hours' alerts
 
     @property
     def key(self) -> str:

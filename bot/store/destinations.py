@@ -44,9 +44,9 @@ async def claim_key(conn: aiosqlite.Connection, *, key: str, former_key: str, la
     The row is found under `former_key` (the key it had before it was named), else as the one
     unnamed webhook with the same label. Returns whether a row moved.
     """
-    if await _id_of(conn, key) is not None:
+    if await destination_id(conn, key) is not None:
         return False
-    found = await _id_of(conn, former_key)
+    found = await destination_id(conn, former_key)
     if found is None:
         async with conn.execute(
             "SELECT id FROM destinations WHERE kind LIKE 'webhook:%' AND key NOT LIKE ? "
@@ -77,7 +77,8 @@ async def set_address(conn: aiosqlite.Connection, destination_id: int, address: 
     return retry
 
 
-async def _id_of(conn: aiosqlite.Connection, key: str) -> int | None:
+async def destination_id(conn: aiosqlite.Connection, key: str) -> int | None:
+    """The id of the destination with this key, active or not; None when there is none."""
     async with conn.execute("SELECT id FROM destinations WHERE key = ?", (key,)) as cursor:
         row = await cursor.fetchone()
     return None if row is None else int(row[0])
@@ -197,7 +198,7 @@ async def unsubscribe(
     conn: aiosqlite.Connection, key: str, categories: Sequence[str] | None
 ) -> list[str]:
     """Remove a channel's subscriptions (all when `categories` is None); returns those removed."""
-    dest_id = await _id_of(conn, key)
+    dest_id = await destination_id(conn, key)
     if dest_id is None:
         return []
     if categories is None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from bot.domain import story_key
-from bot.store.connection import from_db
+from bot.store.connection import from_db, to_db
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -114,3 +114,31 @@ async def story_deliveries(conn: aiosqlite.Connection, story_id: int) -> list[De
     ) as cursor:
         rows = await cursor.fetchall()
     return [Delivery(r[0], r[1], from_db(r[2]), r[3], r[4]) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class RecentAlert:
+    """A story that alerted since some time, with one of the messages queued for it."""
+
+    story_id: int
+    categories: tuple[str, ...]
+    message: str  # as encoded for the outbox (bot.delivery.messages)
+
+
+async def recent_alerts(conn: aiosqlite.Connection, since: datetime) -> list[RecentAlert]:
+    """Stories alerted since `since`, oldest first, each with the first message queued for it."""
+    async with conn.execute(
+        "SELECT id, categories FROM stories WHERE alerted_at >= ? ORDER BY alerted_at, id",
+        (to_db(since),),
+    ) as cursor:
+        stories = [(int(r[0]), r[1]) for r in await cursor.fetchall()]
+    found: list[RecentAlert] = []
+    for story_id, categories in stories:
+        async with conn.execute(
+            "SELECT message FROM outbox WHERE dedupe_key = ? ORDER BY id LIMIT 1",
+            (story_key(story_id),),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is not None:  # an overflow summary has no message of its own to offer again
+            found.append(RecentAlert(story_id, tuple(filter(None, categories.split(","))), row[0]))
+    return found

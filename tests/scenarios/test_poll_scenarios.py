@@ -335,6 +335,32 @@ def test_configured_webhook_mentions_ping_exactly_that_and_nothing_from_the_feed
     assert slack["text"].count("<!") == 1  # the configured ping, and the feed's <!channel> inert
 
 
+def test_a_new_webhook_with_recent_catches_up_on_the_last_day_and_others_do_not(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION]))
+    desk = {"platform": "discord", "url": chat.url("/discord/desk"), "name": "desk"}
+    write_config(tmp_path, feeds={"BBC": feeds.url("/bbc.xml")}, webhooks=[desk])
+    assert run_cli(["--config", "division-bell.toml", "poll"], cwd=tmp_path).returncode == 0
+    late = {"platform": "discord", "url": chat.url("/discord/late"), "name": "late"}
+    quiet = {"platform": "slack", "url": chat.url("/slack/quiet"), "name": "quiet"}
+    write_config(
+        tmp_path,
+        feeds={"BBC": feeds.url("/bbc.xml")},
+        webhooks=[desk, {**late, "recent": "true"}, quiet],
+    )
+    text = (tmp_path / "division-bell.toml").read_text(encoding="utf-8")
+    (tmp_path / "division-bell.toml").write_text(
+        text.replace('recent = "true"', "recent = true"), encoding="utf-8"
+    )
+    second = run_cli(["--config", "division-bell.toml", "poll"], cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "webhook late: new; alerts from the last 24 hours queued: 1" in second.stderr
+    assert titles(chat.received("/discord/late")) == titles(chat.received("/discord/desk"))
+    assert len(chat.received("/discord/desk")) == 1  # never twice to the first one
+    assert chat.received("/slack/quiet") == []  # off unless asked for
+
+
 def test_hostile_feed_text_pings_nobody(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:

@@ -87,6 +87,7 @@ class Westminster(app_commands.Group):
         category="Which alerts (default: all of them)",
         channel="Where to post them (default: this channel)",
         mention="A role to ping with each of these alerts (default: none)",
+        recent="Also post the last 24 hours' alerts in these categories (default: no)",
     )
     async def subscribe(
         self,
@@ -94,6 +95,7 @@ class Westminster(app_commands.Group):
         category: str | None = None,
         channel: Target | None = None,
         mention: discord.Role | None = None,
+        recent: bool = False,
     ) -> None:
         """Subscribe a channel; only people who may manage it."""
         target, rights = target_channel(interaction, channel)
@@ -104,7 +106,7 @@ class Westminster(app_commands.Group):
             )
             return
         role = str(mention.id) if mention is not None else None
-        reply = await self.use_cases.subscribe(caller, target, category, role)
+        reply = await self.use_cases.subscribe(caller, target, category, role, recent=recent)
         missing = bot_cannot_post(interaction) if reply.ok and channel is None else None
         if missing:
             note = f"Note: I can't post alerts here yet. Please give me {missing} in this channel."

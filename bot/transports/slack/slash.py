@@ -21,13 +21,15 @@ from bot.transports.slack.render import render_reply
 from bot.transports.slack.sender import SlackSender
 
 log = logging.getLogger("bot.transports.slack")
+RECENT_WORD = "recent"
 
 COMMAND = "/westminster"
 MANAGING = frozenset({"subscribe", "unsubscribe", "test"})
 HELP = (
     "/westminster — UK politics alerts",
-    "• subscribe [category] [#channel] [@group]: send a category's alerts (all when none is "
-    "named) to this or another channel, optionally mentioning a user group",
+    "• subscribe [category] [#channel] [@group] [recent]: send a category's alerts (all when "
+    "none is named) to this or another channel, optionally mentioning a user group; recent "
+    "also posts the last 24 hours' alerts",
     "• unsubscribe [category] [#channel]: stop them (all categories when none is named)",
     "• list: this workspace's subscriptions, who made them and when",
     "• categories: what each category means",
@@ -86,7 +88,9 @@ class SlashHandler:
 
     async def _manage(self, parsed: Parsed, caller: Caller, payload: Mapping[str, Any]) -> Reply:
         """subscribe, unsubscribe and test: one category, channel and user group at most."""
-        names = parsed.names()
+        # "recent" (subscribe only) asks for the last 24 hours' alerts too; not a category name.
+        recent = parsed.verb == "subscribe" and RECENT_WORD in parsed.names()
+        names = tuple(n for n in parsed.names() if not (recent and n == RECENT_WORD))
         if parsed.unknown:
             return Reply.text(
                 f"I can't tell what {', '.join(parsed.unknown)} is. Pick channels and user "
@@ -101,7 +105,9 @@ class SlashHandler:
         category = names[0] if names else None
         if parsed.verb == "subscribe":
             group = parsed.user_groups[0] if parsed.user_groups else None
-            return await self.commands.subscribe(caller, channel, category, mention=group)
+            return await self.commands.subscribe(
+                caller, channel, category, mention=group, recent=recent
+            )
         if parsed.verb == "unsubscribe":
             return await self.commands.unsubscribe(caller, channel, category)
         return await self.commands.test(caller, channel, self.sender)

@@ -83,11 +83,12 @@ async def test_sync_registers_a_guild_only_group_open_to_everyone(
     }
     assert all(s["type"] == 1 for s in subs.values())
     subscribe = {o["name"]: o for o in subs["subscribe"]["options"]}
-    assert list(subscribe) == ["category", "channel", "mention"]
+    assert list(subscribe) == ["category", "channel", "mention", "recent"]
     assert subscribe["category"] == subscribe["category"] | {"type": 3, "autocomplete": True}
     assert subscribe["channel"]["type"] == 7
     assert subscribe["channel"]["channel_types"] == [0, 5]  # text and announcement channels
     assert subscribe["mention"]["type"] == 8
+    assert subscribe["recent"]["type"] == 5  # boolean: catch up on the last 24 hours
     assert not any(o["required"] for o in subscribe.values())
     assert [o["name"] for o in subs["unsubscribe"]["options"]] == ["category", "channel"]
     count = {o["name"]: o for o in subs["latest"]["options"]}["count"]

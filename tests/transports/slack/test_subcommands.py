@@ -30,6 +30,14 @@ async def test_subscribe_another_channel_with_a_user_group_then_list_and_unsubsc
     assert empty["text"].startswith("No channel here is subscribed yet")
 
 
+async def test_subscribe_recent_is_a_word_not_a_category(rig: Rig, http: HttpClient) -> None:
+    reply = await run_command(rig, http, "subscribe letters recent")
+    assert reply["text"].startswith("Subscribed #politics to ✉️ No-confidence letters.")
+    assert reply["text"].endswith("Nothing from the last 24 hours to catch up on.")
+    plain = await run_command(rig, http, "subscribe pmqs")
+    assert "24 hours" not in plain["text"]
+
+
 async def test_subscribe_refuses_what_it_cannot_act_on(rig: Rig, http: HttpClient) -> None:
     bare = await run_command(rig, http, "subscribe defection #lobby")
     assert "Pick channels and user groups from Slack's list" in bare["text"]
