@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from bot.pipeline.classify import Classifier
+from bot.pipeline.classify import Classifier, _People
 from bot.pipeline.rules import parse_ruleset, read_rules_text
 
 # (title, summary, expected categories); an empty set means "must not alert".
@@ -331,3 +331,14 @@ def test_table_covers_every_category_and_plenty_of_negatives() -> None:
     for name in ("defection", "letters", "pmqs", "inquiry"):
         assert sum(name in row[2] for row in GOLDEN) >= 5
     assert sum(not row[2] for row in GOLDEN) >= 30
+
+
+def test_skipping_names_for_decided_categories_changes_no_decision(
+    classifier: Classifier,
+) -> None:
+    """classify() recognises people only where it can matter; trying every rule agrees with it."""
+    rows = [(t, s, None) for t, s, _ in GOLDEN] + [(t, s, on) for t, s, on, _ in PEOPLE_GOLDEN]
+    for title, summary, on in rows:
+        every = classifier._matches(title, summary, _People(title, summary, on), complete=True)
+        decided = classifier._decide(every)[2] if every else []
+        assert list(classifier.classify(title, summary, on).categories) == decided, title

@@ -147,6 +147,7 @@ class Classifier:
         compiled, people_units = self._compiled, self._people_units
         found: list[Match] = []
         exclusions = []
+        deferred = []  # people rules: only worth recognising names for if still undecided
         for field, text in (("title", title), ("summary", summary)):
             if not text:
                 continue
@@ -172,13 +173,64 @@ class Classifier:
                                 rule.weight * weight,
                             )
                         )
+                elif not complete:
+                    deferred.append((rule, unit, field, text, lowered, weight))
                 elif (said := self._search(unit, text, lowered, field, people)) is not None:
                     done = index
                     found.append(Match(rule.category, rule.id, field, said, rule.weight * weight))
-        if exclusions:
-            found += self._excluded(found, exclusions, people)
+        if deferred or exclusions:
+            found += self._settle(found, deferred, exclusions, people)
         found.sort(key=lambda m: (self._order[m.rule], m.field != "title"))
         return found
+
+    def _settle(
+        self, found: list[Match], deferred: list[Any], exclusions: list[Any], people: _People
+    ) -> list[Match]:
+        """Exclusion and people-rule matches, with names recognised only where they can matter.
+
+        Positive rules only raise a score, so a category the wording alone decided, with no
+        exclusion against it, keeps its decision without the people rules: recognising names
+        (the costly part) is skipped for it. Everywhere else the result is what trying every
+        rule would give.
+        """
+        excluded = self._excluded(found, exclusions, people)
+        against = {match.category for match in excluded}
+        wording = self._scores(found)
+        thresholds = self._ruleset.thresholds
+        decided = {c for c, s in wording.items() if s + _EPSILON >= thresholds[c]} - against
+        undecided = [d for d in deferred if d[0].category not in decided]
+        named = self._people_matches(found, undecided, people)
+        if not named:
+            return excluded
+        # Categories the people rules lifted to their threshold still face their exclusions.
+        lifted = {
+            c
+            for c, s in self._scores([*found, *named]).items()
+            if s + _EPSILON >= thresholds[c] and wording[c] + _EPSILON < thresholds[c]
+        }
+        late = [e for e in exclusions if e[0].category in lifted]
+        return excluded + named + self._excluded([*found, *named], late, people)
+
+    def _scores(self, matches: list[Match]) -> dict[str, float]:
+        scores = dict.fromkeys(self.categories, 0.0)
+        for match in matches:
+            scores[match.category] += match.weight
+        return scores
+
+    def _people_matches(
+        self, found: list[Match], deferred: list[Any], people: _People
+    ) -> list[Match]:
+        """The people rules that match, each once per field."""
+        added: list[Match] = []
+        matched = {(match.rule, match.field) for match in found}  # a rule counts once per field
+        for rule, unit, field, text, lowered, weight in deferred:
+            if (rule.id, field) in matched:
+                continue
+            said = self._search(unit, text, lowered, field, people)
+            if said is not None:
+                matched.add((rule.id, field))
+                added.append(Match(rule.category, rule.id, field, said, rule.weight * weight))
+        return added
 
     def _excluded(self, found: list[Match], exclusions: list[Any], people: _People) -> list[Match]:
         """The exclusion matches of the categories whose positive evidence reached the threshold."""
