@@ -38,6 +38,12 @@ async def send_test(settings: Settings, names: Sequence[str], out: TextIO) -> in
         for transport in runtime.transports:
             await transport.open_rest()
         known = await dest_store.active_destinations(runtime.db.conn)
+        if not known:
+            out.write(
+                "no destinations: add a [[webhooks]] entry, turn [console] on, or subscribe a "
+                "channel with /westminster subscribe\n"
+            )
+            return 1
         chosen, unknown = select(known, names)
         for name in unknown:
             choices = ", ".join(display_name(d) for d in known) or "none"

@@ -105,3 +105,11 @@ def test_check_config_warns_when_a_url_belongs_to_the_other_platform(tmp_path: P
         "set platform = 'discord'"
     ) in result.stderr
     assert "SECRETtoken" not in result.stderr + result.stdout
+
+
+def test_with_no_destination_at_all_it_says_how_to_add_one(tmp_path: Path) -> None:
+    write_config(tmp_path, feeds={"BBC": "http://127.0.0.1:9/bbc.xml"})  # console off
+    result = run_cli(["--config", "division-bell.toml", "send-test"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("no destinations: add a [[webhooks]] entry")
+    assert "Traceback" not in result.stderr
