@@ -132,13 +132,19 @@ async def recent_alerts(conn: aiosqlite.Connection, since: datetime) -> list[Rec
         (to_db(since),),
     ) as cursor:
         stories = [(int(r[0]), r[1]) for r in await cursor.fetchall()]
-    found: list[RecentAlert] = []
-    for story_id, categories in stories:
-        async with conn.execute(
-            "SELECT message FROM outbox WHERE dedupe_key = ? ORDER BY id LIMIT 1",
-            (story_key(story_id),),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is not None:  # an overflow summary has no message of its own to offer again
-            found.append(RecentAlert(story_id, tuple(filter(None, categories.split(","))), row[0]))
-    return found
+    keys = [story_key(story_id) for story_id, _ in stories]
+    first: dict[str, str] = {}
+    marks = ",".join("?" * len(keys)) or "NULL"
+    # One read for the whole day: the first message queued for each story.
+    async with conn.execute(
+        f"SELECT dedupe_key, message FROM outbox WHERE dedupe_key IN ({marks}) ORDER BY id",
+        tuple(keys),
+    ) as cursor:
+        for key, message in await cursor.fetchall():
+            first.setdefault(key, message)
+    # A story without a message of its own (summarised in an overflow line) is not offered.
+    return [
+        RecentAlert(story_id, tuple(filter(None, categories.split(","))), first[key])
+        for story_id, categories in stories
+        if (key := story_key(story_id)) in first
+    ]
