@@ -43,6 +43,19 @@ class PollingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class EventsSettings:
+    """How reports group into events and how alerted events are kept up to date."""
+
+    window: float = 36.0  # hours after an event's last report in which a new report joins it
+    surge_outlets: int = 3  # this many outlets ...
+    surge_minutes: float = 30.0  # ... within this many minutes of first sight: breaking
+    edit_interval: float = 30.0  # seconds between edits of one message; 0 = one per poll
+
+
+UPDATE_MODES = ("edit", "thread", "off")
+
+
+@dataclass(frozen=True, slots=True)
 class WebhookSettings:
     """A destination that needs no bot: a Discord or Slack-format incoming webhook."""
 
@@ -53,6 +66,7 @@ class WebhookSettings:
     named: bool = False  # the name was given in the config, so it is the identity
     mention: str | None = None  # a Discord role id, a Slack user-group id, or "here"
     recent: bool = False  # when first added: also send the last 24 hours' alerts
+    updates: str = "edit"  # what later reports of an alerted event do: "edit" or "off"
 
     @property
     def key(self) -> str:
@@ -141,6 +155,7 @@ class Settings:
     slack: SlackSettings = SlackSettings()
     parliament: ParliamentSettings = ParliamentSettings()
     display: DisplaySettings = DisplaySettings()
+    events: EventsSettings = EventsSettings()
     http_listen: str = "127.0.0.1:8080"
     secrets: Secrets = field(default_factory=Secrets)
     categories: tuple[str, ...] = ()  # the category names the rules define

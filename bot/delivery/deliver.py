@@ -16,7 +16,7 @@ import aiosqlite
 
 from bot.delivery.leases import LeaseOwner, holder_is_dead
 from bot.delivery.messages import Message, load_message
-from bot.domain import Alert, Destination
+from bot.domain import Alert, Destination, FollowUp
 from bot.errors import DeliveryError
 from bot.retry import bounded_wait
 from bot.store import destinations as dest_store
@@ -40,6 +40,22 @@ class Sender(Protocol):
 
     async def __call__(self, destination: Destination, message: Message) -> str | None:
         """Send, or raise DeliveryError."""
+
+
+class Editor(Protocol):
+    """Updates an alert already sent: edits it in place, or replies in a thread under it.
+
+    `remote_id` is what the Sender returned for the alert. Both raise DeliveryError; MessageGone
+    when the alert was deleted (404), EditsExhausted when the platform takes no more edits.
+    """
+
+    async def edit(self, destination: Destination, remote_id: str, message: Alert) -> None:
+        """Replace the sent alert's content with the event as it stands."""
+
+    async def reply(
+        self, destination: Destination, remote_id: str, message: FollowUp
+    ) -> str | None:
+        """Post in the thread under the sent alert (starting it if needed); return its id."""
 
 
 @dataclass(slots=True)
