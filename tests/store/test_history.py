@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.store import headlines, history, stories
+from bot.store import events, headlines, history
 from bot.store.connection import Database
 from tests.store.helpers import T0, add_headline, add_story, at, headline
 
@@ -16,7 +16,7 @@ async def alerted_story(
     for number, outlet in enumerate(outlets):
         await add_headline(db, f"{title}-{number}", feed=outlet, story_id=story)
     async with db.transaction() as conn:
-        await stories.mark_story_alerted(conn, story, at(alerted))
+        await events.mark_alerted(conn, story, at(alerted))
     return story
 
 
