@@ -122,6 +122,8 @@ async def _sync_webhook(
         log.info("webhook %s: its URL or platform changed; trying it again", hook.name)
     chosen = hook.categories if hook.categories is not None else settings.categories
     await dest_store.set_subscriptions(conn, dest_id, chosen, now=now, mention=hook.mention)
+    # The config is the source of a webhook's updates mode, as of its categories.
+    await dest_store.set_updates(conn, dest_id, hook.updates)
     if is_new and hook.recent and categories is not None:
         count = await queue_recent(
             conn, dest_id, wanted=chosen, mention=hook.mention, categories=categories, now=now

@@ -53,6 +53,8 @@ class EventsSettings:
 
 
 UPDATE_MODES = ("edit", "thread", "off")
+# A webhook can edit what it posted but cannot start a thread: only bot channels can.
+WEBHOOK_UPDATE_MODES = tuple(mode for mode in UPDATE_MODES if mode != "thread")
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +198,16 @@ PARLIAMENT = Table(
         Key("members_api", "url"),
         Key("enabled", "boolean"),
         Key("timeout", "number", (1, 300)),
+    ),
+)
+EVENTS = Table(
+    "events",
+    EventsSettings,
+    (
+        Key("window", "number", (1, 720)),
+        Key("surge_outlets", "integer", (2, 50)),
+        Key("surge_minutes", "number", (1, 1440)),
+        Key("edit_interval", "number", (0, 3600)),
     ),
 )
 DISPLAY = Table("display", DisplaySettings, (Key("timezone", "string"),))

@@ -146,7 +146,7 @@ class Poller:
             result.body,
             content_type=result.content_type,
             base_url=result.final_url,
-            outlet=feed.name,
+            outlet=feed.publisher,
         )
         if self.parse_executor is None:
             parsed = await asyncio.get_running_loop().run_in_executor(None, job)
