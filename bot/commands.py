@@ -215,27 +215,31 @@ class Commands:
         )
 
     async def latest(self, category: str | None, count: int = 5) -> Reply:
-        """The most recent alerted stories, from the database."""
+        """The events most recently reported: title, category, reports, outlets, last update."""
         chosen = self.check_categories(category)
         if isinstance(chosen, str):
             return Reply.text(chosen, ok=False)
         count = max(1, min(count, MAX_LATEST))
-        stories = await history.latest_alerted(
+        events = await history.latest_alerted(
             self.db.conn, None if category in (None, "", "all") else category, count
         )
-        if not stories:
+        if not events:
             return Reply.text("Nothing has alerted yet.")
         lines: list[tuple[Segment, ...]] = []
-        for story in stories:
-            emoji = "".join(
-                self.categories[c].emoji for c in story.categories if c in self.categories
+        for event in events:
+            labels = ", ".join(
+                f"{self.categories[c].emoji} {self.categories[c].label}"
+                for c in event.categories
+                if c in self.categories
             )
-            when = self.display.when(story.alerted_at)
+            reports = f"{event.reports} report" + ("" if event.reports == 1 else "s")
+            when = self.display.when(event.last_report or event.alerted_at)
+            breaking = "BREAKING · " if event.breaking else ""
             lines.append(
                 (
-                    f"{emoji} ",
-                    Link(story.title, story.link),
-                    f" — {', '.join(story.outlets)}, {when}",
+                    f"{breaking}{labels}: ",
+                    Link(event.title, event.link),
+                    f" — {reports} from {', '.join(event.outlets) or 'one outlet'}; last {when}",
                 )
             )
         return Reply(tuple(lines))

@@ -22,7 +22,9 @@ _DECISIONS: dict[str, str] = {  # keyed by Decision; history rows hold its value
     Decision.OVERFLOW: (
         "it was summarised in an overflow line (too many alerts from one feed at once)"
     ),
-    Decision.JOINED_STORY: "it joined an earlier story, which had already alerted or been recorded",
+    Decision.JOINED_STORY: (
+        "it is a later report of an event already alerted or recorded, so it updates that alert"
+    ),
     Decision.DUPLICATE_URL: "another feed had already carried the same link",
     Decision.NO_CATEGORY: "no rule matched it",
     Decision.BACKFILL: "it was older than the backfill window when its feed was first polled",
@@ -55,11 +57,12 @@ class WhyStory:
             lines.append((Link(item.title, item.link), f" — {item.feed}: {cats}"))
             lines.append((f"Decision: {_DECISIONS.get(item.decision, item.decision)}.",))
             lines.append((self._timing(item),))
-            if item.decision == Decision.JOINED_STORY and item.story_title:
-                lines.append(("Story: ", item.story_title))
             for category, evidence in item.evidence.items():
                 lines.append((f"Why {self.label(category)}: " + "; ".join(evidence),))
             if item.story_id is not None:
+                if item.joined_on:
+                    lines.append((f"Event: {item.joined_on}.",))
+                lines += await self._event(item.story_id)
                 lines += await self._deliveries(item.story_id)
         return Reply(tuple(lines))
 
@@ -78,17 +81,54 @@ class WhyStory:
             return f"{text}, {age} old, past the {limit} maximum age."
         return f"{text}."
 
+    async def _event(self, event_id: int) -> ReplyLines:
+        # The event it belongs to: its reports, from whom, when, and why each joined.
+        event = await history.event_summary(self.db.conn, event_id)
+        if event is None:
+            return []
+        lines: ReplyLines = [(f"Event {event.id}: {event.title} ({_reports(event.reports)}).",)]
+        if event.continues is not None:
+            what = f"a development ({event.development}) of" if event.development else "resumes"
+            lines.append((f"It is {what} event {event.continues[0]}: {event.continues[1]}.",))
+        for member in event.members:
+            why = member.joined_on or "first report"
+            when = self.display.when(member.first_seen_at)
+            lines.append(
+                ("• ", Link(member.title, member.link), f" — {member.outlet}, {when}: {why}")
+            )
+        if event.reports > len(event.members):
+            lines.append((f"… and {event.reports - len(event.members)} more.",))
+        return lines
+
     async def _deliveries(self, story_id: int) -> ReplyLines:
         lines: ReplyLines = []
         for sent in await history.story_deliveries(self.db.conn, story_id):
+            what = _KINDS.get(sent.kind, sent.kind)
             if sent.status == "sent" and sent.sent_at is not None:
-                state = f"sent {self.display.when(sent.sent_at)}"
+                state = f"{what} sent {self.display.when(sent.sent_at)}"
+                if sent.told_reports > 1:
+                    state += f" ({_reports(sent.told_reports)})"
+            elif sent.status in _STOPPED:
+                state = f"{what}s stopped: {_STOPPED[sent.status]}"
             elif sent.broken_reason:
-                state = f"held: the destination is paused ({sent.broken_reason})"
+                state = f"{what} held: the destination is paused ({sent.broken_reason})"
             else:
-                state = "waiting" + (f" (last try: {sent.last_error})" if sent.last_error else "")
+                state = f"{what} waiting" + (
+                    f" (last try: {sent.last_error})" if sent.last_error else ""
+                )
             lines.append((f"To {sent.destination}: {state}.",))
         return lines
+
+
+_KINDS = {"alert": "alert", "edit": "edit", "reply": "thread reply", "followup": "follow-up"}
+_STOPPED = {
+    "gone": "the alert message was deleted",
+    "exhausted": "the platform takes no more edits; later reports come as follow-ups",
+}
+
+
+def _reports(count: int) -> str:
+    return f"{count} report" + ("" if count == 1 else "s")
 
 
 def _span(delta: timedelta) -> str:

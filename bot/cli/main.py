@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_operations(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     # The commands that look after a running installation: destinations, the database, people.
+    latest = commands.add_parser("latest", help="the latest events: reports, outlets, last update")
+    latest.add_argument("category", nargs="?", help="only this category")
+    latest.add_argument("--count", type=int, default=10, help="how many (1-10, default 10)")
     why = commands.add_parser("why", help="what became of a headline, and why; exit 1 if unseen")
     why.add_argument("url", help="the article's link, as a feed carried it")
     send_test = commands.add_parser(
@@ -172,6 +175,10 @@ def _service_or_operation(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli.send_test import send_test  # noqa: PLC0415
 
         return asyncio.run(send_test(settings, args.names, sys.stdout))
+    if args.command == "latest":
+        from bot.cli.latest import show_latest  # noqa: PLC0415
+
+        return asyncio.run(show_latest(settings, args.category, args.count, sys.stdout))
     if args.command == "why":
         from bot.cli.why import explain  # noqa: PLC0415
 

@@ -27,10 +27,9 @@ _TOPICAL = "inquiry|inquiries|scandal"
 _INVESTIGATOR = (
     "committee|commissioner|watchdog|investigation|investigations|probe|adviser|panel|tribunal"
 )
-_BODY = re.compile(
-    rf"((?:[\w'’-]+\s+){{0,3}})({_TOPICAL}|{_INVESTIGATOR})\b|\b(inquiry|investigation|probe)\s+"
-    r"into\s+((?:[\w'’-]+\s*){1,3})",
-    re.IGNORECASE,
+_BODY = re.compile(rf"((?:[\w'’-]+\s+){{0,3}})({_TOPICAL}|{_INVESTIGATOR})\b", re.IGNORECASE)
+_BODY_INTO = re.compile(
+    r"\b(inquiry|investigation|probe)\s+into\s+((?:[\w'’-]+\s*){1,3})", re.IGNORECASE
 )
 _INVESTIGATOR_WORDS = frozenset(_INVESTIGATOR.split("|"))
 # Words that do not say which body: articles, adjectives of any report, institutional filler.
@@ -188,14 +187,13 @@ def bodies_in(text: str) -> frozenset[Body]:
     """The inquiries and investigating bodies a text names, by the words that say which."""
     found: set[Body] = set()
     for match in _BODY.finditer(text):
-        if match.group(2):
-            words = _body_words(match.group(1).split(), backwards=True)
-            investigator = match.group(2).lower() in _INVESTIGATOR_WORDS
-        else:
-            words = _body_words(match.group(4).split(), backwards=False)
-            investigator = match.group(3).lower() != "inquiry"
+        words = _body_words(match.group(1).split(), backwards=True)
         if words:
-            found.add(Body(words, investigator))
+            found.add(Body(words, match.group(2).lower() in _INVESTIGATOR_WORDS))
+    for match in _BODY_INTO.finditer(text):
+        words = _body_words(match.group(2).split(), backwards=False)
+        if words:
+            found.add(Body(words, match.group(1).lower() != "inquiry"))
     return frozenset(found)
 
 
