@@ -1,4 +1,4 @@
-"""`division-bell latest`: the events most recently reported, as `/westminster latest` lists them."""
+"""`division-bell latest`: the latest events, as `/westminster latest` lists them."""
 
 from __future__ import annotations
 

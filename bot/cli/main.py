@@ -175,14 +175,8 @@ def _service_or_operation(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli.send_test import send_test  # noqa: PLC0415
 
         return asyncio.run(send_test(settings, args.names, sys.stdout))
-    if args.command == "latest":
-        from bot.cli.latest import show_latest  # noqa: PLC0415
-
-        return asyncio.run(show_latest(settings, args.category, args.count, sys.stdout))
-    if args.command == "why":
-        from bot.cli.why import explain  # noqa: PLC0415
-
-        return asyncio.run(explain(settings, args.url, sys.stdout))
+    if args.command in ("latest", "why"):
+        return _history(args, settings)
     if args.command == "backup":
         return _backup(args.path, args.keep, settings)
     if args.command == "people":
@@ -192,6 +186,17 @@ def _service_or_operation(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.subscriptions import run_subscriptions  # noqa: PLC0415
 
     return run_subscriptions(args.action, getattr(args, "file", None), settings, stdin=sys.stdin)
+
+
+def _history(args: argparse.Namespace, settings: Settings) -> int:
+    """`latest` and `why`: questions answered from the database."""
+    if args.command == "latest":
+        from bot.cli.latest import show_latest  # noqa: PLC0415
+
+        return asyncio.run(show_latest(settings, args.category, args.count, sys.stdout))
+    from bot.cli.why import explain  # noqa: PLC0415
+
+    return asyncio.run(explain(settings, args.url, sys.stdout))
 
 
 def _backup(raw: str, keep: int | None, settings: Settings) -> int:

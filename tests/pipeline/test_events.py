@@ -134,7 +134,8 @@ def test_a_development_after_an_alert_is_a_new_event_that_names_the_first() -> N
     assert development.event.development == "resignation"
     assert "development (resignation)" in development.reason
     # Its later reports update it, not the first, and never start it again.
-    assert later.joined and later.event.id == development.event.id
+    assert later.joined
+    assert later.event.id == development.event.id
 
 
 def test_a_saga_resuming_after_a_gap_names_the_event_it_continues() -> None:
@@ -162,8 +163,10 @@ def test_three_outlets_within_half_an_hour_make_an_event_breaking() -> None:
     first = desk.report(0, ("defection",), title)
     second = desk.report(10, ("defection",), title)
     third = desk.report(20, ("defection",), title)
-    assert not first.became_breaking and not second.became_breaking
-    assert third.became_breaking and third.event.breaking
+    assert not first.became_breaking
+    assert not second.became_breaking
+    assert third.became_breaking
+    assert third.event.breaking
     assert not desk.report(25, ("defection",), title).became_breaking  # once
 
 
@@ -177,7 +180,8 @@ def test_a_headline_with_two_categories_joins_one_event_and_widens_it() -> None:
     desk = Desk()
     desk.report(0, ("defection",), "Tory MP Natalie Elphicke defects to Labour", "")
     both = desk.report(5, ("defection", "pmqs"), "Natalie Elphicke crosses the floor at PMQs", "")
-    assert both.joined and both.widened == {"pmqs"}
+    assert both.joined
+    assert both.widened == {"pmqs"}
     assert both.event.categories == {"defection", "pmqs"}
 
 
