@@ -60,8 +60,8 @@ class WhyStory:
             for category, evidence in item.evidence.items():
                 lines.append((f"Why {self.label(category)}: " + "; ".join(evidence),))
             if item.story_id is not None:
-                if item.joined_on:
-                    lines.append((f"Event: {item.joined_on}.",))
+                if item.joined_on and item.decision == Decision.JOINED_STORY:
+                    lines.append((f"It joined its event on: {item.joined_on}.",))
                 lines += await self._event(item.story_id)
                 lines += await self._deliveries(item.story_id)
         return Reply(tuple(lines))
