@@ -166,6 +166,12 @@ async def _queue(
         queued += await _queue_alert(
             conn, candidate, ids=ids, categories=categories, destinations=destinations, now=now
         )
+    for candidate in _widening(plan, now):
+        # The event gained a category: channels subscribed only to that one hear of it now
+        # (the others already have its alert under the same key, so it is not queued twice).
+        queued += await _queue_alert(
+            conn, candidate, ids=ids, categories=categories, destinations=destinations, now=now
+        )
     for candidate in plan.overflowing:
         await _record_told(conn, candidate, Decision.OVERFLOW, ids, now)
     if plan.overflowing:
@@ -180,6 +186,15 @@ async def _queue(
             len(plan.overflowing),
         )
     return queued
+
+
+def _widening(plan: FeedPlan, now: datetime) -> list[Alerting]:
+    """The first report that brought each widened event its new categories."""
+    found: dict[int, Alerting] = {}
+    for row in plan.rows:
+        if row.event_id in plan.widened and row.decision == Decision.JOINED_STORY:
+            found.setdefault(row.event_id, Alerting(row, row.headline.published or now))
+    return list(found.values())
 
 
 def _log_row(feed: str, row: Row, ids: Mapping[int, int]) -> None:
