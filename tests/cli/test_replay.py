@@ -142,10 +142,12 @@ def test_a_feed_first_polled_after_the_backfill_window_stays_silent(tmp_path: Pa
     # 10:30 UTC, when Roe's 10:05 defection is older than the window, as a new user's would be.
     write_config(tmp_path, feeds={}, extra="[polling]\nbackfill = 600\n")
     result = run_cli(
-        ["--config", "division-bell.toml", "replay", str(archive), "--every", "1800"],
+        ["--config", "division-bell.toml", "replay", str(archive), "--every", "1800", "-v"],
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
+    assert " INFO bot.pipeline.poller: feed Lobby Gazette: " in result.stderr  # -v: logs on
+    assert "INFO" not in result.stdout
     assert "polled every 1800 s" in result.stdout
     assert_in_order(result.stdout, "── Wed 11 Jun 11:00 BST ──\n🔀 Defection: " + DOE, INQUIRY)
     assert ROE not in result.stdout
