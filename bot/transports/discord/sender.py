@@ -15,7 +15,7 @@ import aiohttp
 import discord
 
 from bot.delivery.messages import Message
-from bot.domain import Alert, Destination, DestinationKey, story_key
+from bot.domain import Alert, Destination, DestinationKey, FollowUp, story_key
 from bot.errors import DeliveryError
 from bot.retry import parse_retry_after
 from bot.transports.common import TransportHealth
@@ -40,6 +40,9 @@ def nonce_for(destination: Destination, message: Message) -> str:
     """
     if isinstance(message, Alert):
         identity = story_key(message.story_id)
+    elif isinstance(message, FollowUp):
+        newest = message.latest[0].link if message.latest else ""
+        identity = f"followup:{message.event_id}:{message.more}:{newest}"
     else:
         identity = "overflow:" + "\n".join(
             [message.feed, *(f"{i.link} {i.title}" for i in message.items)]
