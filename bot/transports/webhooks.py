@@ -162,7 +162,7 @@ def _target(url: str, platform: str, destination: str, message_id: str | None) -
             raise ValueError("not an http(s) URL")
         if message_id is not None:
             if not message_id.isdigit():
-                raise DeliveryError(destination, "not a Discord message id", retryable=False)
+                raise MessageGone(destination, f"not a Discord message id: {message_id!r}")
             # The query stays: a thread_id there says which thread the message is in.
             return target.with_path(f"{target.path.rstrip('/')}/messages/{message_id}").with_query(
                 {k: v for k, v in target.query.items() if k != "wait"}

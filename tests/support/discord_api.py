@@ -134,6 +134,11 @@ class DiscordAPI(ThreadedServer):
         with self._lock:
             self._created.discard((channel, message_id))
 
+    def delete_thread(self, message_id: str) -> None:
+        """Delete the thread started on a message: posts into it meet Unknown Channel."""
+        with self._lock:
+            self._threads.pop(message_id, None)
+
     def edits(self, channel: str) -> list[Any]:
         """JSON bodies of the edits of messages in a channel that were accepted."""
         prefix = f"/channels/{channel}/messages/"

@@ -35,6 +35,7 @@ THREAD_NAME_MAX = 100  # Discord's limit for a channel (thread) name
 THREAD_ARCHIVE_MINUTES: Literal[1440] = (
     1440  # a day without replies hides the thread; a reply brings it back
 )
+_UNKNOWN_MESSAGE = 10008
 _THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 _KNOWN_THREADS = 10_000  # threads remembered as started, so each reply costs one call
 _FAILURES = (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError)
@@ -80,22 +81,32 @@ class DiscordEditor:
         channel, message_id = self._ids(destination, remote_id)
         if message_id not in self._threads:
             await self._start_thread(label, channel, message_id, message.title)
+        return await self._post_in_thread(destination, message_id, message)
+
+    async def _post_in_thread(
+        self, destination: Destination, thread_id: int, message: FollowUp
+    ) -> str | None:
+        label = destination.label
         embed, content, allowed = render(message)
-        thread = self.client.get_partial_messageable(message_id)
+        thread = self.client.get_partial_messageable(thread_id)
         try:
-            sent = await self._run(
-                label,
+            async with asyncio.timeout(self.send_timeout_s):
                 # The nonce makes a resend of the same outbox row a no-op in the thread.
-                thread.send(
+                sent = await thread.send(
                     content,
                     embed=embed,
                     allowed_mentions=allowed,
                     nonce=nonce_for(destination, message),
-                ),
-            )
-        except MessageGone:
-            self._threads.pop(message_id, None)  # the thread (or the alert) was deleted
-            raise
+                )
+        except discord.NotFound as exc:
+            if exc.code == _UNKNOWN_MESSAGE:
+                return None  # the nonce matched a reply deleted since: this one got through
+            # The thread is a channel of its own: Unknown Channel here is the thread deleted
+            # (with or without its alert), not the channel the destination stands for.
+            self._threads.pop(thread_id, None)
+            raise MessageGone(label, "the alert's thread was deleted") from None
+        except _FAILURES as exc:
+            raise self._translated(exc, label) from None
         return str(sent.id)
 
     async def _start_thread(self, label: str, channel: int, message_id: int, title: str) -> None:

@@ -176,3 +176,15 @@ async def test_after_a_restart_an_existing_thread_is_posted_into(
     threads = api.calls("POST", f"/channels/{HERE}/messages/{remote_id}/threads")
     assert [c.status for c in threads] == [200, 400]  # 160004: it exists already
     assert len(api.messages(remote_id)) == 2
+
+
+async def test_a_deleted_thread_is_message_gone_not_a_lost_channel(
+    api: DiscordAPI, transport: DiscordTransport
+) -> None:
+    remote_id = await posted(transport)
+    editor = editor_of(transport)
+    await editor.reply(DEST, remote_id, follow_up(2))
+    api.delete_thread(remote_id)
+    with pytest.raises(MessageGone):
+        await editor.reply(DEST, remote_id, follow_up(3))
+    assert len(api.messages(remote_id)) == 1
