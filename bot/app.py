@@ -17,7 +17,7 @@ import aiosqlite
 from bot import USER_AGENT
 from bot.commands import Commands
 from bot.config import Settings, WebhookSettings
-from bot.delivery.deliver import Deliverer, Sender, SendObserver
+from bot.delivery.deliver import Deliverer, Editor, Sender, SendObserver
 from bot.delivery.recent import queue_recent
 from bot.domain import CategoryInfo, DestinationKey
 from bot.pipeline.classify import Classifier
@@ -170,17 +170,22 @@ async def open_runtime(
         context = TransportContext(settings, db, commands, clock, http_app)
         transports = build_transports(context)
         webhooks = WebhookSender(send_session, settings.webhooks)
+        console = ConsoleSender(stdout, settings.display)
         senders: dict[str, Sender] = {
-            "console": ConsoleSender(stdout, settings.display),
+            "console": console,
             "webhook:discord": webhooks,
             "webhook:slack": webhooks,
         }
+        # Slack-format webhooks cannot edit: their events grow by follow-ups instead.
+        editors: dict[str, Editor] = {"console": console, "webhook:discord": webhooks}
         for transport in transports:
             senders.update(dict.fromkeys(transport.kinds, transport.sender))
+            if transport.editor is not None:
+                editors.update(dict.fromkeys(transport.kinds, transport.editor))
         poller = Poller(
             settings, db, classifier, fetch_session, executor, clock=clock, on_poll=on_poll
         )
-        deliverer = Deliverer(db, senders, clock=clock, on_send=on_send)
+        deliverer = Deliverer(db, senders, editors=editors, clock=clock, on_send=on_send)
         if long_running:
             await asyncio.to_thread(classifier.prepare)
         yield Runtime(settings, db, classifier, poller, deliverer, commands, transports)

@@ -22,6 +22,7 @@ from bot.app import Runtime, open_runtime
 from bot.cli.replay_feeds import RollingFeed, serve_archive
 from bot.cli.replay_input import ReplayInputError, group_feeds, read_archive
 from bot.cli.replay_report import day_table
+from bot.cli.replay_sent import count_console
 from bot.config import Settings, StorageSettings
 from bot.config.types import Secrets
 from bot.domain import FeedSource
@@ -89,6 +90,7 @@ async def run_replay(
             scratch = _scratch_settings(settings, sources, chosen, Path(folder))
             async with open_runtime(scratch, clock=clock, stdout=stdout) as runtime:
                 _introduce(scratch, feeds, timeline, stdout)
+                console = count_console(runtime.deliverer, clock)
                 polls = await _play(
                     runtime,
                     feeds=feeds,
@@ -97,7 +99,7 @@ async def run_replay(
                     clock=clock,
                     stdout=stdout,
                 )
-                counted = await tallies(runtime.db.conn)
+                counted = await tallies(runtime.db.conn, console.sent)
                 waiting, _ = await outbox.pending_counts(runtime.db.conn)
     stdout.write(day_table(counted, scratch.display))
     if waiting:

@@ -35,15 +35,15 @@ HEADINGS = ("headlines", "categorised", "alerts", "updates", "follow-ups")
 
 def count_days(counted: Tallies, display: DisplaySettings) -> dict[date, DayCount]:
     """Each day's counts (days in the display time zone), by when headlines were first seen and
-    when messages were queued."""
+    when messages were sent."""
     zone = ZoneInfo(display.timezone)
     days: dict[date, DayCount] = {}
     for seen, categorised in counted.headlines:
         day = days.setdefault(seen.astimezone(zone).date(), DayCount())
         day.headlines += 1
         day.categorised += categorised
-    for kind, queued in counted.queued:
-        day = days.setdefault(queued.astimezone(zone).date(), DayCount())
+    for kind, sent in counted.sent:
+        day = days.setdefault(sent.astimezone(zone).date(), DayCount())
         if kind == ALERT_KIND:
             day.alerts += 1
         elif kind in UPDATE_KINDS:

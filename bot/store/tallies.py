@@ -1,4 +1,4 @@
-"""Read-only counts of what a database queued and saw, by time: `replay`'s per-day table."""
+"""Read-only counts of what a database saw, by time: `replay`'s per-day table."""
 
 from __future__ import annotations
 
@@ -14,20 +14,19 @@ from bot.store.connection import from_db
 class Tallies:
     """When each message was queued (by kind) and when each headline was first seen."""
 
-    queued: list[tuple[str, datetime]]  # (outbox kind: alert, edit, reply, followup; created)
+    sent: list[tuple[str, datetime]]  # (kind: alert, edit, reply, followup; when sent)
     headlines: list[tuple[datetime, bool]]  # (first seen; has a category)
 
 
-async def tallies(conn: aiosqlite.Connection) -> Tallies:
-    """Every outbox row's kind and time, and every headline's first-seen time and categorisation."""
-    # Whole tables, not grouped in SQL: the caller buckets by day in a time zone SQLite lacks.
-    async with conn.execute("SELECT kind, created_at FROM outbox ORDER BY id") as cursor:
-        queued = [(str(kind), _when(stamp)) for kind, stamp in await cursor.fetchall()]
+async def tallies(conn: aiosqlite.Connection, sent: list[tuple[str, datetime]]) -> Tallies:
+    """The messages sent (as counted by the caller), and every headline's first-seen time and
+    categorisation."""
+    # The whole table, not grouped in SQL: the caller buckets by day in a time zone SQLite lacks.
     async with conn.execute(
         "SELECT first_seen_at, categories != '' FROM headlines ORDER BY id"
     ) as cursor:
         seen = [(_when(stamp), bool(categorised)) for stamp, categorised in await cursor.fetchall()]
-    return Tallies(queued, seen)
+    return Tallies(list(sent), seen)
 
 
 def _when(stamp: str) -> datetime:

@@ -9,9 +9,12 @@ FOLLOW_UP_SHOWN = 5  # headlines a follow-up lists
 
 
 def grown(alert: Alert) -> EventState | None:
-    """The event state to show, or None when the alert is still its first report alone."""
+    """The event state to show, or None when the alert is still its first report alone (a
+    development, which names what it continues, or a breaking event shows it from the start)."""
     event = alert.event
-    return event if event is not None and event.reports > 1 else None
+    if event is None:
+        return None
+    return event if event.reports > 1 or event.continues or event.breaking else None
 
 
 def reports_phrase(count: int) -> str:
