@@ -169,19 +169,7 @@ async def open_runtime(
         )
         context = TransportContext(settings, db, commands, clock, http_app)
         transports = build_transports(context)
-        webhooks = WebhookSender(send_session, settings.webhooks)
-        console = ConsoleSender(stdout, settings.display)
-        senders: dict[str, Sender] = {
-            "console": console,
-            "webhook:discord": webhooks,
-            "webhook:slack": webhooks,
-        }
-        # Slack-format webhooks cannot edit: their events grow by follow-ups instead.
-        editors: dict[str, Editor] = {"console": console, "webhook:discord": webhooks}
-        for transport in transports:
-            senders.update(dict.fromkeys(transport.kinds, transport.sender))
-            if transport.editor is not None:
-                editors.update(dict.fromkeys(transport.kinds, transport.editor))
+        senders, editors = _senders(settings, send_session, stdout, transports)
         poller = Poller(
             settings, db, classifier, fetch_session, executor, clock=clock, on_poll=on_poll
         )
@@ -196,6 +184,29 @@ async def open_runtime(
         await fetch_session.close()
         executor.shutdown(wait=True, cancel_futures=True)
         await db.close()
+
+
+def _senders(
+    settings: Settings,
+    session: aiohttp.ClientSession,
+    stdout: TextIO | None,
+    transports: list[Transport],
+) -> tuple[dict[str, Sender], dict[str, Editor]]:
+    """Who sends, and who edits, each kind of destination."""
+    webhooks = WebhookSender(session, settings.webhooks)
+    console = ConsoleSender(stdout, settings.display)
+    senders: dict[str, Sender] = {
+        "console": console,
+        "webhook:discord": webhooks,
+        "webhook:slack": webhooks,
+    }
+    # Slack-format webhooks cannot edit: their events grow by follow-ups instead.
+    editors: dict[str, Editor] = {"console": console, "webhook:discord": webhooks}
+    for transport in transports:
+        senders.update(dict.fromkeys(transport.kinds, transport.sender))
+        if transport.editor is not None:
+            editors.update(dict.fromkeys(transport.kinds, transport.editor))
+    return senders, editors
 
 
 def settle_heap() -> None:

@@ -77,14 +77,10 @@ async def decide_new(
     `window` is the process's event window (None: read one from the store for this call); the
     caller puts the result's events into it once the transaction commits.
     """
-    if window is None:
-        window = EventWindow(timedelta(hours=events.window))
+    window = window or EventWindow(timedelta(hours=events.window))
     # Whatever another process stored since this window last looked.
     await refresh_window(conn, window, now)
-    keys = [h.entry_key for h, _ in items]
-    known = await headlines.known_keys(conn, feed, keys)
-    await headlines.touch(conn, feed, known, now)
-    fresh = _unique([(h, c) for h, c in items if h.entry_key not in known])
+    fresh = await _fresh(conn, feed, items, now)
     # One lookup for every link instead of a trip to the SQLite thread per headline.
     event_of_link = await headlines.find_by_links(conn, [h.link for h, _ in fresh])
     plan = plan_feed(
@@ -209,6 +205,18 @@ def _log_row(feed: str, row: Row, ids: Mapping[int, int]) -> None:
         )
     else:
         log.debug("feed %s: not alerting %r: %s", feed, row.headline.title[:120], row.decision)
+
+
+async def _fresh(
+    conn: aiosqlite.Connection,
+    feed: str,
+    items: Sequence[tuple[Headline, Classification]],
+    now: datetime,
+) -> list[tuple[Headline, Classification]]:
+    """The entries this feed never listed before (the others are marked seen again)."""
+    known = await headlines.known_keys(conn, feed, [h.entry_key for h, _ in items])
+    await headlines.touch(conn, feed, known, now)
+    return _unique([(h, c) for h, c in items if h.entry_key not in known])
 
 
 def _unique(

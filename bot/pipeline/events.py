@@ -156,7 +156,7 @@ def why_same(actors: Actors, event: EventRef) -> Join | None:
         body = _shared_body(actors.bodies, event.bodies, clash)
         if body is not None:
             return Join(event, BODY, f"same {body}")
-        if not clash:
+        if not clash and not _numbers_differ(actors, event) and not _names_differ(actors, event):
             shared = (
                 (actors.names & event.names)
                 | (actors.names & event.leads)
@@ -167,6 +167,22 @@ def why_same(actors: Actors, event: EventRef) -> Join | None:
     if not clash and any(same_story(actors.signature, s) for s in event.signatures):
         return Join(event, WORDING, "same wording")
     return None
+
+
+def _numbers_differ(actors: Actors, event: EventRef) -> bool:
+    # "MP Smith2 …" and "MP Smith3 …", or "Case 12" and "Case 14": one shared name with
+    # different numbers in both titles is two things, not one.
+    mine = actors.signature.numbers
+    return bool(mine) and all(s.numbers and not (s.numbers & mine) for s in event.signatures)
+
+
+def _names_differ(actors: Actors, event: EventRef) -> bool:
+    # Titles naming different people the register does not know: one name in common (a first
+    # name, a surname) is not enough unless one title's names are all in the other's.
+    mine = actors.signature.names
+    theirs = frozenset().union(*(s.names for s in event.signatures))
+    common = mine & theirs
+    return bool(common) and len(common) < 2 and not (mine <= theirs or theirs <= mine)
 
 
 def _display(person_id: int, actors: Actors, event: EventRef) -> str:

@@ -116,15 +116,16 @@ def test_alerts_print_in_order_under_their_virtual_times_with_a_count_per_day(
         "Lobby Gazette · 2025-06-11 11:05 BST",
         "── Thu 12 Jun 10:00 BST ──\n🔎 Inquiry: " + INQUIRY,
     )
-    # One alert per story: the later reports of Doe's defection do not alert again.
-    assert out.count("🔀 Defection: ") == 2
+    # One alert per event: the later reports of Doe's defection update it instead.
+    assert out.count("\n🔀 Defection: ") - out.count("↻ UPDATE\n🔀 Defection: ") == 2
+    assert "↻ UPDATE\n🔀 Defection: " + DOE in out
     assert FETE not in out
     assert HEAT not in out
     rows = day_rows(out)
     # Days in Europe/London: the 23:30 UTC item is Thursday's.
     assert list(rows) == ["Wed 2025-06-11", "Thu 2025-06-12", "total"]
-    assert rows["Wed 2025-06-11"][:3] == (5, 4, 2)
-    assert rows["Thu 2025-06-12"][:3] == (2, 1, 1)
+    assert rows["Wed 2025-06-11"] == (5, 4, 2, 2, 0)  # two edits as Doe's event grew
+    assert rows["Thu 2025-06-12"] == (2, 1, 1, 0, 0)
     days = [rows["Wed 2025-06-11"], rows["Thu 2025-06-12"]]
     assert rows["total"] == tuple(map(sum, zip(*days, strict=True)))
     # Logs stay off stdout, and below WARNING off stderr too.
