@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -93,6 +93,24 @@ class EventState:
     last_seen: datetime
     breaking: bool = False  # surge: many outlets within minutes of the event being first seen
     continues: str | None = None  # a development: the title of the event it continues
+    # Parliament recorded the party change the event reports: confirmation_text's words.
+    confirmed: str | None = None
+
+
+# The words a defection's alert carries once the Members API records the move, and only then.
+CONFIRMED_BY_PARLIAMENT = "Confirmed by Parliament"
+
+
+def confirmation_text(person: str, party: str, recorded: date) -> str:
+    """What Parliament confirmed: 'Natalie Elphicke joined Labour (recorded 8 May 2024)'."""
+    month = _MONTHS[recorded.month - 1]  # English whatever the locale
+    return f"{person} joined {party} (recorded {recorded.day} {month} {recorded.year})"
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +140,7 @@ class FollowUp:
     more: int  # reports since this destination was last told
     latest: tuple[Report, ...]  # the newest of them, newest first
     categories: tuple[CategoryInfo, ...] = ()
+    confirmed: str | None = None  # a confirmation follow-up: what Parliament recorded
 
 
 @dataclass(frozen=True, slots=True)

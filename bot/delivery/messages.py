@@ -30,6 +30,8 @@ def dump_message(message: Message) -> str:
             "latest": [_dump_report(r) for r in message.latest],
             "categories": [_dump_category(c) for c in message.categories],
         }
+        if message.confirmed is not None:
+            body["confirmed"] = message.confirmed
     else:
         body = {
             "type": "alert",
@@ -66,6 +68,7 @@ def load_message(text: str) -> Message:
             more=body["more"],
             latest=tuple(_load_report(r) for r in body["latest"]),
             categories=tuple(CategoryInfo(*c) for c in body["categories"]),
+            confirmed=body.get("confirmed"),
         )
     event = body.get("event")
     return Alert(
@@ -106,6 +109,7 @@ def _dump_event(event: EventState) -> dict[str, Any]:
         "last_seen": event.last_seen.isoformat(),
         "breaking": event.breaking,
         "continues": event.continues,
+        "confirmed": event.confirmed,
     }
 
 
@@ -119,4 +123,5 @@ def _load_event(body: dict[str, Any]) -> EventState:
         last_seen=datetime.fromisoformat(body["last_seen"]),
         breaking=body["breaking"],
         continues=body["continues"],
+        confirmed=body.get("confirmed"),
     )

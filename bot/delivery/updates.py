@@ -7,6 +7,9 @@
   alerts whose edits the platform has used up, get at most one "N more reports" follow-up per
   event per hour while it grows.
 - `off` does nothing; a deleted alert message gets nothing more.
+
+When Parliament confirms a defection, each destination gets one more update the same way (its
+confirmation row), whether or not new reports came.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.store import updates as update_store
+from bot.store.updates import CONFIRMATION
 
 EDITABLE = frozenset({"console", "discord", "webhook:discord", "slack"})
 THREADED = frozenset({"discord", "slack"})
@@ -31,11 +35,12 @@ def update_kind(
     """Which update row a destination gets when its alerted event grows (None: nothing)."""
     edit_status = rows.get("edit", ("", None))[0]
     reply_status = rows.get("reply", ("", None))[0]
-    if updates == "off" or GONE in (edit_status, reply_status):
+    confirm_status = rows.get(CONFIRMATION, ("", None))[0]  # it edits or replies too
+    if updates == "off" or GONE in (edit_status, reply_status, confirm_status):
         return None
     if updates == "thread" and destination_kind in THREADED:
         return "reply"
-    if destination_kind in EDITABLE and edit_status != EXHAUSTED:
+    if destination_kind in EDITABLE and EXHAUSTED not in (edit_status, confirm_status):
         return "edit"
     return "followup"
 
@@ -55,5 +60,23 @@ async def arm(
             due = max(now, last_sent + every) if last_sent is not None else now
             armed += await update_store.arm_row(
                 conn, told.destination_id, event_id, kind, due=due, now=now
+            )
+            if told.rows.get(CONFIRMATION, ("", None))[0] == EXHAUSTED:
+                # The platform refused the confirmation's edit: it comes as a follow-up instead.
+                armed += await update_store.add_confirmation_row(
+                    conn, told.destination_id, event_id, kind, now
+                )
+    return armed
+
+
+async def arm_confirmation(conn: aiosqlite.Connection, event_id: int, *, now: datetime) -> int:
+    """Queue, for every destination told of the event, one update saying Parliament confirmed
+    it: an edit of the alert, a reply in its thread, or one follow-up, sent once, due now."""
+    armed = 0
+    for told in await update_store.told_of(conn, event_id):
+        kind = update_kind(told.kind, told.updates, dict(told.rows))
+        if kind is not None:
+            armed += await update_store.add_confirmation_row(
+                conn, told.destination_id, event_id, kind, now
             )
     return armed

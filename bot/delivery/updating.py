@@ -16,6 +16,7 @@ from bot.domain import Alert, EventState, FollowUp
 from bot.store import events as event_store
 from bot.store import stories, updates
 from bot.store.outbox import OutboxRow
+from bot.store.updates import CONFIRMATION
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,8 @@ async def with_event(conn: aiosqlite.Connection, alert: Alert) -> tuple[Alert, i
 
 def _shown(state: EventState) -> EventState | None:
     # One report is just the alert itself: nothing more to show.
-    return state if state.reports > 1 or state.breaking or state.continues else None
+    shown = state.reports > 1 or state.breaking or state.continues or state.confirmed
+    return state if shown else None
 
 
 async def outgoing(conn: aiosqlite.Connection, row: OutboxRow) -> Outgoing:
@@ -61,10 +63,15 @@ async def outgoing(conn: aiosqlite.Connection, row: OutboxRow) -> Outgoing:
     original = load_message(alert_row.message)
     if not isinstance(original, Alert):
         return Outgoing("send", None)
+    remote_id = alert_row.remote_id or ""
+    if row.message == CONFIRMATION:
+        return await _confirmation(conn, row, original, remote_id)
     told = max(alert_row.told_reports, row.told_reports)
     if row.kind == "edit":
-        return await _edit(conn, original, alert_row.remote_id or "", told)
-    return await _more(conn, row, original, alert_row.remote_id or "", told)
+        update = _edit(conn, original, remote_id, told)
+    else:
+        update = _more(conn, row, original, remote_id, told)
+    return await update
 
 
 async def _edit(conn: aiosqlite.Connection, original: Alert, remote_id: str, told: int) -> Outgoing:
@@ -91,3 +98,26 @@ async def _more(
     )
     action = "reply" if row.kind == "reply" else "send"
     return Outgoing(action, followup, remote_id, told + more)
+
+
+async def _confirmation(
+    conn: aiosqlite.Connection, row: OutboxRow, original: Alert, remote_id: str
+) -> Outgoing:
+    """Parliament confirmed the event: the alert edited to say so, or a follow-up saying it."""
+    assert row.event_id is not None  # noqa: S101 - update rows always name their event
+    alert, reports = await with_event(conn, original)
+    confirmed = alert.event.confirmed if alert.event is not None else None
+    if confirmed is None:
+        return Outgoing("send", None)
+    if row.kind == "edit":
+        return Outgoing("edit", alert, remote_id, reports)
+    followup = FollowUp(
+        event_id=row.event_id,
+        title=original.title,
+        link=original.link,
+        more=0,  # the reports themselves are left to the ordinary follow-ups
+        latest=(),
+        categories=original.categories,
+        confirmed=confirmed,
+    )
+    return Outgoing("reply" if row.kind == "reply" else "send", followup, remote_id)

@@ -34,6 +34,7 @@ from bot.pipeline.events import EventRef, EventWindow
 from bot.pipeline.evidence import evidence_phrases
 from bot.pipeline.plan import ActorsOf, Alerting, FeedPlan, Row, plan_feed
 from bot.pipeline.route import route
+from bot.pipeline.watching import watch_defection
 from bot.pipeline.window import encode
 from bot.pipeline.window import refresh as refresh_window
 from bot.store import destinations as dest_store
@@ -283,6 +284,7 @@ async def _queue_alert(
     classification = candidate.row.classification
     event_id = ids.get(candidate.event_id, candidate.event_id)
     others = await stories.also_reported_by(conn, event_id, headline.outlet)
+    await watch_defection(conn, event_id, headline, classification, min(candidate.effective, now))
     key = story_key(event_id)
     # Channels subscribed to the same categories with the same mention get the same message:
     # render each variant once and queue every row in one statement.

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import aiosqlite
 
-from bot.domain import EventState, Report
+from bot.domain import EventState, Report, confirmation_text
 from bot.store.connection import from_db, to_db
+from bot.store.watches import CONFIRMED
 
 # How many of an event's newest reports an alert lists.
 LATEST_SHOWN = 3
@@ -130,14 +131,18 @@ async def event_state(
     """How far an event has grown, as an alert or update shows it (None if it is gone)."""
     found = list(
         await conn.execute_fetchall(
-            "SELECT s.breaking_at, c.title FROM stories s "
-            "LEFT JOIN stories c ON c.id = s.continues_id WHERE s.id = ?",
-            (event_id,),
+            "SELECT s.breaking_at, c.title, w.person_name, w.confirmed_party, w.recorded_on "
+            "FROM stories s LEFT JOIN stories c ON c.id = s.continues_id "
+            "LEFT JOIN party_watches w ON w.event_id = s.id AND w.status = ? WHERE s.id = ?",
+            (CONFIRMED, event_id),
         )
     )
     if not found:
         return None
-    breaking_at, continues = found[0]
+    breaking_at, continues, person, party, recorded_on = found[0]
+    confirmed = None
+    if recorded_on is not None:
+        confirmed = confirmation_text(str(person), str(party), date.fromisoformat(str(recorded_on)))
     # A second feed carrying the same link is not another report.
     rows = await conn.execute_fetchall(
         "SELECT title, link, outlet, first_seen_at FROM headlines "
@@ -157,6 +162,7 @@ async def event_state(
         last_seen=reports[-1].seen,
         breaking=breaking_at is not None,
         continues=None if continues is None else str(continues),
+        confirmed=confirmed,
     )
 
 

@@ -169,6 +169,24 @@ MIGRATIONS: tuple[str, ...] = (
 
     ALTER TABLE destinations ADD COLUMN updates TEXT NOT NULL DEFAULT 'edit';
     """,
+    # 7: Confirmed by Parliament. A defection alert that names a sitting MP and the party they
+    # joined is watched for up to 7 days: open until the Members API records the move
+    # (confirmed, with the party and date Parliament gives) or the week is out (expired).
+    """
+    CREATE TABLE party_watches (
+        event_id INTEGER PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,
+        person_id INTEGER NOT NULL,
+        person_name TEXT NOT NULL,
+        party TEXT NOT NULL,
+        first_report_at TEXT NOT NULL,
+        until TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        confirmed_party TEXT,
+        recorded_on TEXT,
+        closed_at TEXT
+    );
+    CREATE INDEX party_watches_open ON party_watches(until) WHERE status = 'open';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,13 +23,23 @@ class Told:
     destination_id: int
     kind: str  # the destination's kind ("discord", "webhook:slack", …)
     updates: str  # the destination's setting: "edit", "thread", "off"
-    # Update rows by kind ("edit", "reply", "followup"): (status, when last sent).
+    # Update rows by kind ("edit", "reply", "followup", and CONFIRMATION for the destination's
+    # confirmation row): (status, when last sent).
     rows: dict[str, tuple[str, datetime | None]]
+
+
+# The message of a confirmation row: an update sent once, when Parliament confirms the event.
+CONFIRMATION = "confirmed"
 
 
 def update_key(kind: str, event_id: int) -> str:
     """The outbox dedupe key of an event's update row of one kind."""
     return f"{kind}:{event_id}"
+
+
+def confirmation_key(event_id: int) -> str:
+    """The outbox dedupe key of an event's confirmation row (one per destination)."""
+    return f"confirmed:{event_id}"
 
 
 async def told_of(conn: aiosqlite.Connection, event_id: int) -> list[Told]:
@@ -44,13 +54,14 @@ async def told_of(conn: aiosqlite.Connection, event_id: int) -> list[Told]:
     if not told:
         return []
     found = await conn.execute_fetchall(
-        "SELECT destination_id, kind, status, sent_at FROM outbox "
+        "SELECT destination_id, kind, status, sent_at, dedupe_key = ? FROM outbox "
         "WHERE event_id = ? AND kind != 'alert'",
-        (event_id,),
+        (confirmation_key(event_id), event_id),
     )
-    for dest, kind, status, sent_at in found:
+    for dest, kind, status, sent_at, confirming in found:
         if int(dest) in told:
-            told[int(dest)].rows[str(kind)] = (str(status), from_db(sent_at))
+            name = CONFIRMATION if confirming else str(kind)
+            told[int(dest)].rows[name] = (str(status), from_db(sent_at))
     return list(told.values())
 
 
@@ -72,6 +83,31 @@ async def arm_row(
         "attempts = 0, next_attempt_at = excluded.next_attempt_at, last_error = NULL, "
         "lease_until = NULL WHERE outbox.status = 'sent' RETURNING id",
         (destination_id, update_key(kind, event_id), to_db(now), to_db(due), kind, event_id),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def add_confirmation_row(
+    conn: aiosqlite.Connection, destination_id: int, event_id: int, kind: str, now: datetime
+) -> bool:
+    """Queue a destination's one confirmation update (an edit, reply or follow-up, as `kind`
+    says); False if it already has one. Unlike the other update rows it is sent once, unless
+    the platform refused its edit ("exhausted"): then it goes again as `kind`."""
+    async with conn.execute(
+        "INSERT INTO outbox (destination_id, dedupe_key, message, created_at, next_attempt_at, "
+        "kind, event_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (destination_id, dedupe_key) DO UPDATE SET kind = excluded.kind, "
+        "status = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at, "
+        "last_error = NULL, lease_until = NULL WHERE outbox.status = 'exhausted' RETURNING id",
+        (
+            destination_id,
+            confirmation_key(event_id),
+            CONFIRMATION,
+            to_db(now),
+            to_db(now),
+            kind,
+            event_id,
+        ),
     ) as cursor:
         return await cursor.fetchone() is not None
 

@@ -14,6 +14,8 @@ from bot.config import DisplaySettings
 from bot.delivery.messages import Message
 from bot.domain import Alert, Destination, EventState, FollowUp, Overflow, Report, story_key
 from bot.transports.events import (
+    confirmed,
+    confirmed_line,
     follow_up_heading,
     follow_up_reports,
     grown,
@@ -83,7 +85,11 @@ def _event_lines(event: EventState, display: DisplaySettings | None) -> list[str
 
 def follow_up_text(follow_up: FollowUp, display: DisplaySettings | None = None) -> str:
     """'📰 N more reports on <title>', its link, then the newest of them."""
-    lines = [f"📰 {follow_up_heading(follow_up)} {_plain(follow_up.title, 500)}"]
+    if follow_up.confirmed is not None:
+        lines = [_plain(confirmed_line(follow_up.confirmed), 700)]
+        lines.append(f"  on {_plain(follow_up.title, 500)}")
+    else:
+        lines = [f"📰 {follow_up_heading(follow_up)} {_plain(follow_up.title, 500)}"]
     url = safe_url(follow_up.link)
     if url:
         lines.append(f"  {url}")
@@ -110,6 +116,9 @@ def console_text(message: Message, display: DisplaySettings | None = None) -> st
         lines.append(f"  {url}")
     when = _when(message.published, display, "%Y-%m-%d %H:%M")
     lines.append(f"  {_plain(message.outlet, 200) or 'unknown outlet'} · {when}")
+    detail = confirmed(message)
+    if detail is not None:
+        lines.append("  " + _plain(confirmed_line(detail), 700))
     if len(message.categories) > 1:
         labels = [c.label for c in message.categories]
         lines.append("  Categories: " + join_fit(labels, clean_text, 300, sep=", "))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.domain import Alert, EventState, FollowUp, Report
+from bot.domain import CONFIRMED_BY_PARLIAMENT, Alert, EventState, FollowUp, Report
 
 LATEST_SHOWN = 3  # headlines an updated alert lists: enough to see where the story went
 FOLLOW_UP_SHOWN = 5  # headlines a follow-up lists
+CONFIRMED_HEADING = f"✅ {CONFIRMED_BY_PARLIAMENT}"
 
 
 def grown(alert: Alert) -> EventState | None:
@@ -36,3 +37,14 @@ def follow_up_heading(follow_up: FollowUp) -> str:
     """'3 more reports on' (the title follows, linked where the platform can)."""
     noun = "report" if follow_up.more == 1 else "reports"
     return f"{follow_up.more} more {noun} on"
+
+
+def confirmed(alert: Alert) -> str | None:
+    """What Parliament confirmed of the alert's event ("… joined Labour (recorded 8 May
+    2024)"); None until it does, so nothing says "Confirmed by Parliament" before then."""
+    return alert.event.confirmed if alert.event is not None else None
+
+
+def confirmed_line(detail: str) -> str:
+    """'✅ Confirmed by Parliament: Natalie Elphicke joined Labour (recorded 8 May 2024)'."""
+    return f"{CONFIRMED_HEADING}: {detail}"

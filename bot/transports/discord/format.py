@@ -9,8 +9,14 @@ import re
 from typing import Any
 
 from bot.domain import Alert, CategoryInfo, FollowUp, Overflow, OverflowItem
-from bot.transports.discord.updates import BREAKING, event_fields, follow_up_embed, latest_field
-from bot.transports.events import grown
+from bot.transports.discord.updates import (
+    BREAKING,
+    confirmed_field,
+    event_fields,
+    follow_up_embed,
+    latest_field,
+)
+from bot.transports.events import confirmed, grown
 from bot.transports.text import (
     after_label,
     as_utc,
@@ -76,6 +82,9 @@ def _fields(alert: Alert) -> list[dict[str, Any]]:
     if alert.evidence:
         why = join_fit(alert.evidence, lambda e: "• " + escape_discord(e), FIELD_VALUE_MAX)
         fields.append({"name": "Why", "value": why, "inline": False})
+    detail = confirmed(alert)
+    if detail is not None:
+        fields.append(confirmed_field(detail))
     event = grown(alert)
     if event is not None:
         fields.extend(event_fields(event))  # its outlets say who else reported it

@@ -9,6 +9,8 @@ from typing import Any
 
 from bot.domain import EventState, FollowUp, Report
 from bot.transports.events import (
+    CONFIRMED_HEADING,
+    confirmed_line,
     follow_up_heading,
     follow_up_reports,
     latest_of,
@@ -89,8 +91,34 @@ def event_fields(event: EventState) -> list[dict[str, Any]]:
     return fields
 
 
+def confirmed_field(detail: str) -> dict[str, Any]:
+    """The "✅ Confirmed by Parliament" field: who joined which party, and the date recorded."""
+    value = fit(detail, escape_discord, FIELD_VALUE_MAX)
+    return {"name": CONFIRMED_HEADING, "value": value, "inline": False}
+
+
+def confirmation_embed(
+    follow_up: FollowUp, detail: str, colour: int, footer: str
+) -> dict[str, Any]:
+    """'✅ Confirmed by Parliament: … joined Labour (recorded …)' on the alert's title (linked)."""
+    embed: dict[str, Any] = {
+        "title": fit(confirmed_line(detail), escape_discord, TITLE_MAX),
+        "color": colour & 0xFFFFFF,
+    }
+    url = safe_url(follow_up.link)
+    title = fit(follow_up.title, escape_discord, DESCRIPTION_MAX - 200) or "(untitled)"
+    embed["description"] = f"On [{title}]({url})" if url else f"On {title}"
+    if url:
+        embed["url"] = url
+    embed["footer"] = {"text": footer}
+    return embed
+
+
 def follow_up_embed(follow_up: FollowUp, colour: int, footer: str) -> dict[str, Any]:
-    """'N more reports on <title>' (linked) with the newest of them listed."""
+    """'N more reports on <title>' (linked) with the newest of them listed; or, for
+    Parliament's confirmation, the confirmation."""
+    if follow_up.confirmed is not None:
+        return confirmation_embed(follow_up, follow_up.confirmed, colour, footer)
     heading = f"📰 {follow_up_heading(follow_up)} "
     title = heading + fit(follow_up.title, escape_discord, TITLE_MAX - text_len(heading))
     embed: dict[str, Any] = {"title": title, "color": colour & 0xFFFFFF}

@@ -10,9 +10,10 @@ import re
 from typing import Any
 
 from bot.domain import Alert, CategoryInfo, FollowUp, Overflow, OverflowItem
-from bot.transports.events import grown
+from bot.transports.events import confirmed, grown
 from bot.transports.slack.updates import (
     BREAKING,
+    confirmed_text,
     coverage,
     follow_up_blocks,
     follow_up_text,
@@ -102,6 +103,9 @@ def slack_blocks(alert: Alert) -> list[dict[str, Any]]:
     summary = fit(alert.summary, escape_slack, TEXT_MAX)
     if summary:
         blocks.append(_section(summary))
+    detail = confirmed(alert)
+    if detail is not None:
+        blocks.append(_section(confirmed_text(detail)))
     event = grown(alert)
     if event is not None:
         blocks.append(_section(coverage(event)))
@@ -162,6 +166,13 @@ def slack_text(message: Alert | Overflow | FollowUp) -> str:
     heading = _heading(message)
     if outlet and text_len(heading) + text_len(outlet) + 3 <= TEXT_MAX:
         heading = f"{heading} — {outlet}"
+    detail = confirmed(message)
+    if detail is not None:  # Mattermost and Rocket.Chat show only this text
+        line = confirmed_text(detail)
+        if text_len(heading) + text_len(line) + 1 > TEXT_MAX:
+            # A very long link gives way: the title alone, unlinked, keeps the confirmation.
+            heading = fit(message.title, escape_slack, TEXT_MAX - text_len(line) - 1)
+        heading = f"{heading}\n{line}"
     event = grown(message)
     if event is None:
         return heading

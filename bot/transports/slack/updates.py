@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.domain import EventState, FollowUp, Report
 from bot.transports.events import (
+    CONFIRMED_HEADING,
     follow_up_heading,
     follow_up_reports,
     latest_of,
@@ -84,8 +85,17 @@ def latest_text(event: EventState, budget: int = TEXT_MAX) -> str:
     return "\n".join(["*Latest*", *lines]) if lines else ""
 
 
+def confirmed_text(detail: str) -> str:
+    """'✅ *Confirmed by Parliament*: Natalie Elphicke joined Labour (recorded 8 May 2024)'."""
+    mark, words = CONFIRMED_HEADING.split(" ", 1)
+    return f"{mark} *{words}*: " + fit(detail, escape_slack, 500)
+
+
 def follow_up_heading_text(follow_up: FollowUp) -> str:
-    """'📰 3 more reports on <url|title>'."""
+    """'📰 3 more reports on <url|title>', or Parliament's confirmation on <url|title>."""
+    if follow_up.confirmed is not None:
+        heading = confirmed_text(follow_up.confirmed) + " — on "
+        return heading + linked(safe_url(follow_up.link), follow_up.title, TEXT_MAX - 800)
     heading = f"📰 {follow_up_heading(follow_up)} "
     return heading + linked(safe_url(follow_up.link), follow_up.title, TEXT_MAX - 200)
 
