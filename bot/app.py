@@ -17,6 +17,7 @@ import aiosqlite
 from bot import USER_AGENT
 from bot.commands import Commands
 from bot.config import Settings, WebhookSettings
+from bot.delivery.confirm import Confirmer
 from bot.delivery.deliver import Deliverer, Editor, Sender, SendObserver
 from bot.delivery.recent import queue_recent
 from bot.domain import CategoryInfo, DestinationKey
@@ -59,6 +60,7 @@ class Runtime:
     deliverer: Deliverer
     commands: Commands
     transports: list[Transport] = field(default_factory=list)
+    confirmer: Confirmer | None = None  # None when [parliament] enabled = false
 
 
 def build_transports(context: TransportContext) -> list[Transport]:
@@ -176,7 +178,10 @@ async def open_runtime(
         deliverer = Deliverer(db, senders, editors=editors, clock=clock, on_send=on_send)
         if long_running:
             await asyncio.to_thread(classifier.prepare)
-        yield Runtime(settings, db, classifier, poller, deliverer, commands, transports)
+        confirmer = None
+        if settings.parliament.enabled:
+            confirmer = Confirmer(db, settings.parliament, clock=clock)
+        yield Runtime(settings, db, classifier, poller, deliverer, commands, transports, confirmer)
     finally:
         for transport in transports:
             await transport.stop()
@@ -234,6 +239,12 @@ async def poll_once(settings: Settings, *, stdout: TextIO | None = None) -> int:
         report = await runtime.deliverer.deliver_due(
             max_tries=POLL_SEND_TRIES, within=POLL_SEND_WINDOW_S
         )
+        # Only after every alert went out: Parliament's answer never holds one back.
+        if runtime.confirmer is not None and await runtime.confirmer.check():
+            confirmations = await runtime.deliverer.deliver_due(
+                max_tries=POLL_SEND_TRIES, within=POLL_SEND_WINDOW_S
+            )
+            report.sent += confirmations.sent
         # Rows, not retry events: what the next poll or `run` will find waiting.
         waiting, held = await outbox.pending_counts(runtime.db.conn)
     failed = sum(o.status == "failed" for o in outcomes)

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.config import DisplaySettings, PollingSettings
-from bot.domain import Decision
+from bot.domain import CONFIRMED_BY_PARLIAMENT, Decision, confirmation_text
+from bot.knowledge.parties import BY_CODE
 from bot.pipeline.normalise import canonical_url
 from bot.replies import Link, Reply, ReplyLines
 from bot.store import feeds as feed_store
-from bot.store import history
+from bot.store import history, watches
 from bot.store.connection import Database
 
 _DECISIONS: dict[str, str] = {  # keyed by Decision; history rows hold its value
@@ -63,6 +64,7 @@ class WhyStory:
                 if item.joined_on and item.decision == Decision.JOINED_STORY:
                     lines.append((f"It joined its event on: {item.joined_on}.",))
                 lines += await self._event(item.story_id)
+                lines += await self._watch(item.story_id)
                 lines += await self._deliveries(item.story_id)
         return Reply(tuple(lines))
 
@@ -99,6 +101,30 @@ class WhyStory:
         if event.reports > len(event.members):
             lines.append((f"… and {event.reports - len(event.members)} more.",))
         return lines
+
+    async def _watch(self, event_id: int) -> ReplyLines:
+        # A defection's claim, checked against Parliament's record: confirmed, waiting or not.
+        watch = await watches.watch_of(self.db.conn, event_id)
+        if watch is None:
+            return []
+        party = BY_CODE[watch.party].name if watch.party in BY_CODE else watch.party
+        if watch.status == watches.CONFIRMED and watch.recorded_on and watch.confirmed_party:
+            detail = confirmation_text(watch.person_name, watch.confirmed_party, watch.recorded_on)
+            return [(f"{CONFIRMED_BY_PARLIAMENT}: {detail}.",)]
+        if watch.status == watches.EXPIRED:
+            return [
+                (
+                    f"Parliament recorded no move of {watch.person_name} to {party} within a "
+                    "week of the first report; the alert was never marked confirmed.",
+                )
+            ]
+        until = self.display.when(watch.until)
+        return [
+            (
+                f"Not yet confirmed by Parliament: the Members API is checked until {until} for "
+                f"{watch.person_name} joining {party}.",
+            )
+        ]
 
     async def _deliveries(self, story_id: int) -> ReplyLines:
         lines: ReplyLines = []

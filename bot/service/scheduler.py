@@ -121,6 +121,17 @@ class Service:
             max_instances=1,
             coalesce=True,
         )
+        if self.runtime.confirmer is not None:
+            every = self.runtime.settings.polling.interval
+            self.scheduler.add_job(
+                self.confirm_job,
+                "interval",
+                id="parliament:confirm",
+                seconds=every,
+                next_run_time=now + timedelta(seconds=every),
+                max_instances=1,
+                coalesce=True,
+            )
         if self.ops is not None:
             self.scheduler.add_job(
                 self.ops_job,
@@ -173,6 +184,15 @@ class Service:
             days,
         )
         return pruned
+
+    async def confirm_job(self) -> None:
+        """Every [polling] interval: ask Parliament about the open party watches, beside the
+        polls and the delivery worker, never in their way; wake the worker if it confirmed any."""
+        confirmer = self.runtime.confirmer
+        if confirmer is None or self.stopping.is_set():
+            return
+        if await confirmer.check():  # never raises
+            self.wake.set()
 
     async def ops_job(self) -> None:
         """Every minute: tell the ops webhook about new problems and recoveries."""

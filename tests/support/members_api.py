@@ -1,8 +1,9 @@
 """A loopback stand-in for the UK Parliament Members API: Search, Members/{id} and History.
 
 Serves members given as SampleMember in the shapes of /work/shared/westminster/members-api-samples
-(paged Search, batched History), records every request, and misbehaves on request: HTTP errors,
-slow answers, malformed JSON, and 429 with Retry-After. Async (`async with MembersApiServer()`)
+(paged Search, batched History: script a party change with set_members), records every request
+(history_requests() for History's ids), and misbehaves on request: HTTP errors, slow answers,
+malformed JSON, and 429 with Retry-After. Async (`async with MembersApiServer()`)
 or from a thread beside a CLI subprocess (`server.serve_in_thread()` … `server.stop()`).
 """
 
@@ -146,6 +147,14 @@ class MembersApiServer(ThreadedServer):
     def set_members(self, members: list[SampleMember]) -> None:
         """Serve these members from now on."""
         self.members = {m.id: m for m in members}
+
+    def history_requests(self) -> list[list[int]]:
+        """The ids each Members/History request asked for, in order (failed ones too)."""
+        return [
+            [int(i) for i in query.getall("ids", [])]
+            for path, query in self.requests
+            if path == "/api/Members/History"
+        ]
 
     def url(self) -> str:
         """The base URL to configure as [parliament] members_api."""
