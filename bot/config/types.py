@@ -101,7 +101,8 @@ class SlackSettings:
 
 @dataclass(frozen=True, slots=True)
 class ParliamentSettings:
-    """The UK Parliament Members API, which `people refresh` reads current members from."""
+    """The UK Parliament Members API: `people refresh` reads current members from it, and
+    defection alerts are checked against its party histories ("Confirmed by Parliament")."""
 
     members_api: str = MEMBERS_API_BASE
     enabled: bool = True
