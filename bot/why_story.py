@@ -147,6 +147,7 @@ class WhyStory:
 
 
 _KINDS = {"alert": "alert", "edit": "edit", "reply": "thread reply", "followup": "follow-up"}
+_KINDS |= {f"confirmation {kind}": f"confirmation {what}" for kind, what in _KINDS.items()}
 _STOPPED = {
     "gone": "the alert message was deleted",
     "exhausted": "the platform takes no more edits; later reports come as follow-ups",

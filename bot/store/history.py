@@ -10,6 +10,7 @@ import aiosqlite
 
 from bot.domain import story_key
 from bot.store.connection import from_db, to_db
+from bot.store.updates import CONFIRMATION
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -167,18 +168,22 @@ class Delivery:
     sent_at: datetime | None
     last_error: str | None
     broken_reason: str | None
-    kind: str = "alert"  # or an update of it: "edit", "reply", "followup"
+    # or an update of it: "edit", "reply", "followup"; Parliament's confirmation of the event
+    # is one of those prefixed "confirmation " ("confirmation edit")
+    kind: str = "alert"
     told_reports: int = 0  # how many of the event's reports it showed
 
 
 async def story_deliveries(conn: aiosqlite.Connection, story_id: int) -> list[Delivery]:
     """Where an event's alert and its updates went (or wait), by destination label."""
     async with conn.execute(
-        "SELECT d.label, o.status, o.sent_at, o.last_error, d.broken_reason, o.kind, "
-        "o.told_reports FROM outbox o JOIN destinations d ON d.id = o.destination_id "
+        "SELECT d.label, o.status, o.sent_at, o.last_error, d.broken_reason, "
+        "CASE WHEN o.kind != 'alert' AND o.message = ? THEN 'confirmation ' || o.kind "
+        "ELSE o.kind END, o.told_reports FROM outbox o "
+        "JOIN destinations d ON d.id = o.destination_id "
         "WHERE o.dedupe_key = ? OR (o.event_id = ? AND o.kind != 'alert') "
         "ORDER BY d.label, o.kind = 'alert' DESC, o.id",
-        (story_key(story_id), story_id),
+        (CONFIRMATION, story_key(story_id), story_id),
     ) as cursor:
         rows = await cursor.fetchall()
     return [Delivery(r[0], r[1], from_db(r[2]), r[3], r[4], r[5], r[6]) for r in rows]

@@ -276,3 +276,5 @@ async def test_why_tells_what_parliament_said(newsroom: Newsroom, api: MembersAp
     why = (await newsroom.runtime.commands.why(link)).plain()
     words = f"Edward Leigh joined Reform UK (recorded {recorded(newsroom.first_day)})"
     assert f"{CONFIRMED}: {words}." in why
+    assert "To desk: confirmation edit sent" in why
+    assert "To wire: confirmation follow-up sent" in why
