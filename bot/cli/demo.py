@@ -74,6 +74,8 @@ async def run_demo(settings: Settings, *, stdout: TextIO) -> int:
                 feeds=tuple(FeedSource(name=n, url=u) for n, u in urls.items()),
                 webhooks=(),
                 console=True,
+                # A demo stays on loopback: it never asks Parliament about a defection.
+                parliament=replace(settings.parliament, enabled=False),
             )
             stdout.write(
                 "Division Bell demo: two sample feeds (invented January 2022 headlines) served "
