@@ -186,9 +186,13 @@ async def test_a_recorded_move_edits_the_discord_alert_and_follows_up_on_slack(
     ],
 )
 async def test_only_a_move_to_the_named_party_from_the_day_before_confirms(
-    newsroom: Newsroom, chat: ChatServer, api: MembersApiServer, party: str, days: int,
+    newsroom: Newsroom,
+    chat: ChatServer,
+    api: MembersApiServer,
+    party: str,
+    days: int,
     confirms: bool,
-) -> None:  # fmt: skip
+) -> None:
     await newsroom.publish(CLAIM)
     api.set_members([recorded_move(newsroom.first_day, party, days)])
     assert await newsroom.check() == int(confirms)
