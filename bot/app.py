@@ -17,7 +17,7 @@ import aiosqlite
 from bot import USER_AGENT
 from bot.commands import Commands
 from bot.config import Settings, WebhookSettings
-from bot.delivery.deliver import Deliverer, Sender, SendObserver
+from bot.delivery.deliver import Deliverer, Editor, Sender, SendObserver
 from bot.delivery.recent import queue_recent
 from bot.domain import CategoryInfo, DestinationKey
 from bot.pipeline.classify import Classifier
@@ -122,6 +122,8 @@ async def _sync_webhook(
         log.info("webhook %s: its URL or platform changed; trying it again", hook.name)
     chosen = hook.categories if hook.categories is not None else settings.categories
     await dest_store.set_subscriptions(conn, dest_id, chosen, now=now, mention=hook.mention)
+    # The config is the source of a webhook's updates mode, as of its categories.
+    await dest_store.set_updates(conn, dest_id, hook.updates)
     if is_new and hook.recent and categories is not None:
         count = await queue_recent(
             conn, dest_id, wanted=chosen, mention=hook.mention, categories=categories, now=now
@@ -167,18 +169,11 @@ async def open_runtime(
         )
         context = TransportContext(settings, db, commands, clock, http_app)
         transports = build_transports(context)
-        webhooks = WebhookSender(send_session, settings.webhooks)
-        senders: dict[str, Sender] = {
-            "console": ConsoleSender(stdout, settings.display),
-            "webhook:discord": webhooks,
-            "webhook:slack": webhooks,
-        }
-        for transport in transports:
-            senders.update(dict.fromkeys(transport.kinds, transport.sender))
+        senders, editors = _senders(settings, send_session, stdout, transports)
         poller = Poller(
             settings, db, classifier, fetch_session, executor, clock=clock, on_poll=on_poll
         )
-        deliverer = Deliverer(db, senders, clock=clock, on_send=on_send)
+        deliverer = Deliverer(db, senders, editors=editors, clock=clock, on_send=on_send)
         if long_running:
             await asyncio.to_thread(classifier.prepare)
         yield Runtime(settings, db, classifier, poller, deliverer, commands, transports)
@@ -189,6 +184,29 @@ async def open_runtime(
         await fetch_session.close()
         executor.shutdown(wait=True, cancel_futures=True)
         await db.close()
+
+
+def _senders(
+    settings: Settings,
+    session: aiohttp.ClientSession,
+    stdout: TextIO | None,
+    transports: list[Transport],
+) -> tuple[dict[str, Sender], dict[str, Editor]]:
+    """Who sends, and who edits, each kind of destination."""
+    webhooks = WebhookSender(session, settings.webhooks)
+    console = ConsoleSender(stdout, settings.display)
+    senders: dict[str, Sender] = {
+        "console": console,
+        "webhook:discord": webhooks,
+        "webhook:slack": webhooks,
+    }
+    # Slack-format webhooks cannot edit: their events grow by follow-ups instead.
+    editors: dict[str, Editor] = {"console": console, "webhook:discord": webhooks}
+    for transport in transports:
+        senders.update(dict.fromkeys(transport.kinds, transport.sender))
+        if transport.editor is not None:
+            editors.update(dict.fromkeys(transport.kinds, transport.editor))
+    return senders, editors
 
 
 def settle_heap() -> None:

@@ -1,71 +1,37 @@
 """Slash-command use cases, platform-neutral: the Discord bot and the Slack app both call these.
 
-Replies are structured (text and links) rather than markup: each platform escapes and renders
-them, so feed text shown by `latest` or `why` can never ping or inject markup.
+Replies (bot.replies) are structured text and links rather than markup: each platform escapes and
+renders them, so feed text shown by `latest` or `why` can never ping or inject markup.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.config import DisplaySettings, PollingSettings
+from bot.config.types import UPDATE_MODES
 from bot.delivery.deliver import Sender
 from bot.delivery.recent import queue_recent
-from bot.domain import Alert, CategoryInfo, Decision, Destination, DestinationKey, FeedSource
+from bot.domain import Alert, CategoryInfo, Destination, DestinationKey, FeedSource
 from bot.errors import DeliveryError
-from bot.pipeline.normalise import canonical_url
+from bot.replies import Link as Link  # noqa: PLC0414 - re-exported for the transports
+from bot.replies import Reply as Reply  # noqa: PLC0414
+from bot.replies import Segment as Segment  # noqa: PLC0414
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
 from bot.store import history, outbox
 from bot.store.connection import Database
+from bot.why_story import WhyStory
 
 MAX_LATEST = 10
-_DECISIONS: dict[str, str] = {  # keyed by Decision; history rows hold its value
-    Decision.ALERTED: "it alerted",
-    Decision.OVERFLOW: (
-        "it was summarised in an overflow line (too many alerts from one feed at once)"
-    ),
-    Decision.JOINED_STORY: "it joined an earlier story, which had already alerted or been recorded",
-    Decision.DUPLICATE_URL: "another feed had already carried the same link",
-    Decision.NO_CATEGORY: "no rule matched it",
-    Decision.BACKFILL: "it was older than the backfill window when its feed was first polled",
-    Decision.TOO_OLD: "it was older than the maximum age when first seen",
+# What each updates mode means, as replies say it: what later reports of an alerted event do.
+UPDATES_SAID = {
+    "edit": "later reports edit the event's alert in place",
+    "thread": "later reports go in a thread under the event's alert",
+    "off": "later reports are not posted (one alert per event)",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """A link in a reply; the platform renders it safely."""
-
-    text: str
-    url: str
-
-
-Segment = str | Link
-ReplyLines = list[tuple[Segment, ...]]  # named here: inside Commands, `list` is a method
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What a command answers: lines of text and links, and whether only the caller sees it."""
-
-    lines: tuple[tuple[Segment, ...], ...]
-    ephemeral: bool = True
-    ok: bool = True
-
-    @classmethod
-    def text(cls, *lines: str, ephemeral: bool = True, ok: bool = True) -> Reply:
-        """A reply made only of plain lines."""
-        return cls(tuple((line,) for line in lines), ephemeral=ephemeral, ok=ok)
-
-    def plain(self) -> str:
-        """The reply as plain text (for logs and tests)."""
-        return "\n".join(
-            "".join(s if isinstance(s, str) else f"{s.text} <{s.url}>" for s in line)
-            for line in self.lines
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +158,34 @@ class Commands:
         names = ", ".join(self.label(c) for c in removed)
         return Reply.text(f"Unsubscribed {channel.label} from {names}.", ephemeral=False)
 
+    async def set_updates(self, caller: Caller, channel: Channel, mode: str) -> Reply:
+        """Choose what later reports of an alerted event do in a subscribed channel: edit its
+        alert, reply in a thread under it, or nothing."""
+        refused = self._refusal(caller)
+        if refused is not None:
+            return refused
+        chosen = mode.strip().lower()
+        if chosen not in UPDATE_MODES:
+            return Reply.text(
+                f"Unknown updates mode {mode!r}. Try one of: {', '.join(UPDATE_MODES)}.", ok=False
+            )
+        async with self.db.transaction() as conn:
+            destination = await dest_store.find_destination(conn, channel.key(caller))
+            # Refused rather than remembered: a mode set on a channel that gets no alerts would
+            # be invisible in `list`, and is more likely a slip of the channel than a plan.
+            if destination is None or not destination.subscriptions:
+                return Reply.text(
+                    f"{channel.label} is not subscribed to anything, so it has no alerts to "
+                    "update. Subscribe it first with /westminster subscribe.",
+                    ok=False,
+                )
+            if destination.updates == chosen:
+                return Reply.text(f"Already so in {channel.label}: {UPDATES_SAID[chosen]}.")
+            await dest_store.set_updates(conn, destination.id, chosen)
+        return Reply.text(
+            f"From now on in {channel.label}, {UPDATES_SAID[chosen]}.", ephemeral=False
+        )
+
     async def list(self, caller: Caller) -> Reply:
         """This server's or workspace's subscriptions, with who made them and when."""
         rows = await dest_store.scope_subscriptions(self.db.conn, caller.platform, caller.scope)
@@ -206,6 +200,12 @@ class Commands:
                 f"• {row.label}: {self.label(row.category)}{mention}, by {row.created_by} "
                 f"on {when}{paused}"
             )
+        lines.append("Updates to alerts (/westminster updates):")
+        updates = {d.key: d.updates for d in await dest_store.active_destinations(self.db.conn)}
+        channels = dict.fromkeys((row.label, row.key) for row in rows)  # in order, once each
+        for label, key in channels:
+            mode = updates.get(key, "edit")
+            lines.append(f"• {label}: {mode} — {UPDATES_SAID.get(mode, mode)}")
         return Reply.text(*lines)
 
     def categories_reply(self) -> Reply:
@@ -215,27 +215,31 @@ class Commands:
         )
 
     async def latest(self, category: str | None, count: int = 5) -> Reply:
-        """The most recent alerted stories, from the database."""
+        """The events most recently reported: title, category, reports, outlets, last update."""
         chosen = self.check_categories(category)
         if isinstance(chosen, str):
             return Reply.text(chosen, ok=False)
         count = max(1, min(count, MAX_LATEST))
-        stories = await history.latest_alerted(
+        events = await history.latest_alerted(
             self.db.conn, None if category in (None, "", "all") else category, count
         )
-        if not stories:
+        if not events:
             return Reply.text("Nothing has alerted yet.")
         lines: list[tuple[Segment, ...]] = []
-        for story in stories:
-            emoji = "".join(
-                self.categories[c].emoji for c in story.categories if c in self.categories
+        for event in events:
+            labels = ", ".join(
+                f"{self.categories[c].emoji} {self.categories[c].label}"
+                for c in event.categories
+                if c in self.categories
             )
-            when = self.display.when(story.alerted_at)
+            reports = f"{event.reports} report" + ("" if event.reports == 1 else "s")
+            when = self.display.when(event.last_report or event.alerted_at)
+            breaking = "BREAKING · " if event.breaking else ""
             lines.append(
                 (
-                    f"{emoji} ",
-                    Link(story.title, story.link),
-                    f" — {', '.join(story.outlets)}, {when}",
+                    f"{breaking}{labels}: ",
+                    Link(event.title, event.link),
+                    f" — {reports} from {', '.join(event.outlets) or 'one outlet'}; last {when}",
                 )
             )
         return Reply(tuple(lines))
@@ -268,54 +272,7 @@ class Commands:
 
     async def why(self, url: str) -> Reply:
         """Did this article alert, for which categories and on which words, or why not."""
-        link = canonical_url(url.strip())
-        if not link:
-            return Reply.text("That does not look like an http(s) link.", ok=False)
-        seen = await history.headlines_with_link(self.db.conn, link)
-        if not seen:
-            failing = [f.name for f in await feed_store.all_feeds(self.db.conn) if f.failures]
-            hint = f" These feeds are failing right now: {', '.join(failing)}." if failing else ""
-            return Reply.text(f"Never seen: no polled feed has carried that link.{hint}")
-        lines: list[tuple[Segment, ...]] = []
-        for item in seen:
-            cats = ", ".join(self.label(c) for c in item.categories) or "no category"
-            lines.append((Link(item.title, item.link), f" — {item.feed}: {cats}"))
-            lines.append((f"Decision: {_DECISIONS.get(item.decision, item.decision)}.",))
-            lines.append((self._timing(item),))
-            if item.decision == Decision.JOINED_STORY and item.story_title:
-                lines.append(("Story: ", item.story_title))
-            for category, evidence in item.evidence.items():
-                lines.append((f"Why {self.label(category)}: " + "; ".join(evidence),))
-            if item.story_id is not None:
-                lines += await self._deliveries(item.story_id)
-        return Reply(tuple(lines))
-
-    def _timing(self, item: history.SeenHeadline) -> str:
-        # The numbers behind a backfill or age decision: when it was published and first seen.
-        seen_at = self.display.when(item.first_seen_at)
-        if item.published_at is None:
-            return f"Undated; first seen {seen_at}."
-        age = _span(item.first_seen_at - item.published_at)
-        text = f"Published {self.display.when(item.published_at)}; first seen {seen_at}"
-        if item.decision == Decision.BACKFILL:
-            window = _span(timedelta(seconds=self.polling.backfill))
-            return f"{text}, {age} old, outside the {window} backfill window of a first poll."
-        if item.decision == Decision.TOO_OLD:
-            limit = _span(timedelta(seconds=self.polling.max_age))
-            return f"{text}, {age} old, past the {limit} maximum age."
-        return f"{text}."
-
-    async def _deliveries(self, story_id: int) -> ReplyLines:
-        lines: ReplyLines = []
-        for sent in await history.story_deliveries(self.db.conn, story_id):
-            if sent.status == "sent" and sent.sent_at is not None:
-                state = f"sent {self.display.when(sent.sent_at)}"
-            elif sent.broken_reason:
-                state = f"held: the destination is paused ({sent.broken_reason})"
-            else:
-                state = "waiting" + (f" (last try: {sent.last_error})" if sent.last_error else "")
-            lines.append((f"To {sent.destination}: {state}.",))
-        return lines
+        return await WhyStory(self.db, self.label, self.polling, self.display).explain(url)
 
     async def test(
         self, caller: Caller, channel: Channel, send: Sender, *, advice: str = ""
@@ -373,14 +330,6 @@ def _ago(moment: datetime | None, now: datetime) -> str:
     if minutes < 120:
         return f"{minutes} min ago"
     return f"{minutes // 60} h ago"
-
-
-def _span(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 120:
-        return f"{minutes} min"
-    hours = minutes / 60
-    return f"{hours:.0f} h" if hours < 72 else f"{hours / 24:.0f} days"
 
 
 def _caught_up(count: int) -> str:

@@ -15,6 +15,12 @@ class FeedSource:
     name: str
     url: str
     interval: float | None = None  # seconds; None = the global [polling] interval
+    outlet: str = ""  # who publishes it, for "also reported by" and surge; "" = the feed's name
+
+    @property
+    def publisher(self) -> str:
+        """The outlet its headlines count for: two BBC feeds are one outlet when both say so."""
+        return self.outlet or self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +72,30 @@ class CategoryInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Report:
+    """One report of an event, as an updated alert lists it."""
+
+    title: str
+    link: str
+    outlet: str
+    seen: datetime  # when we first saw it (published times lag and lie)
+
+
+@dataclass(frozen=True, slots=True)
+class EventState:
+    """How far an event has grown: what an alert shows beyond its first headline."""
+
+    event_id: int
+    reports: int
+    outlets: tuple[str, ...]  # in the order they first reported it
+    latest: tuple[Report, ...]  # newest first, a few at most
+    first_seen: datetime
+    last_seen: datetime
+    breaking: bool = False  # surge: many outlets within minutes of the event being first seen
+    continues: str | None = None  # a development: the title of the event it continues
+
+
+@dataclass(frozen=True, slots=True)
 class Alert:
     """A story to post, platform-neutral; the formatters render it per platform."""
 
@@ -79,6 +109,19 @@ class Alert:
     evidence: tuple[str, ...] = ()  # short phrases: 'title: "defects to Labour"'
     also_reported_by: tuple[str, ...] = ()
     mention: str | None = None  # platform id of a role/user group to ping, set by routing only
+    event: EventState | None = None  # filled in when sent or edited: the event as it stands
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """ "N more reports on …": a new message, or a thread reply, while an alerted event grows."""
+
+    event_id: int
+    title: str  # the alert's title
+    link: str
+    more: int  # reports since this destination was last told
+    latest: tuple[Report, ...]  # the newest of them, newest first
+    categories: tuple[CategoryInfo, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +209,7 @@ class Destination:
     channel: str = ""
     subscriptions: dict[str, str | None] = field(default_factory=dict)
     broken_reason: str | None = None
+    updates: str = "edit"  # what later reports of an alerted event do: "edit", "thread" or "off"
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,3 +63,19 @@ class DeliveryError(BotError):
 
     def __str__(self) -> str:
         return f"{self.destination}: {self.reason}"
+
+
+class MessageGone(DeliveryError):
+    """The message to edit or reply under was deleted: stop updating it, the channel still works."""
+
+    def __init__(self, destination: str, message: str = "the alert message was deleted") -> None:
+        super().__init__(destination, message, retryable=False)
+
+
+class EditsExhausted(DeliveryError):
+    """The platform takes no more edits of this message (Discord 30046): send follow-ups instead."""
+
+    def __init__(
+        self, destination: str, message: str = "the platform allows no more edits"
+    ) -> None:
+        super().__init__(destination, message, retryable=False)

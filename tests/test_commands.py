@@ -221,3 +221,59 @@ async def test_subscribe_with_recent_catches_a_new_channel_up_on_the_last_day(
     assert set(by_key) == {"discord:111", "discord:222"}
     assert '"mention":"777"' in by_key["discord:222"]  # this channel's mention, not the first's
     assert '"mention":null' in by_key["discord:111"]
+
+
+async def updates_here(commands: Commands) -> str | None:
+    destination = await dest_store.find_destination(commands.db.conn, POLITICS.key(ADMIN))
+    return None if destination is None else destination.updates
+
+
+async def test_set_updates_is_for_managers_of_a_subscribed_channel(commands: Commands) -> None:
+    unsubscribed = await commands.set_updates(ADMIN, POLITICS, "thread")
+    assert not unsubscribed.ok
+    assert "#politics is not subscribed to anything" in unsubscribed.plain()
+    assert await updates_here(commands) is None  # no destination was made for it
+    await commands.subscribe(ADMIN, POLITICS, "defection")
+    refused = await commands.set_updates(MEMBER, POLITICS, "thread")
+    assert (refused.ok, refused.ephemeral, refused.plain()) == (False, True, REFUSAL)
+    assert await updates_here(commands) == "edit"
+    for mode, said in [
+        ("thread", "later reports go in a thread under the event's alert"),
+        (" OFF ", "later reports are not posted (one alert per event)"),
+        ("edit", "later reports edit the event's alert in place"),
+    ]:
+        reply = await commands.set_updates(ADMIN, POLITICS, mode)
+        assert (reply.ok, reply.ephemeral) == (True, False)
+        assert reply.plain() == f"From now on in #politics, {said}."
+        assert await updates_here(commands) == mode.strip().lower()
+    same = await commands.set_updates(ADMIN, POLITICS, "edit")
+    assert same.ok
+    assert same.plain().startswith("Already so in #politics:")
+
+
+async def test_set_updates_refuses_an_unknown_mode_and_keeps_the_last(commands: Commands) -> None:
+    await commands.subscribe(ADMIN, POLITICS, "pmqs")
+    await commands.set_updates(ADMIN, POLITICS, "thread")
+    for mode in ("sometimes", "", "edit'; DROP TABLE destinations; --"):
+        reply = await commands.set_updates(ADMIN, POLITICS, mode)
+        assert not reply.ok
+        assert reply.plain() == (f"Unknown updates mode {mode!r}. Try one of: edit, thread, off.")
+    assert await updates_here(commands) == "thread"
+
+
+async def test_list_shows_each_channels_updates_mode_once(commands: Commands) -> None:
+    lobby = Channel("222", "#lobby")
+    await commands.subscribe(ADMIN, POLITICS, None)  # every category: four rows, one channel
+    await commands.subscribe(ADMIN, lobby, "pmqs")
+    await commands.set_updates(ADMIN, lobby, "off")
+    listing = (await commands.list(MEMBER)).plain().splitlines()
+    start = listing.index("Updates to alerts (/westminster updates):")
+    assert listing[start + 1 :] == [
+        "• #lobby: off — later reports are not posted (one alert per event)",
+        "• #politics: edit — later reports edit the event's alert in place",
+    ]
+    # Unsubscribing keeps the choice: subscribing again brings it back.
+    await commands.unsubscribe(ADMIN, lobby, None)
+    assert "#lobby" not in (await commands.list(MEMBER)).plain()
+    await commands.subscribe(ADMIN, lobby, "pmqs")
+    assert "• #lobby: off" in (await commands.list(MEMBER)).plain()

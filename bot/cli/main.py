@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot import __version__
+from bot.cli.replay_args import category_list, every_seconds
 from bot.config import Settings, find_config_path, load_settings
 from bot.errors import ConfigError, StorageError
 from bot.knowledge import ATTRIBUTION
@@ -63,12 +64,38 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     commands.add_parser("check-config", help="validate and print the config, secrets masked")
     commands.add_parser("demo", help="offline: replay sample feeds through the pipeline")
+    _add_replay(commands)
     _add_operations(commands)
     return parser
 
 
+def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    replay = commands.add_parser(
+        "replay", help="offline: an archive of entries (JSON Lines) through your rules, as alerts"
+    )
+    replay.add_argument("file", type=Path, help="JSON Lines: title, link, published, …")
+    replay.add_argument(
+        "--every",
+        type=every_seconds,
+        metavar="SECONDS",
+        help="poll the archive's feeds every SECONDS of their time (default [polling] interval)",
+    )
+    replay.add_argument(
+        "--categories",
+        type=category_list,
+        metavar="A,B",
+        help="subscribe the console to these categories only (default all)",
+    )
+    replay.add_argument(
+        "-v", "--verbose", action="store_true", help="log at --log-level (default: warnings only)"
+    )
+
+
 def _add_operations(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     # The commands that look after a running installation: destinations, the database, people.
+    latest = commands.add_parser("latest", help="the latest events: reports, outlets, last update")
+    latest.add_argument("category", nargs="?", help="only this category")
+    latest.add_argument("--count", type=int, default=10, help="how many (1-10, default 10)")
     why = commands.add_parser("why", help="what became of a headline, and why; exit 1 if unseen")
     why.add_argument("url", help="the article's link, as a feed carried it")
     send_test = commands.add_parser(
@@ -107,7 +134,9 @@ def _add_operations(commands: argparse._SubParsersAction[argparse.ArgumentParser
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for `division-bell` and `python -m bot`."""
     args = build_parser().parse_args(argv)
-    redactor = configure_logging(args.log_level, args.log_format)
+    # `replay`'s stdout reads as a channel would; the pipeline's INFO lines would drown it.
+    quiet = args.command == "replay" and not args.verbose
+    redactor = configure_logging("WARNING" if quiet else args.log_level, args.log_format)
     try:
         return _dispatch(args, redactor)
     except ConfigError as exc:
@@ -156,11 +185,27 @@ def _dispatch(args: argparse.Namespace, redactor: RedactSecrets) -> int:
         from bot.app import poll_once  # noqa: PLC0415
 
         return asyncio.run(poll_once(settings))
+    if args.command in ("demo", "replay"):
+        return _offline(args, settings)
+    return _service_or_operation(args, settings)
+
+
+def _offline(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "demo":
         from bot.cli.demo import run_demo  # noqa: PLC0415
 
         return asyncio.run(run_demo(settings, stdout=sys.stdout))
-    return _service_or_operation(args, settings)
+    from bot.cli.replay import run_replay  # noqa: PLC0415
+
+    replay = run_replay(
+        settings,
+        args.file,
+        every=args.every,
+        categories=args.categories,
+        stdout=sys.stdout,
+        stderr=sys.stderr,
+    )
+    return asyncio.run(replay)
 
 
 def _service_or_operation(args: argparse.Namespace, settings: Settings) -> int:
@@ -172,10 +217,8 @@ def _service_or_operation(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli.send_test import send_test  # noqa: PLC0415
 
         return asyncio.run(send_test(settings, args.names, sys.stdout))
-    if args.command == "why":
-        from bot.cli.why import explain  # noqa: PLC0415
-
-        return asyncio.run(explain(settings, args.url, sys.stdout))
+    if args.command in ("latest", "why"):
+        return _history(args, settings)
     if args.command == "backup":
         return _backup(args.path, args.keep, settings)
     if args.command == "people":
@@ -185,6 +228,17 @@ def _service_or_operation(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.subscriptions import run_subscriptions  # noqa: PLC0415
 
     return run_subscriptions(args.action, getattr(args, "file", None), settings, stdin=sys.stdin)
+
+
+def _history(args: argparse.Namespace, settings: Settings) -> int:
+    """`latest` and `why`: questions answered from the database."""
+    if args.command == "latest":
+        from bot.cli.latest import show_latest  # noqa: PLC0415
+
+        return asyncio.run(show_latest(settings, args.category, args.count, sys.stdout))
+    from bot.cli.why import explain  # noqa: PLC0415
+
+    return asyncio.run(explain(settings, args.url, sys.stdout))
 
 
 def _backup(raw: str, keep: int | None, settings: Settings) -> int:

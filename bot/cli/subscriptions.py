@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Settings
+from bot.config.types import UPDATE_MODES
 from bot.store import transfer
 from bot.store.connection import Database
 
@@ -81,6 +82,7 @@ async def export_json(db: Database, now: datetime) -> str:
                 "scope": c.scope,
                 "channel": c.channel,
                 "created_at": _stamp(c.created_at),
+                "updates": c.updates,
                 "subscriptions": [
                     {
                         "category": s.category,
@@ -141,6 +143,9 @@ def _channel(
     if kind not in CHAT_KINDS:
         raise ImportFileError(f"{where}: kind must be one of {', '.join(CHAT_KINDS)}")
     key, label = _text(raw, "key", where), _text(raw, "label", where)
+    updates = raw.get("updates", "edit")  # files exported before updates existed: the default
+    if updates not in UPDATE_MODES:
+        raise ImportFileError(f"{where}: updates must be one of {', '.join(UPDATE_MODES)}")
     subs = raw.get("subscriptions")
     if not isinstance(subs, list):
         raise ImportFileError(f"{where}: subscriptions must be a list")
@@ -170,6 +175,7 @@ def _channel(
         channel=_text(raw, "channel", where),
         created_at=_time(raw, "created_at", where),
         subscriptions=tuple(kept),
+        updates=updates,
     )
     return record, skipped
 

@@ -9,6 +9,7 @@ from bot.config.load import default_data_dir, default_feeds, find_config_path, l
 from bot.config.types import (
     DiscordSettings,
     DisplaySettings,
+    EventsSettings,
     ParliamentSettings,
     PollingSettings,
     Secrets,
@@ -21,6 +22,7 @@ from bot.config.types import (
 __all__ = [
     "DiscordSettings",
     "DisplaySettings",
+    "EventsSettings",
     "ParliamentSettings",
     "PollingSettings",
     "Secrets",

@@ -19,14 +19,17 @@ from bot.config.types import (
     CONSOLE,
     DISCORD,
     DISPLAY,
+    EVENTS,
     HTTP,
     INTERVAL,
     PARLIAMENT,
     POLLING,
     SLACK,
     STORAGE,
+    WEBHOOK_UPDATE_MODES,
     DiscordSettings,
     DisplaySettings,
+    EventsSettings,
     ParliamentSettings,
     PollingSettings,
     Secrets,
@@ -57,6 +60,7 @@ TOP_LEVEL_KEYS = (
     "ops",
     "parliament",
     "display",
+    "events",
 )
 CONFIG_FILE = TomlKind("config file", missing="config file not found", invalid="not valid TOML")
 
@@ -113,6 +117,7 @@ def load_settings(path: Path | None, env: dict[str, str] | None = None) -> Setti
         slack=SlackSettings(**_read_table(source, raw, SLACK)),
         parliament=ParliamentSettings(**_read_table(source, raw, PARLIAMENT)),
         display=_read_display(source, raw),
+        events=EventsSettings(**_read_table(source, raw, EVENTS)),
         http_listen=_read_http(Section(source, "http", raw.get("http", {})), environ),
         secrets=Secrets.from_env(env),
         categories=categories,
@@ -148,7 +153,7 @@ def _read_feeds(source: str, raw: dict[str, Any]) -> tuple[FeedSource, ...]:
     names: set[str] = set()
     for number, entry in enumerate(entries, start=1):
         section = Section(source, f"feeds #{number}", entry)
-        section.reject_unknown(["name", "url", "interval"])
+        section.reject_unknown(["name", "url", "interval", "outlet"])
         url = section.url("url")
         if url is None:
             raise ConfigError(f"{section.where('url')}: required")
@@ -159,7 +164,9 @@ def _read_feeds(source: str, raw: dict[str, Any]) -> tuple[FeedSource, ...]:
         interval = None
         if INTERVAL.name in section.data:
             interval = section.number(INTERVAL.name, limits=INTERVAL.limits)
-        feeds.append(FeedSource(name=name, url=url, interval=interval))
+        # An outlet groups feeds: two BBC feeds that both say "BBC News" count as one outlet.
+        outlet = section.line("outlet").strip() if "outlet" in section.data else ""
+        feeds.append(FeedSource(name=name, url=url, interval=interval, outlet=outlet))
     return tuple(feeds)
 
 
@@ -177,7 +184,7 @@ def _read_webhooks(
     for number, entry in enumerate(entries, start=1):
         section = Section(source, f"webhooks #{number}", entry)
         section.reject_unknown(
-            ["platform", "url", "url_env", "categories", "name", "mention", "recent"]
+            ["platform", "url", "url_env", "categories", "name", "mention", "recent", "updates"]
         )
         platform = section.string("platform")
         if platform not in PLATFORMS:
@@ -211,6 +218,7 @@ def _read_webhooks(
                 named=name is not None,
                 mention=_webhook_mention(section, platform),
                 recent=section.boolean("recent", False),
+                updates=_webhook_updates(section),
             )
         )
     return tuple(hooks)
@@ -236,6 +244,20 @@ def _webhook_mention(section: Section, platform: str) -> str | None:
         return group.group(1)
     expected = '"<@&ROLE_ID>"' if platform == "discord" else '"@here" or "<!subteam^ID>"'
     raise ConfigError(f"{section.where('mention')}: expected {expected} for a {platform} webhook")
+
+
+def _webhook_updates(section: Section) -> str:
+    # What later reports of an event this webhook alerted do: edit the alert, or nothing.
+    mode = section.string("updates", "edit") or ""
+    if mode == "thread":
+        raise ConfigError(
+            f'{section.where("updates")} = "thread" needs a bot channel: webhooks cannot '
+            'start threads; use "edit" or "off"'
+        )
+    if mode not in WEBHOOK_UPDATE_MODES:
+        choices = " or ".join(f'"{choice}"' for choice in WEBHOOK_UPDATE_MODES)
+        raise ConfigError(f"{section.where('updates')}: expected {choices}, got {mode!r}")
+    return mode
 
 
 def webhook_mention_text(hook: WebhookSettings) -> str | None:

@@ -7,7 +7,17 @@ import json
 from bot.config import Settings
 from bot.config.load import webhook_mention_text
 from bot.config.schema import Table
-from bot.config.types import CONSOLE, DISCORD, DISPLAY, HTTP, PARLIAMENT, POLLING, SLACK, STORAGE
+from bot.config.types import (
+    CONSOLE,
+    DISCORD,
+    DISPLAY,
+    EVENTS,
+    HTTP,
+    PARLIAMENT,
+    POLLING,
+    SLACK,
+    STORAGE,
+)
 from bot.redact import mask_token, mask_url
 
 
@@ -38,6 +48,7 @@ def render_settings(settings: Settings) -> str:
     lines += _plain(STORAGE, settings.storage) + _plain(POLLING, settings.polling)
     lines += _table("[classifier]", ("rules", settings.rules or "(packaged rules)"))
     lines.append(f"# categories: {', '.join(settings.categories)}")
+    lines += _plain(EVENTS, settings.events)
     lines += _plain(CONSOLE, settings) + _plain(DISCORD, settings.discord)
     lines += _plain(SLACK, settings.slack) + _plain(HTTP, settings)
     lines += _plain(PARLIAMENT, settings.parliament) + _plain(DISPLAY, settings.display)
@@ -51,6 +62,8 @@ def render_settings(settings: Settings) -> str:
         lines += _table("[[feeds]]", ("name", feed.name), ("url", feed.url))
         if feed.interval is not None:
             lines.append(f"interval = {_value(feed.interval)}")
+        if feed.outlet:
+            lines.append(f"outlet = {_value(feed.outlet)}")
     for hook in settings.webhooks:
         lines += _table(
             "[[webhooks]]",
@@ -58,6 +71,7 @@ def render_settings(settings: Settings) -> str:
             ("platform", hook.platform),
             ("url", mask_url(hook.url)),
             ("categories", hook.categories or settings.categories),
+            ("updates", hook.updates),
         )
         if hook.mention is not None:
             lines.append(f"mention = {_value(webhook_mention_text(hook))}")

@@ -43,6 +43,21 @@ class PollingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class EventsSettings:
+    """How reports group into events and how alerted events are kept up to date."""
+
+    window: float = 36.0  # hours after an event's last report in which a new report joins it
+    surge_outlets: int = 3  # this many outlets ...
+    surge_minutes: float = 30.0  # ... within this many minutes of first sight: breaking
+    edit_interval: float = 30.0  # seconds between edits of one message; 0 = one per poll
+
+
+UPDATE_MODES = ("edit", "thread", "off")
+# A webhook can edit what it posted but cannot start a thread: only bot channels can.
+WEBHOOK_UPDATE_MODES = tuple(mode for mode in UPDATE_MODES if mode != "thread")
+
+
+@dataclass(frozen=True, slots=True)
 class WebhookSettings:
     """A destination that needs no bot: a Discord or Slack-format incoming webhook."""
 
@@ -53,6 +68,7 @@ class WebhookSettings:
     named: bool = False  # the name was given in the config, so it is the identity
     mention: str | None = None  # a Discord role id, a Slack user-group id, or "here"
     recent: bool = False  # when first added: also send the last 24 hours' alerts
+    updates: str = "edit"  # what later reports of an alerted event do: "edit" or "off"
 
     @property
     def key(self) -> str:
@@ -141,6 +157,7 @@ class Settings:
     slack: SlackSettings = SlackSettings()
     parliament: ParliamentSettings = ParliamentSettings()
     display: DisplaySettings = DisplaySettings()
+    events: EventsSettings = EventsSettings()
     http_listen: str = "127.0.0.1:8080"
     secrets: Secrets = field(default_factory=Secrets)
     categories: tuple[str, ...] = ()  # the category names the rules define
@@ -181,6 +198,16 @@ PARLIAMENT = Table(
         Key("members_api", "url"),
         Key("enabled", "boolean"),
         Key("timeout", "number", (1, 300)),
+    ),
+)
+EVENTS = Table(
+    "events",
+    EventsSettings,
+    (
+        Key("window", "number", (1, 720)),
+        Key("surge_outlets", "integer", (2, 50)),
+        Key("surge_minutes", "number", (1, 1440)),
+        Key("edit_interval", "number", (0, 3600)),
     ),
 )
 DISPLAY = Table("display", DisplaySettings, (Key("timezone", "string"),))

@@ -8,19 +8,22 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 import aiosqlite
 
 from bot.delivery.leases import LeaseOwner, holder_is_dead
-from bot.delivery.messages import Message, load_message
-from bot.domain import Alert, Destination
-from bot.errors import DeliveryError
+from bot.delivery.messages import Message
+from bot.delivery.updates import EXHAUSTED, GONE, arm
+from bot.delivery.updating import Outgoing, outgoing
+from bot.domain import Alert, Destination, FollowUp
+from bot.errors import DeliveryError, EditsExhausted, MessageGone
 from bot.retry import bounded_wait
 from bot.store import destinations as dest_store
-from bot.store import outbox, stories
+from bot.store import outbox
+from bot.store import updates as update_store
 from bot.store.connection import Database, from_db
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,7 @@ LEASE_S = 60.0  # a sender that died mid-send gives its rows back after this
 MAX_BACKOFF_S = 300.0
 BATCH = 100
 PARALLEL_DESTINATIONS = 8
+UPDATE_WAIT_S = 15.0  # an update whose alert is still queued looks again after this
 
 
 # Told of every send: destination, outcome ("sent", "retry", "failed") and seconds taken.
@@ -40,6 +44,22 @@ class Sender(Protocol):
 
     async def __call__(self, destination: Destination, message: Message) -> str | None:
         """Send, or raise DeliveryError."""
+
+
+class Editor(Protocol):
+    """Updates an alert already sent: edits it in place, or replies in a thread under it.
+
+    `remote_id` is what the Sender returned for the alert. Both raise DeliveryError; MessageGone
+    when the alert was deleted (404), EditsExhausted when the platform takes no more edits.
+    """
+
+    async def edit(self, destination: Destination, remote_id: str, message: Alert) -> None:
+        """Replace the sent alert's content with the event as it stands."""
+
+    async def reply(
+        self, destination: Destination, remote_id: str, message: FollowUp
+    ) -> str | None:
+        """Post in the thread under the sent alert (starting it if needed); return its id."""
 
 
 @dataclass(slots=True)
@@ -68,12 +88,14 @@ class Deliverer:
         db: Database,
         senders: Mapping[str, Sender],
         *,
+        editors: Mapping[str, Editor] | None = None,
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
         on_send: SendObserver | None = None,
     ) -> None:
         self.db = db
         self.senders = senders
+        self.editors = editors or {}
         self.on_send = on_send
         self.clock = clock
         self.rng = rng or random.Random()
@@ -168,34 +190,71 @@ class Deliverer:
         if destination is None:  # removed or broken since the row was claimed
             await self._release([row], None)
             return True
-        sender = self.senders[destination.kind]
-        message = await self._with_latest_outlets(load_message(row.message))
+        todo = await outgoing(self.db.conn, row)
+        if todo.message is None:
+            await self._nothing_to_send(row, todo)
+            return True
         started = time.monotonic()
         try:
-            remote_id = await sender(destination, message)
+            remote_id = await self._perform(destination, todo)
+        except (MessageGone, EditsExhausted) as exc:
+            await self._stopped(row, destination, exc)
+            return True
         except DeliveryError as exc:
             self._observe(destination, "retry" if exc.retryable else "failed", started)
             await self._failed(
                 row, destination, exc, tries=tries, max_tries=max_tries, report=report
             )
-            return False
+            # An update that fails holds back nothing: only alerts keep their order.
+            return row.kind != "alert" and exc.retryable
         self._observe(destination, "sent", started)
         async with self.db.transaction() as conn:
-            await outbox.mark_sent(conn, row.id, self.clock(), remote_id)
+            await outbox.mark_sent(conn, row.id, self.clock(), remote_id, todo.told_reports)
         report.sent += 1
         return True
+
+    async def _perform(self, destination: Destination, todo: Outgoing) -> str | None:
+        """Send, edit or reply, by the destination's sender or editor."""
+        assert todo.message is not None  # noqa: S101 - checked by the caller
+        editor = self.editors.get(destination.kind)
+        if todo.action == "edit" and isinstance(todo.message, Alert):
+            if editor is None:
+                raise EditsExhausted(destination.label, "this destination cannot edit messages")
+            await editor.edit(destination, todo.remote_id, todo.message)
+            return None
+        if todo.action == "reply" and isinstance(todo.message, FollowUp) and editor is not None:
+            return await editor.reply(destination, todo.remote_id, todo.message)
+        return await self.senders[destination.kind](destination, todo.message)
+
+    async def _nothing_to_send(self, row: outbox.OutboxRow, todo: Outgoing) -> None:
+        async with self.db.transaction() as conn:
+            if todo.wait:
+                # The alert is not out yet; it will show these reports itself when it is.
+                later = self.clock() + timedelta(seconds=UPDATE_WAIT_S)
+                await outbox.mark_retry(conn, row.id, later, "waiting for the alert to be sent")
+            else:
+                await outbox.mark_sent(conn, row.id, self.clock(), None)
+
+    async def _stopped(
+        self, row: outbox.OutboxRow, destination: Destination, exc: DeliveryError
+    ) -> None:
+        # A deleted alert, or one the platform will not edit again, is the message's fault, not
+        # the destination's: this update stops; the channel keeps working.
+        gone = isinstance(exc, MessageGone)
+        log.warning(
+            "destination %s: %s; %s",
+            destination.label,
+            exc.reason,
+            "no more updates of that alert" if gone else "later reports come as follow-ups",
+        )
+        async with self.db.transaction() as conn:
+            await update_store.stop_row(conn, row.id, GONE if gone else EXHAUSTED, exc.reason)
+            if not gone and row.event_id is not None:
+                await arm(conn, [row.event_id], now=self.clock(), edit_interval=0)
 
     def _observe(self, destination: Destination, outcome: str, started: float) -> None:
         if self.on_send is not None:
             self.on_send(destination, outcome, time.monotonic() - started)
-
-    async def _with_latest_outlets(self, message: Message) -> Message:
-        # Outlets that reported the story after it was queued (say, in the same poll) still
-        # make it into "also reported by".
-        if not isinstance(message, Alert):
-            return message
-        others = await stories.also_reported_by(self.db.conn, message.story_id, message.outlet)
-        return replace(message, also_reported_by=others) if others else message
 
     async def _failed(
         self,

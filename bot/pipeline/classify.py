@@ -137,6 +137,11 @@ class Classifier:
         """The categories of the rules file, in file order."""
         return self._ruleset.categories
 
+    @property
+    def grouping(self) -> Mapping[str, str]:
+        """How each category's reports group into events: "actors" or "day"."""
+        return self._ruleset.grouping
+
     def _matches(self, title: str, summary: str, people: _People, *, complete: bool) -> list[Match]:
         """The rules that matched, with their weighted contributions.
 

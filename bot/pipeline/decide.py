@@ -1,18 +1,22 @@
-"""Stage 4: a feed's new Headlines → stored decisions, stories and queued alerts, in one go.
+"""Stage 4: a feed's new Headlines → stored decisions, events and queued alerts and updates.
 
-Reads and writes the store, but no network: the cycle calls it once per changed feed.
+Reads what the store knows of the entries, asks bot.pipeline.plan for a plan (pure), and
+stores it; no network. The poller calls it once per changed feed, inside one transaction, and
+gives the window the plan's events only after that transaction commits.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.config import PollingSettings
+from bot.config import EventsSettings, PollingSettings
+from bot.delivery import updates
 from bot.delivery.messages import dump_message
 from bot.domain import (
     Alert,
@@ -25,26 +29,21 @@ from bot.domain import (
     OverflowItem,
     story_key,
 )
-from bot.pipeline import admit
+from bot.pipeline.actors import headline_actors
+from bot.pipeline.events import EventRef, EventWindow
 from bot.pipeline.evidence import evidence_phrases
+from bot.pipeline.plan import ActorsOf, Alerting, FeedPlan, Row, plan_feed
 from bot.pipeline.route import route
-from bot.pipeline.stories import StoryIndex, same_story, signature
+from bot.pipeline.window import encode
+from bot.pipeline.window import refresh as refresh_window
 from bot.store import destinations as dest_store
+from bot.store import events as event_store
 from bot.store import headlines, outbox, stories
 from bot.store.connection import to_db
 
 log = logging.getLogger(__name__)
 
-STORY_WINDOW = timedelta(hours=48)
-
-
-@dataclass(slots=True)
-class _Alerting:
-    # A headline whose story nobody was told of yet: it alerts, or goes into the overflow notice.
-    headline: Headline
-    classification: Classification
-    story_id: int
-    effective: datetime
+DEFAULT_EVENTS = EventsSettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +54,9 @@ class DecideResult:
     alerts: int
     overflow: int
     queued: int
-    categories: tuple[str, ...] = ()  # one entry per (alerting story, category), for metrics
+    categories: tuple[str, ...] = ()  # one entry per (alerting event, category), for metrics
+    breaking: int = 0  # events that became breaking
+    events: dict[int, EventRef] = field(default_factory=dict)  # stored ids: for the window
 
 
 async def decide_new(
@@ -67,127 +68,155 @@ async def decide_new(
     polling: PollingSettings,
     catch_up: bool,
     now: datetime,
+    window: EventWindow | None = None,
+    actors_of: ActorsOf = headline_actors,
+    events: EventsSettings = DEFAULT_EVENTS,
 ) -> DecideResult:
-    """Record every unseen entry, match stories, and queue alerts for the ones that may alert."""
-    # size: decisions interleaved with store calls; the events issue replaces this with a pure
-    # plan (data in, decisions out) that the poller applies, so it is split once, there.
-    keys = [h.entry_key for h, _ in items]
-    known = await headlines.known_keys(conn, feed, keys)
-    await headlines.touch(conn, feed, known, now)
-    fresh = [(h, c) for h, c in items if h.entry_key not in known]
-    fresh = _unique(fresh)
-    # Batched: one lookup for every link and one insert for the undecided rows, instead of two
-    # trips to the SQLite thread per headline (benchmarks/cycles.py: those round trips were
-    # most of a cold cycle). `story_of_link` is kept up to date as each headline is decided.
-    story_of_link = await headlines.find_by_links(conn, [h.link for h, _ in fresh])
-    pending: list[headlines.NewHeadline] = []
-    # Loaded only when a headline needs matching.
-    story_index: StoryIndex[stories.StoryRef] | None = None
-    candidates: list[_Alerting] = []
-    for headline, result in sorted(fresh, key=lambda pair: pair[0].published or now):
-        admission = admit.admit(
-            headline.published,
-            now=now,
-            catch_up=catch_up,
-            backfill=polling.backfill,
-            max_age=polling.max_age,
-        )
-        decision, story_id = Decision.NO_CATEGORY, None
-        if headline.link in story_of_link:
-            decision, story_id = Decision.DUPLICATE_URL, story_of_link[headline.link]
-        elif result.categories:
-            if story_index is None:
-                story_index = await _story_index(conn, now)
-            sig = signature(headline.title)
-            wanted = frozenset(result.categories)  # built once, not twice per story compared
-            # Only stories sharing a name can match: a feed of thousands of categorised items
-            # stays linear instead of comparing each with every story before it.
-            match = next(
-                (
-                    s
-                    for s in story_index.candidates(sig)
-                    if not wanted.isdisjoint(s.categories) and same_story(sig, s.signature)
-                ),
-                None,
-            )
-            if match is not None:
-                story_id = match.id
-                decision = Decision.JOINED_STORY
-                fresh_story = match.alerted_at is None and admission.decision == Decision.ALERTED
-                if fresh_story and not any(c.story_id == match.id for c in candidates):
-                    # Nobody was told about this story yet (its first report was backfilled).
-                    candidates.append(_Alerting(headline, result, match.id, admission.effective))
-                    continue
-            else:
-                story_id = await stories.create_story(
-                    conn,
-                    title=headline.title,
-                    link=headline.link,
-                    categories=result.categories,
-                    signature=sig,
-                    now=now,
-                )
-                story_index.add(
-                    sig,
-                    stories.StoryRef(story_id, result.categories, sig, None),
-                )
-                if admission.decision == Decision.ALERTED:
-                    candidates.append(_Alerting(headline, result, story_id, admission.effective))
-                    continue
-                decision = admission.decision
-        pending.append(_row(headline, result, decision=decision, story_id=story_id))
-        # Silence you can ask about: `why URL` explains it in full, this says it happened.
-        log.debug("feed %s: not alerting %r: %s", feed, headline.title[:120], decision.value)
-        _remember(story_of_link, headline.link, story_id)
-    # Before the alerting rows, so row ids keep the order the decisions were made in.
-    await headlines.insert_headlines(conn, pending, now)
+    """Record every unseen entry, place it in its event, and queue alerts and updates.
 
-    alerting, overflowing = admit.cap_alerts(
-        candidates, limit=polling.max_alerts_per_poll, when=lambda c: c.effective
+    `window` is the process's event window (None: read one from the store for this call); the
+    caller puts the result's events into it once the transaction commits.
+    """
+    window = window or EventWindow(timedelta(hours=events.window))
+    # Whatever another process stored since this window last looked.
+    await refresh_window(conn, window, now)
+    fresh = await _fresh(conn, feed, items, now)
+    # One lookup for every link instead of a trip to the SQLite thread per headline.
+    event_of_link = await headlines.find_by_links(conn, [h.link for h, _ in fresh])
+    plan = plan_feed(
+        fresh,
+        event_of_link,
+        window,
+        actors_of,
+        polling=polling,
+        events=events,
+        catch_up=catch_up,
+        now=now,
     )
-    destinations = await dest_store.active_destinations(conn) if alerting or overflowing else []
+    ids = await _store_events(conn, plan, now)
+    for row in plan.rows:
+        _log_row(feed, row, ids)
+    # Before the alerting rows, so row ids keep the order the decisions were made in.
+    await headlines.insert_headlines(conn, [_new_row(r, ids) for r in plan.rows], now)
+    queued = await _queue(conn, feed, plan, ids=ids, categories=categories, now=now)
+    queued += await updates.arm(
+        conn,
+        [ids.get(e, e) for e in sorted(plan.grown)],
+        now=now,
+        edit_interval=events.edit_interval,
+    )
+    alerted = tuple(c for a in plan.alerting for c in a.row.classification.categories)
+    stored = {ids.get(i, i): _with_ids(e, ids) for i, e in plan.events.items()}
+    return DecideResult(
+        plan.fresh,
+        len(plan.alerting),
+        len(plan.overflowing),
+        queued,
+        alerted,
+        breaking=len(plan.breaking),
+        events=stored,
+    )
+
+
+async def _store_events(
+    conn: aiosqlite.Connection, plan: FeedPlan, now: datetime
+) -> dict[int, int]:
+    """Insert the plan's new events (in creation order) and update the changed ones."""
+    ids: dict[int, int] = {}
+    for local in sorted((i for i in plan.events if i < 0), reverse=True):
+        event = _with_ids(plan.events[local], ids)
+        row = encode(event, plan.links.get(local, ""))
+        signature = event.signatures[0].to_json() if event.signatures else {}
+        ids[local] = await event_store.insert_event(conn, row, _json(signature), now)
+    for event_id, event in plan.events.items():
+        if event_id > 0:
+            await event_store.update_event(conn, encode(_with_ids(event, ids)), now)
+    return ids
+
+
+def _with_ids(event: EventRef, ids: Mapping[int, int]) -> EventRef:
+    continues = None if event.continues is None else ids.get(event.continues, event.continues)
+    return replace(event, id=ids.get(event.id, event.id), continues=continues)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+async def _queue(
+    conn: aiosqlite.Connection,
+    feed: str,
+    plan: FeedPlan,
+    *,
+    ids: Mapping[int, int],
+    categories: Mapping[str, CategoryInfo],
+    now: datetime,
+) -> int:
+    destinations: list[Destination] = []
+    if plan.alerting or plan.overflowing or plan.widened:
+        destinations = await dest_store.active_destinations(conn)
     queued = 0
     # Chat channels read top to bottom: queue the kept alerts oldest first.
-    for candidate in sorted(alerting, key=lambda c: c.effective):
-        await _record_told(conn, candidate, Decision.ALERTED, now)
-        queued += await _queue_alert(conn, candidate, categories, destinations, now)
-    for candidate in overflowing:
-        await _record_told(conn, candidate, Decision.OVERFLOW, now)
-    if overflowing:
+    for candidate in sorted(plan.alerting, key=lambda c: c.effective):
+        await _record_told(conn, candidate, Decision.ALERTED, ids, now)
+        queued += await _queue_alert(
+            conn, candidate, ids=ids, categories=categories, destinations=destinations, now=now
+        )
+    for candidate in _widening(plan, now):
+        # The event gained a category: channels subscribed only to that one hear of it now
+        # (the others already have its alert under the same key, so it is not queued twice).
+        queued += await _queue_alert(
+            conn, candidate, ids=ids, categories=categories, destinations=destinations, now=now
+        )
+    for candidate in plan.overflowing:
+        await _record_told(conn, candidate, Decision.OVERFLOW, ids, now)
+    if plan.overflowing:
         queued += await _queue_overflow(
-            conn, feed, overflowing, categories=categories, destinations=destinations, now=now
+            conn, feed, plan.overflowing, categories=categories, destinations=destinations, now=now
         )
         log.warning(
             "feed %s: %d new alerts in one poll; sent the newest %d and one summary for %d more",
             feed,
-            len(candidates),
-            len(alerting),
-            len(overflowing),
+            len(plan.alerting) + len(plan.overflowing),
+            len(plan.alerting),
+            len(plan.overflowing),
         )
-    alerted = tuple(c for a in alerting for c in a.classification.categories)
-    return DecideResult(len(fresh), len(alerting), len(overflowing), queued, alerted)
+    return queued
 
 
-async def _record_told(
-    conn: aiosqlite.Connection, candidate: _Alerting, decision: Decision, now: datetime
-) -> None:
-    # An alerting or summarised headline is recorded, and its story counts as told.
-    await _insert(
-        conn,
-        candidate.headline,
-        candidate.classification,
-        decision=decision,
-        story_id=candidate.story_id,
-        now=now,
-    )
-    await stories.mark_story_alerted(conn, candidate.story_id, now)
+def _widening(plan: FeedPlan, now: datetime) -> list[Alerting]:
+    """The first report that brought each widened event its new categories."""
+    found: dict[int, Alerting] = {}
+    for row in plan.rows:
+        if row.event_id in plan.widened and row.decision == Decision.JOINED_STORY:
+            found.setdefault(row.event_id, Alerting(row, row.headline.published or now))
+    return list(found.values())
 
 
-async def _story_index(conn: aiosqlite.Connection, now: datetime) -> StoryIndex[stories.StoryRef]:
-    index: StoryIndex[stories.StoryRef] = StoryIndex()
-    for story in reversed(await stories.recent_stories(conn, now - STORY_WINDOW)):  # oldest first
-        index.add(story.signature, story)
-    return index
+def _log_row(feed: str, row: Row, ids: Mapping[int, int]) -> None:
+    # Silence you can ask about: `why URL` explains it in full, this says it happened.
+    if row.decision == Decision.JOINED_STORY and row.event_id is not None:
+        log.info(
+            "feed %s: %r joins event %d (%s)",
+            feed,
+            row.headline.title[:120],
+            ids.get(row.event_id, row.event_id),
+            row.joined_on,
+        )
+    else:
+        log.debug("feed %s: not alerting %r: %s", feed, row.headline.title[:120], row.decision)
+
+
+async def _fresh(
+    conn: aiosqlite.Connection,
+    feed: str,
+    items: Sequence[tuple[Headline, Classification]],
+    now: datetime,
+) -> list[tuple[Headline, Classification]]:
+    """The entries this feed never listed before (the others are marked seen again)."""
+    known = await headlines.known_keys(conn, feed, [h.entry_key for h, _ in items])
+    await headlines.touch(conn, feed, known, now)
+    return _unique([(h, c) for h, c in items if h.entry_key not in known])
 
 
 def _unique(
@@ -203,94 +232,105 @@ def _unique(
     return unique
 
 
-def _row(
-    headline: Headline, result: Classification, *, decision: Decision, story_id: int | None
+def _new_row(
+    row: Row, ids: Mapping[int, int], decision: Decision | None = None
 ) -> headlines.NewHeadline:
+    result = row.classification
     evidence = {
         category: [f"{m.rule} ({m.field}): {m.text}" for m in result.evidence_for(category)]
         for category in result.categories
     }
-    return headlines.NewHeadline(headline, result.categories, evidence, decision, story_id)
+    event_id = None if row.event_id is None else ids.get(row.event_id, row.event_id)
+    return headlines.NewHeadline(
+        row.headline,
+        result.categories,
+        evidence,
+        decision or row.decision,
+        event_id,
+        row.joined_on,
+    )
 
 
-def _remember(story_of_link: dict[str, int | None], link: str, story_id: int | None) -> None:
-    # A later headline with this link joins the story of the first headline with the link that
-    # has one (as find_by_links answers): this one's, unless an earlier one already had a story.
-    if link and story_of_link.get(link) is None:
-        story_of_link[link] = story_id
-
-
-async def _insert(
+async def _record_told(
     conn: aiosqlite.Connection,
-    headline: Headline,
-    result: Classification,
-    *,
+    candidate: Alerting,
     decision: Decision,
-    story_id: int | None,
+    ids: Mapping[int, int],
     now: datetime,
 ) -> None:
-    await headlines.insert_headlines(
-        conn, [_row(headline, result, decision=decision, story_id=story_id)], now
+    # An alerting or summarised headline is recorded, and its event counts as told.
+    await headlines.insert_headlines(conn, [_new_row(candidate.row, ids, decision)], now)
+    event_id = ids.get(candidate.event_id, candidate.event_id)
+    await event_store.mark_alerted(conn, event_id, now)
+    log.info(
+        "event %d: alert for %r (%s)",
+        event_id,
+        candidate.row.headline.title[:120],
+        candidate.row.joined_on,
     )
 
 
 async def _queue_alert(
     conn: aiosqlite.Connection,
-    candidate: _Alerting,
+    candidate: Alerting,
+    *,
+    ids: Mapping[int, int],
     categories: Mapping[str, CategoryInfo],
     destinations: Sequence[Destination],
     now: datetime,
 ) -> int:
-    headline = candidate.headline
-    others = await stories.also_reported_by(conn, candidate.story_id, headline.outlet)
-    key = story_key(candidate.story_id)
+    headline = candidate.row.headline
+    classification = candidate.row.classification
+    event_id = ids.get(candidate.event_id, candidate.event_id)
+    others = await stories.also_reported_by(conn, event_id, headline.outlet)
+    key = story_key(event_id)
     # Channels subscribed to the same categories with the same mention get the same message:
-    # render each variant once and queue every row in one statement (rendering and inserting
-    # one by one made a large fan-out slow; benchmarks/scale.py measures it).
+    # render each variant once and queue every row in one statement.
     messages: dict[tuple[tuple[str, ...], str | None], str] = {}
     rows: list[tuple[int, str, str]] = []
-    for target in route(candidate.classification.categories, destinations):
+    for target in route(classification.categories, destinations):
         variant = (target.categories, target.mention)
         message = messages.get(variant)
         if message is None:
             infos = tuple(categories[c] for c in target.categories if c in categories)
             alert = Alert(
-                story_id=candidate.story_id,
+                story_id=event_id,
                 title=headline.title,
                 link=headline.link,
                 summary=headline.summary,
                 outlet=headline.outlet,
                 published=candidate.effective,
                 categories=infos,
-                evidence=evidence_phrases(candidate.classification, target.categories, categories),
+                evidence=evidence_phrases(classification, target.categories, categories),
                 also_reported_by=others,
                 mention=target.mention,
             )
             message = messages[variant] = dump_message(alert)
         rows.append((target.destination.id, key, message))
-    return await outbox.enqueue_many(conn, rows, now)
+    return await outbox.enqueue_many(conn, rows, now, event_id=event_id)
 
 
 async def _queue_overflow(
     conn: aiosqlite.Connection,
     feed: str,
-    overflowing: Sequence[_Alerting],
+    overflowing: Sequence[Alerting],
     *,
     categories: Mapping[str, CategoryInfo],
     destinations: Sequence[Destination],
     now: datetime,
 ) -> int:
     queued = 0
-    outlet = overflowing[0].headline.outlet
+    outlet = overflowing[0].row.headline.outlet
     for target in destinations:
         if target.broken_reason is not None:
             continue
         items = tuple(
-            OverflowItem(c.headline.title, c.headline.link, _label(categories, category))
+            OverflowItem(c.row.headline.title, c.row.headline.link, _label(categories, category))
             for c in overflowing
             if (
                 category := next(
-                    (x for x in c.classification.categories if x in target.subscriptions), None
+                    (x for x in c.row.classification.categories if x in target.subscriptions),
+                    None,
                 )
             )
             is not None

@@ -19,6 +19,7 @@ from bot.errors import FetchError, ParseError
 from bot.pipeline import admit as gate
 from bot.pipeline.classify import Classifier
 from bot.pipeline.decide import DecideResult, decide_new
+from bot.pipeline.events import EventWindow
 from bot.pipeline.fetch import (
     FetchLimits,
     FetchResult,
@@ -46,6 +47,8 @@ class PollOutcome:
     alerts: int = 0
     error: str | None = None
     categories: tuple[str, ...] = ()  # one entry per (alerting story, category)
+    breaking: int = 0  # events that became breaking
+    queued: int = 0  # outbox rows queued or re-armed: alerts, updates, summaries
 
 
 # Told of every poll's outcome (the service's metrics); the core knows nothing of what listens.
@@ -76,6 +79,10 @@ class Poller:
         self.clock = clock
         self.rng = rng or random.Random()
         self._in_flight = asyncio.Semaphore(POLL_CONCURRENCY)
+        # One event window per process: read once, then kept current (bot.pipeline.window).
+        self.window = EventWindow(
+            timedelta(hours=settings.events.window), dict(classifier.grouping)
+        )
         polling = settings.polling
         self.limits = FetchLimits(
             timeout=polling.timeout,
@@ -140,7 +147,7 @@ class Poller:
             result.body,
             content_type=result.content_type,
             base_url=result.final_url,
-            outlet=feed.name,
+            outlet=feed.publisher,
         )
         if self.parse_executor is None:
             parsed = await asyncio.get_running_loop().run_in_executor(None, job)
@@ -183,8 +190,10 @@ class Poller:
                     conn,
                     feed.name,
                     items,
+                    window=self.window,
                     categories=self.classifier.categories,
                     polling=self.settings.polling,
+                    events=self.settings.events,
                     catch_up=catch_up,
                     now=now,
                 )
@@ -199,6 +208,10 @@ class Poller:
                 title=parsed.title if parsed else None,
                 parsed=parsed is not None,
             )
+        if decided is not None:
+            # Only now that the plan is stored: a rolled-back plan leaves the window as it was.
+            for event in decided.events.values():
+                self.window.put(event)
         if state is not None and state.failures > 0:
             log.info("feed %s: recovered after %d failed polls", feed.name, state.failures)
         return _recorded_outcome(feed, decided)
@@ -265,4 +278,6 @@ def _recorded_outcome(feed: FeedSource, decided: DecideResult | None) -> PollOut
         new=decided.new,
         alerts=decided.alerts,
         categories=decided.categories,
+        breaking=decided.breaking,
+        queued=decided.queued,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.resources
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -28,6 +28,9 @@ RULES_FILE = TomlKind(
 _TOP_KEYS = ("scoring", "lists", "categories", "rules")
 _SCORING_KEYS = ("title_weight", "summary_weight")
 _CATEGORY_KEYS = ("colour", "description", "emoji", "label", "threshold")  # all required
+# How reports of a category group into events: by who and what they name (the default), or by
+# the day (a weekly session such as PMQs is one happening whoever the reports name).
+EVENT_GROUPINGS = ("actors", "day")
 _RULE_KEYS = ("id", "category", "weight", "phrases", "patterns", "fields", "veto", "note")
 _LISTS = "[lists]"
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -72,6 +75,7 @@ class RuleSet:
     thresholds: Mapping[str, float]
     field_weights: Mapping[str, float]
     rules: tuple[Rule, ...]
+    grouping: Mapping[str, str] = field(default_factory=dict)  # category → an EVENT_GROUPINGS
 
 
 def packaged_rules_text() -> tuple[str, str]:
@@ -146,13 +150,13 @@ class _Compiler:
         scoring = _RulesTable(self.source, "[scoring]", data.get("scoring", {}))
         scoring.reject_unknown(_SCORING_KEYS)
         weights = {}
-        for field, default in (("title", 1.0), ("summary", 0.7)):
-            key = f"{field}_weight"
-            weights[field] = scoring.number(key, default)
-            if weights[field] < 0:
+        for name, default in (("title", 1.0), ("summary", 0.7)):
+            key = f"{name}_weight"
+            weights[name] = scoring.number(key, default)
+            if weights[name] < 0:
                 raise scoring.fail("must not be negative", key)
         self.read_lists(data.get("lists", {}))
-        categories, thresholds = self.categories(data.get("categories"))
+        categories, thresholds, grouping = self.categories(data.get("categories"))
         rules = self.rules(data.get("rules"), categories)
         for name in categories:
             if not any(r.category == name and r.weight > 0 for r in rules):
@@ -165,6 +169,7 @@ class _Compiler:
             MappingProxyType(thresholds),
             MappingProxyType(weights),
             tuple(rules),
+            MappingProxyType(grouping),
         )
 
     def read_lists(self, raw: object) -> None:
@@ -181,7 +186,9 @@ class _Compiler:
                 for body in self.phrase(phrase, table, f"{name}[{i}]")[1]
             ]
 
-    def categories(self, raw: object) -> tuple[dict[str, CategoryInfo], dict[str, float]]:
+    def categories(
+        self, raw: object
+    ) -> tuple[dict[str, CategoryInfo], dict[str, float], dict[str, str]]:
         """[categories.NAME] tables → display details and thresholds, in file order."""
         if not isinstance(raw, dict) or not raw:
             raise _error(
@@ -191,6 +198,7 @@ class _Compiler:
             )
         infos: dict[str, CategoryInfo] = {}
         thresholds: dict[str, float] = {}
+        grouping: dict[str, str] = {}
         for name, value in raw.items():
             where = f"[categories.{name}]"
             if not _NAME.match(name) or name == "none":
@@ -198,8 +206,11 @@ class _Compiler:
                     self.source, where, "name must be lower-case letters, digits, _ (not 'none')"
                 )
             table = _RulesTable(self.source, where, value)
-            table.reject_unknown(_CATEGORY_KEYS)
+            table.reject_unknown((*_CATEGORY_KEYS, "events"))
             table.require(_CATEGORY_KEYS)
+            grouping[name] = table.data.get("events", "actors")
+            if grouping[name] not in EVENT_GROUPINGS:
+                raise table.fail(f"must be one of {', '.join(EVENT_GROUPINGS)}", "events")
             thresholds[name] = table.number("threshold")
             if thresholds[name] <= 0:
                 raise table.fail("must be greater than 0", "threshold")
@@ -210,7 +221,7 @@ class _Compiler:
                 colour=self.colour(table),
                 description=table.line("description"),
             )
-        return infos, thresholds
+        return infos, thresholds, grouping
 
     def colour(self, table: _RulesTable) -> int:
         """A category's colour: "#RRGGBB" or an integer."""

@@ -1,4 +1,7 @@
-"""Stage 4b: categorised headline → the story it belongs to (same people doing the same thing).
+"""Wording: whether two headlines say the same thing (same people doing the same thing).
+
+Events (bot.pipeline.events) use it for reports that name no one the register or the body
+names know.
 
 Short headlines defeat any single fuzzy-match threshold (FEEDS.md), so a match needs three things:
 the same named people, the same event words, and no disagreement on numbers or event verbs.
@@ -8,11 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Generic, TypeVar
 
 from bot.domain import Signature
-
-T = TypeVar("T")
 
 # Wire and live-blog prefixes that say nothing about the event.
 _PREFIX = re.compile(
@@ -258,34 +258,3 @@ def _fold(word: str) -> str:
     # "Johnson's" and "Johnsons" are the same name; accents do not make a different person.
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-class StoryIndex(Generic[T]):
-    """Recent stories by name token, so a headline is compared only with stories it could match.
-
-    Exact with respect to same_story: a match needs a shared name (names, or opening words the
-    other side names), unless neither side names anyone. Newest stories come first.
-    """
-
-    def __init__(self) -> None:
-        self._by_token: dict[str, list[int]] = {}
-        self._unnamed: list[int] = []
-        self._items: list[tuple[Signature, T]] = []
-
-    def add(self, sig: Signature, story: T) -> None:
-        """Index a story (added in oldest-to-newest order)."""
-        position = len(self._items)
-        self._items.append((sig, story))
-        for token in sig.names | sig.leads:
-            self._by_token.setdefault(token, []).append(position)
-        if not sig.names:
-            self._unnamed.append(position)
-
-    def candidates(self, sig: Signature) -> list[T]:
-        """The stories that could be the same story as `sig`, newest first."""
-        positions: set[int] = set()
-        for token in sig.names | sig.leads:
-            positions.update(self._by_token.get(token, ()))
-        if not sig.names:
-            positions.update(self._unnamed)
-        return [self._items[p][1] for p in sorted(positions, reverse=True)]

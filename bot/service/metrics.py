@@ -33,7 +33,12 @@ class Metrics:
         self.headlines_seen = counter(
             "headlines_seen", "New feed entries recorded, by feed.", ["feed"]
         )
-        self.alerts = counter("alerts", "Stories that alerted, by category.", ["category"])
+        self.alerts = counter("alerts", "Events that alerted, by category.", ["category"])
+        self.breaking = Counter(
+            _PREFIX + "events_breaking",
+            "Events marked breaking: many outlets within minutes of first being seen.",
+            registry=self.registry,
+        )
         self.sends = counter(
             "sends", "Send attempts, by destination and outcome.", ["destination", "outcome"]
         )
@@ -77,6 +82,8 @@ class Metrics:
             self.headlines_seen.labels(feed=outcome.feed).inc(outcome.new)
         for category in outcome.categories:
             self.alerts.labels(category=category).inc()
+        if outcome.breaking:
+            self.breaking.inc(outcome.breaking)
         if outcome.status != "deferred":
             self.last_poll.set_to_current_time()
 

@@ -122,7 +122,7 @@ async def active_destinations(conn: aiosqlite.Connection) -> list[Destination]:
     """Every active destination with its subscriptions."""
     async with conn.execute(
         "SELECT d.id, d.key, d.kind, d.label, d.scope, d.channel, d.broken_reason, "
-        "s.category, s.mention FROM destinations d "
+        "s.category, s.mention, d.updates FROM destinations d "
         "LEFT JOIN subscriptions s ON s.destination_id = d.id WHERE d.active = 1 ORDER BY d.id"
     ) as cursor:
         rows = await cursor.fetchall()
@@ -138,11 +138,19 @@ async def active_destinations(conn: aiosqlite.Connection) -> list[Destination]:
                 scope=row[4],
                 channel=row[5],
                 broken_reason=row[6],
+                updates=row[9],
             )
             found[row[0]] = dest
         if row[7] is not None:
             dest.subscriptions[row[7]] = row[8]
     return list(found.values())
+
+
+async def set_updates(conn: aiosqlite.Connection, destination_id: int, updates: str) -> None:
+    """What later reports of an alerted event do here: "edit", "thread" or "off"."""
+    await conn.execute(
+        "UPDATE destinations SET updates = ? WHERE id = ?", (updates, destination_id)
+    )
 
 
 async def mark_broken(

@@ -64,8 +64,8 @@ async def find_by_links(conn: aiosqlite.Connection, links: Iterable[str]) -> dic
 
 _INSERT = (
     "INSERT INTO headlines (feed, entry_key, link, title, summary, outlet, published_at, "
-    "first_seen_at, last_seen_at, categories, evidence, decision, story_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "first_seen_at, last_seen_at, categories, evidence, decision, story_id, joined_on) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -77,7 +77,8 @@ class NewHeadline:
     categories: Sequence[str]
     evidence: dict[str, list[str]]
     decision: str
-    story_id: int | None
+    story_id: int | None  # its event
+    joined_on: str | None = None  # why it joined its event (shared people, inquiry, …)
 
 
 def _values(row: NewHeadline, stamp: str) -> tuple[object, ...]:
@@ -96,6 +97,7 @@ def _values(row: NewHeadline, stamp: str) -> tuple[object, ...]:
         json.dumps(row.evidence, ensure_ascii=False),
         row.decision,
         row.story_id,
+        row.joined_on,
     )
 
 

@@ -16,7 +16,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True, slots=True)
 class AlertedStory:
-    """A story that alerted, with the outlets that carried it."""
+    """An event that alerted, with its reports so far and the outlets that carried it."""
 
     id: int
     title: str
@@ -24,6 +24,9 @@ class AlertedStory:
     categories: tuple[str, ...]
     alerted_at: datetime
     outlets: tuple[str, ...]
+    reports: int = 1
+    last_report: datetime | None = None
+    breaking: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,18 +43,23 @@ class SeenHeadline:
     story_title: str | None
     published_at: datetime | None
     first_seen_at: datetime
+    joined_on: str | None = None  # why it joined its event (or why a new one began)
 
 
 async def latest_alerted(
     conn: aiosqlite.Connection, category: str | None, limit: int
 ) -> list[AlertedStory]:
-    """The most recently alerted stories, optionally in one category."""
+    """The alerted events with the latest reports, optionally in one category."""
     async with conn.execute(
         "SELECT s.id, s.title, s.link, s.categories, s.alerted_at, "
-        "(SELECT group_concat(outlet, '\x1f') FROM (SELECT DISTINCT outlet FROM headlines h "
-        " WHERE h.story_id = s.id)) FROM stories s WHERE s.alerted_at IS NOT NULL "
+        "(SELECT group_concat(outlet, '\x1f') FROM (SELECT outlet FROM headlines h "
+        " WHERE h.story_id = s.id GROUP BY outlet ORDER BY MIN(h.id))), "
+        "(SELECT COUNT(*) FROM headlines h WHERE h.story_id = s.id "
+        " AND h.decision != 'duplicate_url'), "
+        "COALESCE(s.last_report_at, s.alerted_at), s.breaking_at "
+        "FROM stories s WHERE s.alerted_at IS NOT NULL "
         "AND (? IS NULL OR ',' || s.categories || ',' LIKE '%,' || ? || ',%') "
-        "ORDER BY s.alerted_at DESC, s.id DESC LIMIT ?",
+        "ORDER BY COALESCE(s.last_report_at, s.alerted_at) DESC, s.id DESC LIMIT ?",
         (category, category, limit),
     ) as cursor:
         rows = await cursor.fetchall()
@@ -63,6 +71,9 @@ async def latest_alerted(
             categories=tuple(filter(None, r[3].split(","))),
             alerted_at=from_db(r[4]) or _EPOCH,
             outlets=tuple(filter(None, (r[5] or "").split("\x1f"))),
+            reports=max(int(r[6]), 1),
+            last_report=from_db(r[7]),
+            breaking=r[8] is not None,
         )
         for r in rows
     ]
@@ -72,7 +83,7 @@ async def headlines_with_link(conn: aiosqlite.Connection, link: str) -> list[See
     """Every stored headline with this canonical link, oldest first."""
     async with conn.execute(
         "SELECT h.feed, h.title, h.link, h.categories, h.evidence, h.decision, h.story_id, "
-        "s.title, h.published_at, h.first_seen_at FROM headlines h "
+        "s.title, h.published_at, h.first_seen_at, h.joined_on FROM headlines h "
         "LEFT JOIN stories s ON s.id = h.story_id WHERE h.link = ? ORDER BY h.id",
         (link,),
     ) as cursor:
@@ -89,9 +100,62 @@ async def headlines_with_link(conn: aiosqlite.Connection, link: str) -> list[See
             story_title=r[7],
             published_at=from_db(r[8]),
             first_seen_at=from_db(r[9]) or _EPOCH,
+            joined_on=r[10],
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One report of an event: which headline, from whom, when, and why it joined."""
+
+    title: str
+    link: str
+    outlet: str
+    first_seen_at: datetime
+    decision: str
+    joined_on: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventSummary:
+    """An event as `why` explains it: its first title, what it continues, its reports."""
+
+    id: int
+    title: str
+    continues: tuple[int, str] | None  # (id, title) of the event a development continues
+    development: str | None
+    members: tuple[Member, ...]
+    reports: int  # all of them; `members` may list only the first few
+
+
+async def event_summary(
+    conn: aiosqlite.Connection, event_id: int, limit: int = 12
+) -> EventSummary | None:
+    """An event and its first `limit` reports, for `why`."""
+    found = list(
+        await conn.execute_fetchall(
+            "SELECT s.title, s.continues_id, c.title, s.development FROM stories s "
+            "LEFT JOIN stories c ON c.id = s.continues_id WHERE s.id = ?",
+            (event_id,),
+        )
+    )
+    if not found:
+        return None
+    title, continues_id, continues_title, development = found[0]
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT title, link, outlet, first_seen_at, decision, joined_on FROM headlines "
+            "WHERE story_id = ? ORDER BY first_seen_at, id",
+            (event_id,),
+        )
+    )
+    members = tuple(
+        Member(r[0], r[1], r[2], from_db(r[3]) or _EPOCH, r[4], r[5]) for r in rows[:limit]
+    )
+    continues = None if continues_id is None else (int(continues_id), str(continues_title))
+    return EventSummary(event_id, str(title), continues, development, members, len(rows))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,21 +163,25 @@ class Delivery:
     """One destination's copy of a story's alert: sent when, or still waiting and why."""
 
     destination: str  # the destination's label
-    status: str  # "sent" or "pending"
+    status: str  # "sent" or "pending"; for updates also "gone" or "exhausted"
     sent_at: datetime | None
     last_error: str | None
     broken_reason: str | None
+    kind: str = "alert"  # or an update of it: "edit", "reply", "followup"
+    told_reports: int = 0  # how many of the event's reports it showed
 
 
 async def story_deliveries(conn: aiosqlite.Connection, story_id: int) -> list[Delivery]:
-    """Where a story's alert went (or waits), by destination label."""
+    """Where an event's alert and its updates went (or wait), by destination label."""
     async with conn.execute(
-        "SELECT d.label, o.status, o.sent_at, o.last_error, d.broken_reason FROM outbox o "
-        "JOIN destinations d ON d.id = o.destination_id WHERE o.dedupe_key = ? ORDER BY d.label",
-        (story_key(story_id),),
+        "SELECT d.label, o.status, o.sent_at, o.last_error, d.broken_reason, o.kind, "
+        "o.told_reports FROM outbox o JOIN destinations d ON d.id = o.destination_id "
+        "WHERE o.dedupe_key = ? OR (o.event_id = ? AND o.kind != 'alert') "
+        "ORDER BY d.label, o.kind = 'alert' DESC, o.id",
+        (story_key(story_id), story_id),
     ) as cursor:
         rows = await cursor.fetchall()
-    return [Delivery(r[0], r[1], from_db(r[2]), r[3], r[4]) for r in rows]
+    return [Delivery(r[0], r[1], from_db(r[2]), r[3], r[4], r[5], r[6]) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)

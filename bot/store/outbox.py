@@ -19,6 +19,9 @@ class OutboxRow:
     destination_id: int
     message: str
     attempts: int
+    kind: str = "alert"  # "alert", or an update of one: "edit", "reply", "followup"
+    event_id: int | None = None
+    told_reports: int = 0  # how many of its event's reports this row last showed
 
 
 async def enqueue(
@@ -34,7 +37,11 @@ async def enqueue(
 
 
 async def enqueue_many(
-    conn: aiosqlite.Connection, rows: Sequence[tuple[int, str, str]], now: datetime
+    conn: aiosqlite.Connection,
+    rows: Sequence[tuple[int, str, str]],
+    now: datetime,
+    *,
+    event_id: int | None = None,
 ) -> int:
     """Queue (destination id, dedupe key, message) rows in one statement; returns how many were
     new (a destination that already has its key keeps the one it has, as with `enqueue`)."""
@@ -44,9 +51,9 @@ async def enqueue_many(
     # One trip to the SQLite thread for a whole fan-out: one row at a time, a story for many
     # channels spent most of its time in round trips (benchmarks/scale.py).
     cursor = await conn.executemany(
-        "INSERT INTO outbox (destination_id, dedupe_key, message, created_at, next_attempt_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [(dest, key, message, stamp, stamp) for dest, key, message in rows],
+        "INSERT INTO outbox (destination_id, dedupe_key, message, created_at, next_attempt_at, "
+        "event_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(dest, key, message, stamp, stamp, event_id) for dest, key, message in rows],
     )
     # executemany sums the rows each execution changed, and a conflict changes none.
     return max(cursor.rowcount, 0)
@@ -70,24 +77,29 @@ async def claim_due(
         " AND (o.lease_until IS NULL OR o.lease_until < ?)"
         f" AND d.active = 1 AND d.broken_reason IS NULL AND d.kind IN ({marks})"
         " ORDER BY o.id LIMIT ?"
-        ") RETURNING id, destination_id, message, attempts"
+        ") RETURNING id, destination_id, message, attempts, kind, event_id, told_reports"
     )
     async with conn.execute(
         sql,
         (to_db(now + timedelta(seconds=lease)), owner, to_db(now), to_db(now), *kinds, limit),
     ) as cursor:
         rows = await cursor.fetchall()
-    return sorted((OutboxRow(r[0], r[1], r[2], r[3]) for r in rows), key=lambda r: r.id)
+    return sorted((OutboxRow(*r) for r in rows), key=lambda r: r.id)
 
 
 async def mark_sent(
-    conn: aiosqlite.Connection, row_id: int, now: datetime, remote_id: str | None
+    conn: aiosqlite.Connection,
+    row_id: int,
+    now: datetime,
+    remote_id: str | None,
+    told_reports: int | None = None,
 ) -> None:
-    """The chat API accepted the message."""
+    """The chat API accepted the message (showing `told_reports` of its event's reports)."""
     await conn.execute(
-        "UPDATE outbox SET status = 'sent', sent_at = ?, remote_id = ?, lease_until = NULL, "
-        "last_error = NULL WHERE id = ?",
-        (to_db(now), remote_id, row_id),
+        "UPDATE outbox SET status = 'sent', sent_at = ?, remote_id = COALESCE(?, remote_id), "
+        "lease_until = NULL, last_error = NULL, told_reports = COALESCE(?, told_reports) "
+        "WHERE id = ?",
+        (to_db(now), remote_id, told_reports, row_id),
     )
 
 

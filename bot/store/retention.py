@@ -56,8 +56,9 @@ async def prune(
     outbox = await _delete_chunks(
         db,
         "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox "
-        "WHERE status = 'sent' AND sent_at < ? LIMIT ?)",
-        (stamp,),
+        "WHERE (status = 'sent' AND sent_at < ?) "
+        "OR (status IN ('gone', 'exhausted') AND created_at < ?) LIMIT ?)",
+        (stamp, stamp),
         chunk,
     )
     return Pruned(headlines=headlines, stories=stories, outbox=outbox)

@@ -32,6 +32,7 @@ class ChannelRecord:
     channel: str
     created_at: datetime
     subscriptions: tuple[SubscriptionRecord, ...]
+    updates: str = "edit"  # what later reports of an alerted event do there
 
 
 async def chat_channels(conn: aiosqlite.Connection, kinds: Sequence[str]) -> list[ChannelRecord]:
@@ -39,7 +40,7 @@ async def chat_channels(conn: aiosqlite.Connection, kinds: Sequence[str]) -> lis
     marks = ",".join("?" * len(kinds)) or "NULL"
     async with conn.execute(
         "SELECT d.key, d.kind, d.label, d.scope, d.channel, d.created_at, s.category, s.mention, "
-        "s.created_by, s.created_at FROM destinations d "
+        "s.created_by, s.created_at, d.updates FROM destinations d "
         "JOIN subscriptions s ON s.destination_id = d.id "
         f"WHERE d.active = 1 AND d.kind IN ({marks}) ORDER BY d.key, s.category",
         tuple(kinds),
@@ -51,7 +52,7 @@ async def chat_channels(conn: aiosqlite.Connection, kinds: Sequence[str]) -> lis
         found = channels.get(row[0])
         if found is None:
             channels[row[0]] = ChannelRecord(
-                row[0], row[1], row[2], row[3], row[4], _when(row[5]), (sub,)
+                row[0], row[1], row[2], row[3], row[4], _when(row[5]), (sub,), row[10]
             )
         else:
             channels[row[0]] = replace(found, subscriptions=(*found.subscriptions, sub))
@@ -65,9 +66,10 @@ async def import_channel(conn: aiosqlite.Connection, record: ChannelRecord) -> i
     tries each channel afresh.
     """
     async with conn.execute(
-        "INSERT INTO destinations (key, kind, label, scope, channel, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET label = excluded.label, "
-        "active = 1, broken_reason = NULL, broken_at = NULL RETURNING id",
+        "INSERT INTO destinations (key, kind, label, scope, channel, created_at, updates) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET label = excluded.label, "
+        "updates = excluded.updates, active = 1, broken_reason = NULL, broken_at = NULL "
+        "RETURNING id",
         (
             record.key,
             record.kind,
@@ -75,6 +77,7 @@ async def import_channel(conn: aiosqlite.Connection, record: ChannelRecord) -> i
             record.scope,
             record.channel,
             to_db(record.created_at),
+            record.updates,
         ),
     ) as cursor:
         row = await cursor.fetchone()

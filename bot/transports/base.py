@@ -1,4 +1,5 @@
-"""What a chat transport (Discord bot, Slack app) offers the app: a sender, a start and a stop."""
+"""What a chat transport (Discord bot, Slack app) offers the app: a sender, an editor, a start
+and a stop."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.commands import Commands
 from bot.config import Settings
-from bot.delivery.deliver import Sender
+from bot.delivery.deliver import Editor, Sender
 from bot.store.connection import Database
 
 if TYPE_CHECKING:  # slow to import, and only the Slack HTTP mode of `run` serves anything
@@ -34,6 +35,7 @@ class Transport(Protocol):
     name: str  # "discord", "slack": used in logs and health
     kinds: tuple[str, ...]  # destination kinds it delivers ("discord"; "slack")
     sender: Sender
+    editor: Editor | None  # edits sent alerts and replies in threads under them; None: cannot
 
     async def open_rest(self) -> None:
         """Be ready to send over REST only (what `poll` needs): log in, no gateway/socket."""

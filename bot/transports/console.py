@@ -1,16 +1,30 @@
-"""Console transport: alerts as readable text on standard output (control characters dropped)."""
+"""Console transport: alerts as readable text on standard output (control characters dropped).
+
+It edits too, the way `division-bell replay` shows a channel: an edit prints the alert again
+under "↻ UPDATE", a thread reply prints the follow-up under "↳ IN THREAD".
+"""
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from typing import TextIO
 
 from bot.config import DisplaySettings
 from bot.delivery.messages import Message
-from bot.domain import Alert, Destination, Overflow
+from bot.domain import Alert, Destination, EventState, FollowUp, Overflow, Report, story_key
+from bot.transports.events import (
+    follow_up_heading,
+    follow_up_reports,
+    grown,
+    latest_of,
+    reports_phrase,
+)
 from bot.transports.text import after_label, as_utc, clean_text, fit, join_fit, safe_url
 
 CONSOLE_LISTED = 10
+UPDATE_MARK = "↻ UPDATE"
+REPLY_MARK = "↳ IN THREAD"
 
 
 def _plain(text: str, limit: int) -> str:
@@ -34,24 +48,67 @@ def _console_overflow(overflow: Overflow) -> str:
     return "\n".join(lines)
 
 
-def console_text(message: Alert | Overflow, display: DisplaySettings | None = None) -> str:
+def _when(moment: datetime, display: DisplaySettings | None, pattern: str) -> str:
+    """A time in the display zone (UTC without display settings)."""
+    if display is None:
+        return as_utc(moment).strftime(pattern + " UTC")
+    return display.when(moment, pattern)
+
+
+def _report_lines(reports: tuple[Report, ...], display: DisplaySettings | None) -> list[str]:
+    lines = []
+    for report in reports:
+        outlet = _plain(report.outlet, 200) or "unknown outlet"
+        seen = _when(report.seen, display, "%d %b %H:%M")
+        lines.append(f"    • {_plain(report.title, 300) or '(untitled)'} — {outlet} · {seen}")
+        url = safe_url(report.link)
+        if url:
+            lines.append(f"      {url}")
+    return lines
+
+
+def _event_lines(event: EventState, display: DisplaySettings | None) -> list[str]:
+    """Coverage, first and last report times, and the latest headlines of a grown event."""
+    lines = []
+    if event.continues:
+        lines.append(f"  Continues: {_plain(event.continues, 500)}")
+    outlets = join_fit([o for o in event.outlets if o.strip()], clean_text, 500, sep=", ")
+    lines.append(f"  {reports_phrase(event.reports)}" + (f" · {outlets}" if outlets else ""))
+    first = _when(event.first_seen, display, "%d %b %H:%M")
+    last = _when(event.last_seen, display, "%d %b %H:%M")
+    lines.append(f"  First report {first} · latest {last}")
+    lines.append("  Latest:")
+    return lines + _report_lines(latest_of(event), display)
+
+
+def follow_up_text(follow_up: FollowUp, display: DisplaySettings | None = None) -> str:
+    """'📰 N more reports on <title>', its link, then the newest of them."""
+    lines = [f"📰 {follow_up_heading(follow_up)} {_plain(follow_up.title, 500)}"]
+    url = safe_url(follow_up.link)
+    if url:
+        lines.append(f"  {url}")
+    return "\n".join(lines + _report_lines(follow_up_reports(follow_up), display))
+
+
+def console_text(message: Message, display: DisplaySettings | None = None) -> str:
     """Multi-line plain text for a terminal: category, headline, link, outlet, UTC time, why."""
     if isinstance(message, Overflow):
         return _console_overflow(message)
+    if isinstance(message, FollowUp):
+        return follow_up_text(message, display)
     first = message.categories[0] if message.categories else None
     show_label, title = after_label(first.label, message.title) if first else (True, message.title)
     heading = f"{first.emoji} {first.label}" if first else "🔔 Alert"
     if first and not show_label:
         heading = first.emoji
     separator = ": " if show_label else " "
-    lines = [f"{_plain(heading, 100)}{separator}{_plain(title, 500)}"]
+    event = grown(message)
+    breaking = "🚨 Breaking · " if event is not None and event.breaking else ""
+    lines = [f"{breaking}{_plain(heading, 100)}{separator}{_plain(title, 500)}"]
     url = safe_url(message.link)
     if url:
         lines.append(f"  {url}")
-    if display is None:
-        when = as_utc(message.published).strftime("%Y-%m-%d %H:%M UTC")
-    else:
-        when = display.when(message.published, "%Y-%m-%d %H:%M")
+    when = _when(message.published, display, "%Y-%m-%d %H:%M")
     lines.append(f"  {_plain(message.outlet, 200) or 'unknown outlet'} · {when}")
     if len(message.categories) > 1:
         labels = [c.label for c in message.categories]
@@ -59,7 +116,9 @@ def console_text(message: Alert | Overflow, display: DisplaySettings | None = No
     if message.evidence:
         lines.append("  Why: " + join_fit(message.evidence, clean_text, 1000, sep="; "))
     outlets = [o for o in message.also_reported_by if o.strip()]
-    if outlets:
+    if event is not None:
+        lines += _event_lines(event, display)
+    elif outlets:
         lines.append("  Also reported by: " + join_fit(outlets, clean_text, 500, sep=", "))
     return "\n".join(lines)
 
@@ -73,9 +132,24 @@ class ConsoleSender:
         self.stream = stream
         self.display = display  # None: UTC
 
-    async def __call__(self, destination: Destination, message: Message) -> str | None:
-        """Print the alert; the console never refuses."""
+    def _print(self, text: str) -> None:
         stream = self.stream or sys.stdout
-        stream.write(console_text(message, self.display) + "\n\n")
+        stream.write(text + "\n\n")
         stream.flush()
+
+    async def __call__(self, destination: Destination, message: Message) -> str | None:
+        """Print the message; the console never refuses. An alert's id is its story's key."""
+        self._print(console_text(message, self.display))
+        # An id lets the deliverer send this alert's updates here (as edits) like any channel.
+        return story_key(message.story_id) if isinstance(message, Alert) else None
+
+    async def edit(self, destination: Destination, remote_id: str, message: Alert) -> None:
+        """Print the alert as it now stands, marked as an update of the one printed before."""
+        self._print(f"{UPDATE_MARK}\n{console_text(message, self.display)}")
+
+    async def reply(
+        self, destination: Destination, remote_id: str, message: FollowUp
+    ) -> str | None:
+        """Print the follow-up, marked as a reply under the alert."""
+        self._print(f"{REPLY_MARK}\n{console_text(message, self.display)}")
         return None

@@ -1,7 +1,8 @@
 """Webhook transport: config-defined Discord and Slack-format webhooks as outbox senders.
 
 `post_webhook` POSTs one rendered payload (the ops notices use it too); `WebhookSender` renders a
-message for its webhook's platform and posts it.
+message for its webhook's platform and posts it, and edits a Discord webhook's alert in place
+(`PATCH …/messages/{id}`). Slack-format webhooks cannot edit, and no webhook can start a thread.
 
 A webhook URL is a secret (its path carries the token), so it never appears in an error, a log
 line or an exception chain; callers name the destination with a safe display string instead.
@@ -20,8 +21,8 @@ from yarl import URL
 
 from bot.config import WebhookSettings
 from bot.delivery.messages import Message
-from bot.domain import Destination
-from bot.errors import DeliveryError
+from bot.domain import Alert, Destination, FollowUp
+from bot.errors import DeliveryError, EditsExhausted, MessageGone
 from bot.retry import parse_retry_after
 from bot.transports.discord.format import discord_webhook_payload
 from bot.transports.slack.format import slack_webhook_payload
@@ -80,8 +81,32 @@ def _json_wait(data: Any) -> float | None:
     return parse_retry_after(value) if isinstance(value, str | int | float) else None
 
 
+# Discord's JSON error codes that matter when editing a webhook's message.
+UNKNOWN_WEBHOOK = 10015
+UNKNOWN_MESSAGE = 10008
+EDITS_EXHAUSTED = 30046  # "Maximum number of edits to messages older than 1 hour reached"
+
+
+def _edit_error(status: int, data: Any, destination: str, reason: str) -> DeliveryError | None:
+    """What only an edit can meet: the message deleted, or no more edits allowed."""
+    code = data.get("code") if isinstance(data, dict) else None
+    if code == EDITS_EXHAUSTED:
+        return EditsExhausted(destination, reason)
+    # An unknown webhook is the whole destination gone, as for a post; any other 404 is the
+    # message (Discord says Unknown Message, 10008).
+    if code == UNKNOWN_MESSAGE or (status == 404 and code != UNKNOWN_WEBHOOK):
+        return MessageGone(destination, f"the alert message was deleted ({reason})")
+    return None
+
+
 def _classify(
-    status: int, body: bytes, headers: Mapping[str, str], *, destination: str, url: str
+    status: int,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    destination: str,
+    url: str,
+    editing: bool = False,
 ) -> DeliveryError:
     """The DeliveryError for a non-2xx reply: retryable or not, and any wait the API asked for."""
     text, data = _detail(body)
@@ -91,6 +116,8 @@ def _classify(
     elif text:
         reason += f": {text}"
     reason = _scrub(reason, url)
+    if editing and (gone := _edit_error(status, data, destination, reason)) is not None:
+        return gone
     header_wait = parse_retry_after(headers.get("Retry-After"))
     if status == 429:
         # Discord's JSON retry_after has sub-second precision; the header is whole seconds.
@@ -125,6 +152,60 @@ def _message_id(body: bytes) -> str | None:
     return None
 
 
+def _target(url: str, platform: str, destination: str, message_id: str | None) -> URL:
+    """The URL to call: the webhook (Discord: ?wait=true) or, to edit, its message."""
+    if platform not in {"discord", "slack"}:
+        raise ValueError(f"unknown webhook platform {platform!r}")
+    try:
+        target = URL(url)
+        if target.scheme not in {"http", "https"} or not target.host:
+            raise ValueError("not an http(s) URL")
+        if message_id is not None:
+            if not message_id.isdigit():
+                raise MessageGone(destination, f"not a Discord message id: {message_id!r}")
+            # The query stays: a thread_id there says which thread the message is in.
+            return target.with_path(f"{target.path.rstrip('/')}/messages/{message_id}").with_query(
+                {k: v for k, v in target.query.items() if k != "wait"}
+            )
+        if platform == "discord":
+            # wait=true makes Discord reply with the message (and its id) and report failures;
+            # update_query keeps parameters already in the URL, such as thread_id.
+            target = target.update_query(wait="true")
+    except (ValueError, TypeError):
+        raise DeliveryError(destination, "invalid webhook URL", retryable=False) from None
+    return target
+
+
+async def _call(
+    session: aiohttp.ClientSession,
+    method: str,
+    target: URL,
+    payload: dict[str, Any],
+    *,
+    destination: str,
+    timeout: float,  # noqa: ASYNC109
+) -> tuple[int, bytes, Mapping[str, str]]:
+    """One request: status, capped body and headers; network failures as DeliveryError."""
+    try:
+        async with session.request(
+            method,
+            target,
+            json=payload,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            allow_redirects=False,
+            raise_for_status=False,  # whatever the session says: statuses are classified after
+        ) as response:
+            return response.status, await _read_capped(response), response.headers
+    except TimeoutError:
+        # `from None` throughout: aiohttp's own exceptions can carry the URL with its token.
+        raise DeliveryError(destination, f"timed out after {timeout:g}s", retryable=True) from None
+    except aiohttp.InvalidURL:
+        raise DeliveryError(destination, "invalid webhook URL", retryable=False) from None
+    except (aiohttp.ClientError, OSError) as exc:
+        reason = f"connection failed ({type(exc).__name__})"
+        raise DeliveryError(destination, reason, retryable=True) from None
+
+
 async def post_webhook(
     session: aiohttp.ClientSession,
     *,
@@ -136,41 +217,34 @@ async def post_webhook(
     timeout: float = SEND_TIMEOUT_S,  # noqa: ASYNC109
 ) -> str | None:
     """POST payload as JSON; return Discord's message id (Slack: None) or raise DeliveryError."""
-    if platform not in {"discord", "slack"}:
-        raise ValueError(f"unknown webhook platform {platform!r}")
-    try:
-        target = URL(url)
-        if target.scheme not in {"http", "https"} or not target.host:
-            raise ValueError("not an http(s) URL")
-        if platform == "discord":
-            # wait=true makes Discord reply with the message (and its id) and report failures;
-            # update_query keeps parameters already in the URL, such as thread_id.
-            target = target.update_query(wait="true")
-    except (ValueError, TypeError):
-        raise DeliveryError(destination, "invalid webhook URL", retryable=False) from None
-    try:
-        async with session.post(
-            target,
-            json=payload,
-            timeout=aiohttp.ClientTimeout(total=timeout),
-            allow_redirects=False,
-            raise_for_status=False,  # whatever the session says: statuses are classified below
-        ) as response:
-            body = await _read_capped(response)
-            status, headers = response.status, response.headers
-    except TimeoutError:
-        # `from None` throughout: aiohttp's own exceptions can carry the URL with its token.
-        raise DeliveryError(destination, f"timed out after {timeout:g}s", retryable=True) from None
-    except aiohttp.InvalidURL:
-        raise DeliveryError(destination, "invalid webhook URL", retryable=False) from None
-    except (aiohttp.ClientError, OSError) as exc:
-        reason = f"connection failed ({type(exc).__name__})"
-        raise DeliveryError(destination, reason, retryable=True) from None
+    target = _target(url, platform, destination, None)
+    status, body, headers = await _call(
+        session, "POST", target, payload, destination=destination, timeout=timeout
+    )
     if not 200 <= status < 300:
         raise _classify(status, body, headers, destination=destination, url=url)
     log.debug("webhook %s: delivered (HTTP %d)", destination, status)
     # Slack answers "ok"; Mattermost and Rocket.Chat answer other 2xx bodies, equally successful.
     return _message_id(body) if platform == "discord" else None
+
+
+async def edit_webhook_message(
+    session: aiohttp.ClientSession,
+    *,
+    url: str,
+    message_id: str,
+    payload: dict[str, Any],
+    destination: str,
+    timeout: float = SEND_TIMEOUT_S,  # noqa: ASYNC109
+) -> None:
+    """PATCH a Discord webhook's message; MessageGone, EditsExhausted or DeliveryError if not."""
+    target = _target(url, "discord", destination, message_id)
+    status, body, headers = await _call(
+        session, "PATCH", target, payload, destination=destination, timeout=timeout
+    )
+    if not 200 <= status < 300:
+        raise _classify(status, body, headers, destination=destination, url=url, editing=True)
+    log.debug("webhook %s: edited message %s (HTTP %d)", destination, message_id, status)
 
 
 class WebhookSender:
@@ -187,11 +261,15 @@ class WebhookSender:
         self.hooks = {hook.key: hook for hook in hooks}
         self.timeout = timeout
 
-    async def __call__(self, destination: Destination, message: Message) -> str | None:
-        """Render for the webhook's platform and post it."""
+    def _hook(self, destination: Destination) -> WebhookSettings:
         hook = self.hooks.get(destination.key)
         if hook is None:
             raise DeliveryError(destination.label, "webhook no longer configured", retryable=True)
+        return hook
+
+    async def __call__(self, destination: Destination, message: Message) -> str | None:
+        """Render for the webhook's platform and post it."""
+        hook = self._hook(destination)
         payload = (
             discord_webhook_payload(message)
             if hook.platform == "discord"
@@ -205,3 +283,31 @@ class WebhookSender:
             destination=hook.name,
             timeout=self.timeout,
         )
+
+    async def edit(self, destination: Destination, remote_id: str, message: Alert) -> None:
+        """Edit the alert a Discord webhook posted; a Slack-format webhook cannot edit."""
+        hook = self._hook(destination)
+        if hook.platform != "discord":
+            raise DeliveryError(
+                hook.name, "a Slack-format webhook cannot edit its messages", retryable=False
+            )
+        # The payload of the post, mention and allowed_mentions included (an edit pings nobody);
+        # the username is fixed when a message is created and is not an edit field.
+        payload = discord_webhook_payload(message)
+        payload.pop("username", None)
+        await edit_webhook_message(
+            self.session,
+            url=hook.url,
+            message_id=remote_id,
+            payload=payload,
+            destination=hook.name,
+            timeout=self.timeout,
+        )
+
+    async def reply(
+        self, destination: Destination, remote_id: str, message: FollowUp
+    ) -> str | None:
+        """Webhooks cannot start threads: always a non-retryable DeliveryError."""
+        hook = self._hook(destination)
+        reason = 'webhooks cannot reply in threads: updates = "thread" needs the bot'
+        raise DeliveryError(hook.name, reason, retryable=False)

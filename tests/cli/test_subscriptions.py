@@ -60,6 +60,10 @@ def seed(folder: Path) -> None:
                 mention=None,
                 **common,
             )
+            for key, mode in (("discord:222", "thread"), ("slack:T1:C1", "off")):
+                dest_id = await dest_store.destination_id(conn, key)
+                assert dest_id is not None
+                await dest_store.set_updates(conn, dest_id, mode)
             hook = await dest_store.upsert_destination(
                 conn, key="webhook:abc", kind="webhook:discord", label="desk", now=WHEN
             )
@@ -85,6 +89,7 @@ def test_export_then_import_moves_every_chat_subscription(tmp_path: Path) -> Non
     channels = document["channels"]
     assert isinstance(channels, list)
     assert [c["key"] for c in channels] == ["discord:111", "discord:222", "slack:T1:C1"]
+    assert [c["updates"] for c in channels] == ["edit", "thread", "off"]
     politics = channels[0]
     assert politics["subscriptions"] == [
         {
@@ -143,6 +148,36 @@ def test_import_skips_unknown_categories_with_a_warning(tmp_path: Path) -> None:
     assert "imported 1 subscriptions for 1 channels" in result.stdout
 
 
+def old_export(**extra: object) -> dict[str, object]:
+    """One Discord channel's export as written before channels had an updates mode."""
+    channel = {
+        "key": "discord:111",
+        "kind": "discord",
+        "label": "#politics",
+        "scope": "900",
+        "channel": "111",
+        "created_at": "2024-01-02T09:30:00Z",
+        "subscriptions": [{"category": "pmqs", "mention": None, "created_by": "x", **_at()}],
+    }
+    return {"format": "division-bell-subscriptions", "version": 1, "channels": [channel | extra]}
+
+
+def test_an_export_from_before_updates_imports_with_the_default(tmp_path: Path) -> None:
+    config = host(tmp_path / "new")
+    for document, expected in [
+        (old_export(updates="thread"), "thread"),
+        (old_export(), "edit"),  # the file is the record: a missing mode is the default
+    ]:
+        result = run_cli(
+            ["--config", str(config), "subscriptions", "import", "-"],
+            cwd=tmp_path / "new",
+            stdin=json.dumps(document),
+        )
+        assert result.returncode == 0, result.stderr
+        [channel] = export(tmp_path / "new", config)["channels"]
+        assert channel["updates"] == expected
+
+
 def _at() -> dict[str, str]:
     return {"created_at": "2024-01-02T09:30:00Z"}
 
@@ -156,6 +191,9 @@ def test_import_of_a_bad_file_names_it_and_exits_2(tmp_path: Path) -> None:
         '{"format": "division-bell-subscriptions", "version": 9}': "export version 9",
         '{"format": "division-bell-subscriptions", "version": 1, "channels": [{"kind": "irc"}]}': (
             "channel #1: kind must be one of discord, slack"
+        ),
+        json.dumps(old_export(updates="sometimes")): (
+            "channel #1: updates must be one of edit, thread, off"
         ),
     }
     for text, message in cases.items():

@@ -37,7 +37,8 @@ def test_why_explains_alerted_silent_and_unseen_headlines(
     assert status == 0
     assert "Decision: it alerted." in text
     assert "Why 🔀 Defection:" in text
-    assert "To desk: sent " in text
+    assert "To desk: alert sent " in text
+    assert ": Tory MP Jane Marchmont defects to Labour (1 report)." in text
     status, text = why(OLD_DEFECTION.link)
     assert status == 0
     assert "older than the backfill window" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import Signature
-from bot.pipeline.stories import StoryIndex, same_story, signature
+from bot.pipeline.stories import same_story, signature
 
 SAME = [
     (
@@ -60,20 +60,3 @@ def test_signature_round_trips_through_json() -> None:
 
 def test_wire_prefix_and_possessive_are_ignored() -> None:
     assert signature("LIVE: Sue Gray's report") == signature("Sue Gray report")
-
-
-def test_story_index_never_hides_a_match() -> None:
-    titles = [t for pair in SAME + DIFFERENT for t in pair] + [
-        "PMQs live: clashes over NHS waiting lists",
-        "Tory MP defects to Labour",
-        "Second Tory MP defects to Labour",
-    ]
-    index: StoryIndex[str] = StoryIndex()
-    for title in titles:
-        index.add(signature(title), title)
-    for title in titles:
-        sig = signature(title)
-        found = set(index.candidates(sig))
-        for other in titles:
-            if same_story(sig, signature(other)):
-                assert other in found, (title, other)

@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.app import open_runtime
 from bot.config import PollingSettings, Settings, WebhookSettings, load_settings
 from bot.domain import FeedSource
+from bot.pipeline.poller import PollOutcome
 from bot.service.http_server import METRICS_CONTENT_TYPE, create_app, start_site
 from bot.service.metrics import Metrics
 from tests.pipeline.test_poller import DEFECTION
@@ -96,6 +97,13 @@ async def test_polls_and_sends_are_counted_and_served(
 
 async def _ok() -> tuple[bool, dict[str, object]]:
     return True, {}
+
+
+def test_breaking_events_are_counted() -> None:
+    metrics = Metrics()
+    metrics.polled(PollOutcome("BBC", "changed", new=3, breaking=1))
+    metrics.polled(PollOutcome("Sky", "changed", new=1))
+    assert value(samples(_text(metrics)), "division_bell_events_breaking_total") == 1
 
 
 def test_each_service_has_its_own_registry() -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.domain import Headline, Signature
-from bot.store import destinations, headlines, stories
+from bot.store import destinations, events, headlines
 from bot.store.connection import Database
 
 T0 = datetime(2024, 3, 6, 12, 0, tzinfo=UTC)
@@ -64,16 +65,18 @@ async def add_story(
     signature: Signature = SIGNATURE,
     now: datetime = T0,
 ) -> int:
-    """Start a story; returns its id."""
+    """Start an event (a `stories` row); returns its id."""
+    row = events.EventRow(
+        id=0,
+        title=title,
+        link=f"https://news.example/{title}",
+        categories=tuple(categories),
+        first_seen=now,
+        last_report=now,
+        actors="{}",
+    )
     async with db.transaction() as conn:
-        return await stories.create_story(
-            conn,
-            title=title,
-            link=f"https://news.example/{title}",
-            categories=categories,
-            signature=signature,
-            now=now,
-        )
+        return await events.insert_event(conn, row, json.dumps(signature.to_json()), now)
 
 
 async def add_destination(

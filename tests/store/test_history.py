@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.store import headlines, history, stories
-from bot.store.connection import Database
+from bot.store import events, headlines, history
+from bot.store.connection import Database, to_db
 from tests.store.helpers import T0, add_headline, add_story, at, headline
 
 
@@ -16,7 +16,11 @@ async def alerted_story(
     for number, outlet in enumerate(outlets):
         await add_headline(db, f"{title}-{number}", feed=outlet, story_id=story)
     async with db.transaction() as conn:
-        await stories.mark_story_alerted(conn, story, at(alerted))
+        await events.mark_alerted(conn, story, at(alerted))
+        # Its last report came when it alerted: `latest` lists the latest reported first.
+        await conn.execute(
+            "UPDATE stories SET last_report_at = ? WHERE id = ?", (to_db(at(alerted)), story)
+        )
     return story
 
 
@@ -33,7 +37,7 @@ LATEST_CASES = {
 @pytest.mark.parametrize(
     ("category", "limit", "titles"), LATEST_CASES.values(), ids=LATEST_CASES.keys()
 )
-async def test_latest_alerted_lists_told_stories_newest_first(
+async def test_latest_alerted_lists_told_events_latest_reported_first(
     db: Database, category: str | None, limit: int, titles: list[str]
 ) -> None:
     await alerted_story(db, "defects", ("defection",), 1, ["BBC"])

@@ -9,8 +9,11 @@ or, for a CLI run in a subprocess, `chat = ChatServer.start_in_thread()` … `ch
 
 A path is answered Discord-style (JSON message with an incrementing id when ?wait=true) unless it
 starts with "/slack" or `chat.mode(path, "slack")` says so (plain-text "ok"). Scripted statuses are
-answered in order, then 200s. Replies follow TESTING.md: JSON with Content-Type exactly
-application/json; a Discord 429 carries {"retry_after", "global"} and a Via header.
+answered in order, then 200s. A PATCH of "<hook>/messages/<id>" is a Discord webhook edit: it is
+recorded under that path (script it there too; a 404 there is Unknown Message, 10008), and
+`chat.edits(hook)` lists the accepted edits of a hook's messages. Replies follow TESTING.md:
+JSON with Content-Type exactly application/json; a Discord 429 carries {"retry_after", "global"}
+and a Via header.
 """
 
 from __future__ import annotations
@@ -43,12 +46,13 @@ class Reply:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One POST as it arrived, with the status it was answered with."""
+    """One POST (or PATCH) as it arrived, with the status it was answered with."""
 
     path: str
     query: dict[str, str]
     body: Any  # parsed JSON, or None when the body was not JSON
     status: int
+    method: str = "POST"
 
 
 _DISCORD_ERRORS: dict[int, dict[str, Any]] = {
@@ -156,6 +160,15 @@ class ChatServer(ThreadedServer):
         """JSON bodies of the posts to path that were answered 2xx."""
         return [a.body for a in self.attempts(path) if 200 <= a.status < 300]
 
+    def edits(self, hook: str) -> list[Attempt]:
+        """Accepted edits (PATCH) of any message of a webhook, in order."""
+        prefix = hook.rstrip("/") + "/messages/"
+        with self._lock:
+            found = [
+                a for path, got in self._attempts.items() if path.startswith(prefix) for a in got
+            ]
+        return [a for a in found if a.method == "PATCH" and 200 <= a.status < 300]
+
     # --- serving ---
 
     def _mode_of(self, path: str) -> Mode:
@@ -177,12 +190,23 @@ class ChatServer(ThreadedServer):
                 reply = Reply(400, body={"message": problem, "code": 50035})
                 if mode == "slack":
                     reply = Reply(400, body=problem)
-            self._attempts[path].append(Attempt(path, query, body, reply.status))
+            self._attempts[path].append(Attempt(path, query, body, reply.status, request.method))
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if mode == "slack":
             return self._slack_reply(reply)
+        if request.method == "PATCH":
+            return self._discord_edit_reply(reply, body, path)
         return self._discord_reply(reply, body, query)
+
+    def _discord_edit_reply(self, reply: Reply, body: Any, path: str) -> web.Response:
+        """An edit: the message as edited, or Unknown Message for a scripted 404."""
+        if reply.status == 404 and reply.body is None:
+            return _json(404, {"message": "Unknown Message", "code": 10008})
+        if reply.status >= 300:
+            return self._discord_reply(reply, body, {})
+        message = {"id": path.rsplit("/", 1)[-1], "type": 0, "embeds": body.get("embeds", [])}
+        return _json(200, message, reply.headers)
 
     def _discord_reply(self, reply: Reply, body: Any, query: dict[str, str]) -> web.Response:
         if reply.status == 429:
@@ -223,6 +247,7 @@ class ChatServer(ThreadedServer):
         """Listen on a free loopback port."""
         app = web.Application()
         app.router.add_route("POST", "/{tail:.*}", self._handle)
+        app.router.add_route("PATCH", "/{tail:.*}", self._handle)
         # handler_cancellation: a client that timed out must not leave a delayed reply pending,
         # or closing the server would wait for it.
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)

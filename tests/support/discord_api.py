@@ -6,11 +6,16 @@
     api.stall("555", 2.0)                        # the next post is created, answered 2 s late
         ... discord.py logs in, syncs, posts, answers interactions ...
         api.messages("555")                          # JSON bodies of the messages it accepted
+        api.fail_edit("555", 404, (400, 30046))      # the next edits in 555: gone, edit cap
+        api.edits("555")                             # JSON bodies of the edits it accepted
+        api.threads()                                # threads started: message id → name
 
 or `DiscordAPI.start_in_thread()` … `stop()` beside a subprocess. Replies follow TESTING.md:
 Content-Type exactly application/json; a 429 carries {"retry_after", "global"} and a Via header.
 Messages with `enforce_nonce` are deduplicated per channel the way Discord does: a repeat nonce
-answers with the first message and creates nothing.
+answers with the first message and creates nothing. Edits (PATCH) and thread starts apply only
+to messages it created: any other is Unknown Message (10008); a second thread on one message is
+160004; a post into a message's id is Unknown Channel until a thread was started on it.
 """
 
 from __future__ import annotations
@@ -40,10 +45,17 @@ BOT_USER = {
     "avatar": None,
     "bot": True,
 }
+_CODES: dict[int, str] = {
+    10008: "Unknown Message",
+    30046: "Maximum number of edits to messages older than 1 hour reached. Try again later",
+    160004: "A thread has already been created for this message",
+}
+Fault = int | tuple[int, int]  # an HTTP status, or (status, Discord JSON error code)
 _ERRORS: dict[int, dict[str, Any]] = {
     401: {"message": "401: Unauthorized", "code": 0},
     403: {"message": "Missing Permissions", "code": 50013},
     404: {"message": "Unknown Channel", "code": 10003},
+    400: {"message": "Invalid Form Body", "code": 50035},
     500: {"message": "500: Internal Server Error", "code": 0},
     503: {"message": "upstream connect error", "code": 0},
 }
@@ -67,7 +79,11 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
     return web.Response(status=status, body=json.dumps(data).encode(), headers=hdrs)
 
 
-def _error(status: int, retry_after: float = 0.05) -> web.Response:
+def _error(fault: Fault, retry_after: float = 0.05) -> web.Response:
+    if isinstance(fault, tuple):
+        status, code = fault
+        return _json({"message": _CODES.get(code, "error"), "code": code}, status)
+    status = fault
     if status == 429:  # without Via, discord.py takes a 429 for a Cloudflare ban and gives up
         body = {"message": "You are being rate limited.", "retry_after": retry_after}
         return _json(body | {"global": False}, 429, {"Via": "1.1 google", "Retry-After": "1"})
@@ -83,7 +99,9 @@ class DiscordAPI(ThreadedServer):
         self.gateway = Gateway(BOT_USER, APP_ID)
         self._lock = threading.Lock()
         self._calls: list[Call] = []
-        self._faults: dict[str, deque[int]] = defaultdict(deque)
+        self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._created: set[tuple[str, str]] = set()  # (channel, message id) of live messages
+        self._threads: dict[str, str] = {}  # message id → thread name
         self._stalls: dict[str, deque[float]] = defaultdict(deque)
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
         self._ids = itertools.count(1_300_000_000_000_000_001)
@@ -103,6 +121,33 @@ class DiscordAPI(ThreadedServer):
         """Answer the next posts to a channel with these statuses (429s ask for 0.05 s)."""
         with self._lock:
             self._faults[channel].extend(statuses)
+
+    def fail_edit(self, channel: str, *faults: Fault) -> None:
+        """Answer the next edits of messages in a channel with these (404: Unknown Message)."""
+        with self._lock:
+            self._faults[f"edit:{channel}"].extend(
+                (404, 10008) if fault == 404 else fault for fault in faults
+            )
+
+    def delete(self, channel: str, message_id: str) -> None:
+        """Delete a message, as a moderator would: later edits and threads meet 10008."""
+        with self._lock:
+            self._created.discard((channel, message_id))
+
+    def delete_thread(self, message_id: str) -> None:
+        """Delete the thread started on a message: posts into it meet Unknown Channel."""
+        with self._lock:
+            self._threads.pop(message_id, None)
+
+    def edits(self, channel: str) -> list[Any]:
+        """JSON bodies of the edits of messages in a channel that were accepted."""
+        prefix = f"/channels/{channel}/messages/"
+        return [c.body for c in self.calls("PATCH", prefix) if c.status == 200]
+
+    def threads(self) -> dict[str, str]:
+        """Threads started from messages: message (= thread) id → thread name."""
+        with self._lock:
+            return dict(self._threads)
 
     def stall(self, channel: str, *seconds: float) -> None:
         """Create the next posts to a channel but answer each only after so many seconds.
@@ -181,6 +226,8 @@ class DiscordAPI(ThreadedServer):
             with self._lock:
                 stalls = self._stalls[parts[1]]
                 stall = stalls.popleft() if stalls else 0.0
+        elif parts[0] == "channels" and len(parts) >= 4 and parts[2] == "messages":
+            reply, created = self._update(request.method, parts, body), False
         else:
             reply, created = self._route(request.method, parts, body), False
         self._record(request, body, reply.status, created)
@@ -210,10 +257,36 @@ class DiscordAPI(ThreadedServer):
                 return _json({"message": "404: Not Found", "code": 0}, 404)
         return _json(data)
 
+    def _update(self, method: str, parts: list[str], body: Any) -> web.Response:
+        """PATCH …/messages/{id} (an edit) or POST …/messages/{id}/threads (a thread)."""
+        channel, message_id = parts[1], parts[3]
+        with self._lock:
+            faults = self._faults[f"edit:{channel}"] if method == "PATCH" else deque()
+            fault = faults.popleft() if faults else None
+            live = (channel, message_id) in self._created
+            threaded = message_id in self._threads
+        if fault is not None:
+            return _error(fault)
+        if not live:
+            return _error((404, 10008))
+        if method == "PATCH" and len(parts) == 4:
+            return _json(self._message(channel, body) | {"id": message_id})
+        if method == "POST" and parts[4:] == ["threads"]:
+            if threaded:
+                return _error((400, 160004))
+            with self._lock:
+                self._threads[message_id] = body.get("name", "")
+            thread = {"id": message_id, "type": 11, "parent_id": channel, "name": body["name"]}
+            return _json(thread | {"guild_id": "1", "owner_id": BOT_ID})
+        return _json({"message": "405: Method Not Allowed", "code": 0}, 405)
+
     def _create_message(self, channel: str, body: dict[str, Any]) -> tuple[web.Response, bool]:
         with self._lock:
             faults = self._faults[channel]
             fault = faults.popleft() if faults else None
+            is_message = any(message_id == channel for _, message_id in self._created)
+            if fault is None and is_message and channel not in self._threads:
+                fault = 404  # a message's id is a channel only once a thread is started on it
             if fault is None and body.get("enforce_nonce") and body.get("nonce"):
                 earlier = self._nonces.get((channel, body["nonce"]))
                 if earlier is not None:
@@ -221,8 +294,9 @@ class DiscordAPI(ThreadedServer):
         if fault is not None:
             return _error(fault), False
         message = self._message(channel, body)
-        if body.get("nonce"):
-            with self._lock:
+        with self._lock:
+            self._created.add((channel, message["id"]))
+            if body.get("nonce"):
                 self._nonces[(channel, body["nonce"])] = message
         return _json(message), True
 

@@ -5,6 +5,8 @@
         slack.fail("C0GONE", Failure("channel_not_found"))
         slack.stall("C0SLOW", 2.0)        # the next post is accepted, answered 2 s late
         … slack.posts("C0POLITICS") → the chat.postMessage bodies accepted for that channel
+        slack.fail("chat.update", Failure("cant_update_message"))   # script a method's calls
+        … slack.updates("C0POLITICS") → the chat.update bodies accepted for that channel
 
 or `slack = SlackApi.start_in_thread()` … `slack.stop()` beside a subprocess.
 
@@ -12,6 +14,8 @@ It checks the bearer token of every call (bot token, or the app token for
 apps.connections.open), answers like Slack does (HTTP 200 with {"ok": false, "error": …} for
 most errors, 429 with Retry-After when rate limited, an HTML 5xx when broken), and refuses
 chat.postMessage bodies the real API would refuse (no text, over 50 blocks, a text over 3000).
+chat.update edits only a message it posted (else message_not_found), by the same body rules;
+`delete(channel, ts)` removes one, as a member deleting the alert would.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class _State:
     acks: list[dict[str, Any]] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # token → error code
     stalls: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    posted: set[tuple[str, str]] = field(default_factory=set)  # (channel, ts) of live messages
 
 
 def _json(
@@ -113,6 +118,19 @@ class SlackApi(ThreadedServer):
             for c in self.calls("chat.postMessage")
             if c.status == 200 and not c.error and channel in (None, c.params.get("channel"))
         ]
+
+    def updates(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Bodies of the chat.update calls that succeeded (in one channel)."""
+        return [
+            c.params
+            for c in self.calls("chat.update")
+            if c.status == 200 and not c.error and channel in (None, c.params.get("channel"))
+        ]
+
+    def delete(self, channel: str, ts: str) -> None:
+        """Delete a posted message: later chat.update calls on it meet message_not_found."""
+        with self._lock:
+            self._state.posted.discard((channel, ts))
 
     def replies(self, name: str = "r1") -> list[dict[str, Any]]:
         """What was posted to response_url `name`."""
@@ -199,6 +217,7 @@ class SlackApi(ThreadedServer):
             "users.info": self._user_info,
             "apps.connections.open": lambda _: (200, "", _json({"ok": True, "url": self._ws_url})),
             "chat.postMessage": self._post_message,
+            "chat.update": self._update_message,
         }
         if method not in handlers:
             return 200, "unknown_method", _json({"ok": False, "error": "unknown_method"})
@@ -238,7 +257,18 @@ class SlackApi(ThreadedServer):
         if problem:
             return 200, problem, _json({"ok": False, "error": problem})
         ts = f"1700000000.{next(self._ts):06d}"
+        with self._lock:
+            self._state.posted.add((channel, ts))
         return 200, "", _json({"ok": True, "channel": channel, "ts": ts, "message": body})
+
+    def _update_message(self, body: dict[str, Any]) -> tuple[int, str, web.StreamResponse]:
+        channel, ts = str(body.get("channel") or ""), str(body.get("ts") or "")
+        with self._lock:
+            live = (channel, ts) in self._state.posted
+        problem = "message_not_found" if not live else post_message_problem(body)
+        if problem:
+            return 200, problem, _json({"ok": False, "error": problem})
+        return 200, "", _json({"ok": True, "channel": channel, "ts": ts, "text": body.get("text")})
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()

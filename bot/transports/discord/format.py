@@ -1,4 +1,4 @@
-"""Discord rendering: an Alert or Overflow as an embed and as execute-webhook JSON.
+"""Discord rendering: an Alert, Overflow or FollowUp as an embed and as execute-webhook JSON.
 
 Plain dicts, no discord.py import, so the webhook transport and the bot adapter share them.
 """
@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.domain import Alert, CategoryInfo, Overflow, OverflowItem
+from bot.domain import Alert, CategoryInfo, FollowUp, Overflow, OverflowItem
+from bot.transports.discord.updates import BREAKING, event_fields, follow_up_embed, latest_field
+from bot.transports.events import grown
 from bot.transports.text import (
     after_label,
     as_utc,
@@ -32,16 +34,19 @@ OVERFLOW_COLOUR = 0x95A5A6
 OVERFLOW_LISTED = 10
 _FALLBACK = CategoryInfo("alert", "Alert", "🔔", 0x5865F2, "")
 _ROLE_ID = re.compile(r"[0-9]{1,25}")
+_SUMMARY_KEPT = 500  # of the summary, kept before the latest headlines get any room
 
 
 def _category(alert: Alert) -> CategoryInfo:
     return alert.categories[0] if alert.categories else _FALLBACK
 
 
-def _heading(emoji: str, label: str, title: str) -> str:
+def _heading(emoji: str, label: str, title: str, *, breaking: bool = False) -> str:
     """'<emoji> <Label>: <title>' within the title limit; the feed text is cut, not the label."""
     show_label, text = after_label(label, title)
     prefix = fit(f"{emoji} {label}" if show_label else emoji, escape_discord, 64)
+    if breaking:
+        prefix = f"{BREAKING} · {prefix}"
     separator = ": " if show_label else " "
     body = fit(text, escape_discord, TITLE_MAX - text_len(prefix) - len(separator))
     return f"{prefix}{separator}{body}" if body else prefix
@@ -55,16 +60,8 @@ def _embed_length(embed: dict[str, Any]) -> int:
     return total + text_len(embed.get("footer", {}).get("text", ""))
 
 
-def discord_embed(alert: Alert) -> dict[str, Any]:
-    """One Discord embed for an alert, every feed string escaped and every limit respected."""
-    category = _category(alert)
-    embed: dict[str, Any] = {
-        "title": _heading(category.emoji, category.label, alert.title),
-        "color": category.colour & 0xFFFFFF,
-    }
-    url = safe_url(alert.link)
-    if url:
-        embed["url"] = url
+def _fields(alert: Alert) -> list[dict[str, Any]]:
+    """Outlet, categories, why, and either the event's coverage or "also reported by"."""
     fields = [
         {
             "name": "Outlet",
@@ -79,15 +76,45 @@ def discord_embed(alert: Alert) -> dict[str, Any]:
     if alert.evidence:
         why = join_fit(alert.evidence, lambda e: "• " + escape_discord(e), FIELD_VALUE_MAX)
         fields.append({"name": "Why", "value": why, "inline": False})
-    outlets = [o for o in alert.also_reported_by if o.strip()]
-    if outlets:
-        others = join_fit(outlets, escape_discord, FIELD_VALUE_MAX, sep=", ")
-        fields.append({"name": "Also reported by", "value": others, "inline": False})
-    embed["fields"] = [f for f in fields if f["value"]]
+    event = grown(alert)
+    if event is not None:
+        fields.extend(event_fields(event))  # its outlets say who else reported it
+    else:
+        outlets = [o for o in alert.also_reported_by if o.strip()]
+        if outlets:
+            others = join_fit(outlets, escape_discord, FIELD_VALUE_MAX, sep=", ")
+            fields.append({"name": "Also reported by", "value": others, "inline": False})
+    return [f for f in fields if f["value"]]
+
+
+def discord_embed(alert: Alert) -> dict[str, Any]:
+    """One Discord embed for an alert, every feed string escaped and every limit respected."""
+    category = _category(alert)
+    event = grown(alert)
+    embed: dict[str, Any] = {
+        "title": _heading(
+            category.emoji,
+            category.label,
+            alert.title,
+            breaking=event is not None and event.breaking,
+        ),
+        "color": category.colour & 0xFFFFFF,
+    }
+    url = safe_url(alert.link)
+    if url:
+        embed["url"] = url
+    embed["fields"] = _fields(alert)
     embed["timestamp"] = as_utc(alert.published).isoformat(timespec="seconds")
     embed["footer"] = {"text": FOOTER}
-    # Every other part has its own cap (title 256, ≤4 fields of ≤1024), so they total under
-    # 4500 and trimming the summary alone always brings the embed within 6000.
+    if event is not None:
+        # The latest headlines are cut first: the opening of the summary keeps its room.
+        summary = text_len(fit(alert.summary, escape_discord, _SUMMARY_KEPT))
+        room = EMBED_TOTAL_MAX - _embed_length(embed) - summary - len("Latest")
+        latest = latest_field(event, room)
+        if latest is not None:
+            embed["fields"].append(latest)
+    # Every other part has its own cap (title 256, ≤6 fields of ≤1024 plus a short one), so
+    # they total under 6000 and trimming the summary alone brings the embed within 6000.
     room = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - _embed_length(embed))
     description = fit(alert.summary, escape_discord, room)
     if description:
@@ -119,10 +146,13 @@ def _overflow_embed(overflow: Overflow) -> dict[str, Any]:
     return embed
 
 
-def discord_webhook_payload(message: Alert | Overflow) -> dict[str, Any]:
+def discord_webhook_payload(message: Alert | Overflow | FollowUp) -> dict[str, Any]:
     """Execute-webhook JSON: one embed, no pings except exactly the role routing asked for."""
     if isinstance(message, Overflow):
         embed, mention = _overflow_embed(message), None
+    elif isinstance(message, FollowUp):
+        colour = (message.categories[0] if message.categories else _FALLBACK).colour
+        embed, mention = follow_up_embed(message, colour, FOOTER), None
     else:
         embed, mention = discord_embed(message), message.mention
     payload: dict[str, Any] = {

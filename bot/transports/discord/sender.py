@@ -15,8 +15,8 @@ import aiohttp
 import discord
 
 from bot.delivery.messages import Message
-from bot.domain import Alert, Destination, DestinationKey, story_key
-from bot.errors import DeliveryError
+from bot.domain import Alert, Destination, DestinationKey, FollowUp, story_key
+from bot.errors import DeliveryError, EditsExhausted, MessageGone
 from bot.retry import parse_retry_after
 from bot.transports.common import TransportHealth
 from bot.transports.discord.format import discord_webhook_payload
@@ -31,6 +31,7 @@ _UNKNOWN_CHANNEL = 10003
 # of this outbox row got through, so it counts as delivered. We expect Discord's Unknown Message
 # code there (not verified against the live API); any other 404 is taken as a lost channel.
 _UNKNOWN_MESSAGE = 10008
+_EDITS_EXHAUSTED = 30046  # "Maximum number of edits to messages older than 1 hour reached"
 
 
 def nonce_for(destination: Destination, message: Message) -> str:
@@ -40,6 +41,9 @@ def nonce_for(destination: Destination, message: Message) -> str:
     """
     if isinstance(message, Alert):
         identity = story_key(message.story_id)
+    elif isinstance(message, FollowUp):
+        newest = message.latest[0].link if message.latest else ""
+        identity = f"followup:{message.event_id}:{message.more}:{newest}"
     else:
         identity = "overflow:" + "\n".join(
             [message.feed, *(f"{i.link} {i.title}" for i in message.items)]
@@ -76,6 +80,16 @@ def _retry_after(response: Any) -> float | None:
     return parse_retry_after(headers.get("Retry-After"))
 
 
+def _edit_error(exc: discord.HTTPException, label: str) -> DeliveryError | None:
+    """What only an edit or a thread reply can meet: the alert deleted, or no more edits."""
+    if exc.code == _EDITS_EXHAUSTED:
+        return EditsExhausted(label, f"Discord allows no more edits of this alert ({exc.text})")
+    # Unknown Channel stays a lost channel, as for a post; any other 404 is the message.
+    if isinstance(exc, discord.NotFound) and exc.code != _UNKNOWN_CHANNEL:
+        return MessageGone(label, f"the alert message was deleted ({exc.text or 'not found'})")
+    return None
+
+
 def _http_error(exc: discord.HTTPException, label: str) -> DeliveryError:
     if exc.status == 429:
         # discord.py waits out each 429 itself, but gives up after five tries per request and
@@ -99,10 +113,13 @@ def _http_error(exc: discord.HTTPException, label: str) -> DeliveryError:
     return DeliveryError(label, f"Discord refused the message: {detail}", retryable=False)
 
 
-def delivery_error(exc: Exception, label: str, timeout_s: float = SEND_TIMEOUT_S) -> DeliveryError:
-    """Translate a discord.py or network failure into our error tree."""
+def delivery_error(
+    exc: Exception, label: str, timeout_s: float = SEND_TIMEOUT_S, *, editing: bool = False
+) -> DeliveryError:
+    """Translate a discord.py or network failure into our error tree (`editing`: an update)."""
     if isinstance(exc, discord.HTTPException):
-        return _http_error(exc, label)
+        gone = _edit_error(exc, label) if editing else None
+        return gone if gone is not None else _http_error(exc, label)
     if isinstance(exc, discord.RateLimited):
         reason = f"rate limited for {exc.retry_after:.0f}s"
         return DeliveryError(label, reason, retryable=True, retry_after=exc.retry_after)

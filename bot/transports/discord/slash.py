@@ -34,6 +34,12 @@ POST_ADVICE = "I need View Channel, Send Messages and Embed Links there."
 Target = app_commands.Transform[app_commands.AppCommandChannel, TargetChannel]
 Count = app_commands.Range[int, 1, 10]
 _CHOICES_MAX = 25  # Discord shows at most 25 autocomplete choices
+# The `updates` modes as Discord lists them: the value is what bot.commands takes.
+UPDATES_CHOICES = [
+    app_commands.Choice(name="edit: update the alert in place (default)", value="edit"),
+    app_commands.Choice(name="thread: reply in a thread under the alert", value="thread"),
+    app_commands.Choice(name="off: one alert per event, no updates", value="off"),
+]
 
 
 def category_choices(
@@ -141,6 +147,28 @@ class Westminster(app_commands.Group):
     ) -> list[app_commands.Choice[str]]:
         return self._choices(current)
 
+    @app_commands.command(description="What later reports of an event already alerted do here")
+    @app_commands.describe(
+        mode="Edit the alert, reply in a thread under it, or nothing",
+        channel="Which channel (default: this channel)",
+    )
+    @app_commands.choices(mode=UPDATES_CHOICES)
+    async def updates(
+        self,
+        interaction: discord.Interaction[Any],
+        mode: app_commands.Choice[str],
+        channel: Target | None = None,
+    ) -> None:
+        """Set a subscribed channel's updates mode; only people who may manage it."""
+        target, rights = target_channel(interaction, channel)
+        caller = make_caller(interaction, rights, self.manager_roles)
+        reply = await self.use_cases.set_updates(caller, target, mode.value)
+        missing = _cannot_thread(interaction) if mode.value == "thread" and reply.ok else None
+        if missing and channel is None:
+            note = f"Note: to reply in threads here I need {missing} in this channel."
+            reply = Reply((*reply.lines, (note,)), ephemeral=reply.ephemeral, ok=reply.ok)
+        await answer(interaction, reply)
+
     @app_commands.command(name="list", description="This server's alert subscriptions")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
         """Every subscription in this server, with who made it and when."""
@@ -152,12 +180,12 @@ class Westminster(app_commands.Group):
         """Names, emoji and one-line definitions."""
         await answer(interaction, self.use_cases.categories_reply())
 
-    @app_commands.command(description="The most recent alerts")
+    @app_commands.command(description="The latest events: reports, outlets, last update")
     @app_commands.describe(category="Only this category", count="How many (1 to 10, default 5)")
     async def latest(
         self, interaction: discord.Interaction[Any], category: str | None = None, count: Count = 5
     ) -> None:
-        """The latest alerted stories from the database."""
+        """The latest events from the database."""
         await answer(interaction, await self.use_cases.latest(category, count))
 
     @latest.autocomplete("category")
@@ -198,6 +226,17 @@ class Westminster(app_commands.Group):
 
         reply = await self.use_cases.test(caller, target, send, advice=POST_ADVICE)
         await answer(interaction, reply)
+
+
+def _cannot_thread(interaction: discord.Interaction[Any]) -> str | None:
+    """What the bot lacks to start a thread under its alert and reply in it, if anything."""
+    rights = interaction.app_permissions
+    needs = (
+        ("Create Public Threads", rights.create_public_threads),
+        ("Send Messages in Threads", rights.send_messages_in_threads),
+    )
+    missing = [name for name, ok in needs if not ok]
+    return " and ".join(missing) if missing else None
 
 
 def error_text(error: app_commands.AppCommandError) -> str:

@@ -17,13 +17,14 @@ import aiohttp
 import discord
 
 from bot.commands import Commands
-from bot.delivery.deliver import Sender
+from bot.delivery.deliver import Editor, Sender
 from bot.errors import ConfigError
 from bot.store.connection import Database
 from bot.transports.base import Transport, TransportContext
 from bot.transports.common import TransportHealth
 from bot.transports.discord.access import parse_roles
 from bot.transports.discord.client import DivisionBellClient, configure_api
+from bot.transports.discord.editor import DiscordEditor
 from bot.transports.discord.sender import LOGIN_REFUSED, SEND_TIMEOUT_S, DiscordSender
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ class DiscordTransport:
         )
         self.client = DivisionBellClient(db, commands, parse_roles(manager_roles))
         self.sender: Sender = DiscordSender(self.client, self.health, send_timeout_s=send_timeout_s)
+        self.editor: Editor | None = DiscordEditor(
+            self.client, self.health, send_timeout_s=send_timeout_s
+        )
         self._attempted = False  # login ran at least once, so the client has loop-bound state
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()

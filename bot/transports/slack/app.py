@@ -19,7 +19,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 
-from bot.delivery.deliver import Sender
+from bot.delivery.deliver import Editor, Sender
 from bot.transports.base import TransportContext
 from bot.transports.common import SIGN_IN_RETRY_FIRST_S, TransportHealth
 from bot.transports.slack.api import API_TIMEOUT_S, AUTH_ERRORS, error_code, make_client
@@ -77,6 +77,7 @@ class SlackTransport:
         self.client = make_client(settings.slack.api_base, self.token, timeout_s=api_timeout_s)
         self.slack_sender = SlackSender(self.client, self.health)
         self.sender: Sender = self.slack_sender
+        self.editor: Editor | None = self.slack_sender  # chat.update, and thread_ts replies
         self.mode: Mode = (
             "socket"
             if secrets.slack_app_token

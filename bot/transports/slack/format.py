@@ -1,4 +1,4 @@
-"""Slack rendering: an Alert or Overflow as Block Kit blocks and incoming-webhook JSON.
+"""Slack rendering: an Alert, Overflow or FollowUp as Block Kit and incoming-webhook JSON.
 
 Plain dicts, no slack_sdk import, so the webhook transport and the Slack app adapter share them.
 The same JSON also serves Mattermost and Rocket.Chat, which read only the top-level "text".
@@ -9,7 +9,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.domain import Alert, CategoryInfo, Overflow, OverflowItem
+from bot.domain import Alert, CategoryInfo, FollowUp, Overflow, OverflowItem
+from bot.transports.events import grown
+from bot.transports.slack.updates import (
+    BREAKING,
+    coverage,
+    follow_up_blocks,
+    follow_up_text,
+    latest_text,
+)
 from bot.transports.text import (
     after_label,
     as_utc,
@@ -54,7 +62,7 @@ def _link(url: str | None, title: str, limit: int) -> str:
     return f"<{url}|{label}>" if label else f"<{url}>"
 
 
-def _mention(message: Alert | Overflow) -> str:
+def _mention(message: Alert | Overflow | FollowUp) -> str:
     """'<!subteam^ID> ' or '<!here> ' for the mention routing set (from a subscription or a
     webhook's config, never from feed text), else nothing."""
     mention = message.mention if isinstance(message, Alert) else None
@@ -80,6 +88,9 @@ def _heading(alert: Alert) -> str:
         prefix = fit(f"{category.emoji} {category.label}", escape_slack, 100) + ": "
     else:
         prefix = fit(category.emoji, escape_slack, 100) + " "
+    event = grown(alert)
+    if event is not None and event.breaking:
+        prefix = f"{BREAKING} · {prefix}"
     room = TEXT_MAX - _MENTION_ROOM - text_len(prefix)
     return prefix + _link(safe_url(alert.link), title, room)
 
@@ -91,13 +102,19 @@ def slack_blocks(alert: Alert) -> list[dict[str, Any]]:
     summary = fit(alert.summary, escape_slack, TEXT_MAX)
     if summary:
         blocks.append(_section(summary))
+    event = grown(alert)
+    if event is not None:
+        blocks.append(_section(coverage(event)))
+        latest = latest_text(event)
+        if latest:
+            blocks.append(_section(latest))
     outlet = fit(alert.outlet, escape_slack, 200) or "unknown outlet"
     context = [_mrkdwn(f"{category.emoji} {outlet}"), _mrkdwn(_date(alert))]
     if alert.evidence:
         why = join_fit(alert.evidence, escape_slack, TEXT_MAX - 5, sep="; ")
         context.append(_mrkdwn("Why: " + why))
     outlets = [o for o in alert.also_reported_by if o.strip()]
-    if outlets:
+    if outlets and event is None:  # a grown event's coverage already names its outlets
         others = join_fit(outlets, escape_slack, TEXT_MAX - 20, sep=", ")
         context.append(_mrkdwn("Also reported by " + others))
     blocks.append({"type": "context", "elements": context})
@@ -132,8 +149,10 @@ def _overflow_heading(overflow: Overflow) -> str:
     return f"📰 {count} more {noun} from {source}"
 
 
-def slack_text(message: Alert | Overflow) -> str:
+def slack_text(message: Alert | Overflow | FollowUp) -> str:
     """The top-level fallback text: notifications, and all that Mattermost/Rocket.Chat show."""
+    if isinstance(message, FollowUp):
+        return follow_up_text(message)
     if isinstance(message, Overflow):
         # Mattermost and Rocket.Chat show only this text, so it carries the listing too.
         listing = _overflow_listing(message)
@@ -142,13 +161,28 @@ def slack_text(message: Alert | Overflow) -> str:
     outlet = fit(message.outlet, escape_slack, 200)
     heading = _heading(message)
     if outlet and text_len(heading) + text_len(outlet) + 3 <= TEXT_MAX:
-        return f"{heading} — {outlet}"
-    return heading
+        heading = f"{heading} — {outlet}"
+    event = grown(message)
+    if event is None:
+        return heading
+    # Mattermost and Rocket.Chat show only this text: the event goes in it, latest cut first.
+    room = TEXT_MAX - text_len(heading) - 1
+    state = coverage(event, room)
+    if text_len(state) > room:
+        return heading
+    text = f"{heading}\n{state}"
+    latest = latest_text(event, TEXT_MAX - text_len(text) - 1)
+    return f"{text}\n{latest}" if latest else text
 
 
-def slack_webhook_payload(message: Alert | Overflow) -> dict[str, Any]:
+def slack_webhook_payload(message: Alert | Overflow | FollowUp) -> dict[str, Any]:
     """Incoming-webhook JSON: fallback text, blocks, no unfurls; one user-group ping if routed."""
-    blocks = _overflow_blocks(message) if isinstance(message, Overflow) else slack_blocks(message)
+    if isinstance(message, Overflow):
+        blocks = _overflow_blocks(message)
+    elif isinstance(message, FollowUp):
+        blocks = follow_up_blocks(message)
+    else:
+        blocks = slack_blocks(message)
     mention = _mention(message)
     text = slack_text(message)
     if mention:

@@ -24,20 +24,23 @@ log = logging.getLogger("bot.transports.slack")
 RECENT_WORD = "recent"
 
 COMMAND = "/westminster"
-MANAGING = frozenset({"subscribe", "unsubscribe", "test"})
+MANAGING = frozenset({"subscribe", "unsubscribe", "updates", "test"})
+UPDATES_USAGE = "Usage: /westminster updates <edit|thread|off> [#channel]"
 HELP = (
     "/westminster — UK politics alerts",
     "• subscribe [category] [#channel] [@group] [recent]: send a category's alerts (all when "
     "none is named) to this or another channel, optionally mentioning a user group; recent "
     "also posts the last 24 hours' alerts",
     "• unsubscribe [category] [#channel]: stop them (all categories when none is named)",
+    "• updates <edit|thread|off> [#channel]: what later reports of an event already alerted do "
+    "there: edit its alert (the default), reply in a thread under it, or nothing",
     "• list: this workspace's subscriptions, who made them and when",
     "• categories: what each category means",
-    "• latest [category] [count]: the most recent alerts",
+    "• latest [category] [count]: the latest events (reports, outlets, last update)",
     "• status: feed health, paused subscriptions, alerts waiting",
     "• why <link>: whether an article alerted, and why or why not",
     "• test [#channel]: post a sample alert to check the app can post there",
-    "subscribe, unsubscribe and test are for workspace admins and owners (and the people "
+    "subscribe, unsubscribe, updates and test are for workspace admins and owners (and the people "
     "named in the config); everything else is for everyone.",
 )
 
@@ -57,6 +60,8 @@ class SlashHandler:
         user = str(payload.get("user_id") or "")
         label = str(payload.get("user_name") or user)
         can_manage = False
+        if parsed.verb == "updates" and not parsed.names():  # no need to ask Slack who asked
+            return Reply.text(UPDATES_USAGE, ok=False)
         if parsed.verb in MANAGING:
             allowed = await self._may_manage(client, user)
             if allowed is None:
@@ -87,30 +92,27 @@ class SlashHandler:
         return Reply.text(f"Unknown subcommand {parsed.verb!r}.", *HELP, ok=False)
 
     async def _manage(self, parsed: Parsed, caller: Caller, payload: Mapping[str, Any]) -> Reply:
-        """subscribe, unsubscribe and test: one category, channel and user group at most."""
+        """subscribe, unsubscribe, updates and test: one category (or mode), channel and user
+        group at most."""
         # "recent" (subscribe only) asks for the last 24 hours' alerts too; not a category name.
         recent = parsed.verb == "subscribe" and RECENT_WORD in parsed.names()
         names = tuple(n for n in parsed.names() if not (recent and n == RECENT_WORD))
-        if parsed.unknown:
-            return Reply.text(
-                f"I can't tell what {', '.join(parsed.unknown)} is. Pick channels and user "
-                "groups from Slack's list as you type, so Slack sends me their ids.",
-                ok=False,
-            )
-        if len(names) > 1 or len(parsed.channels) > 1 or len(parsed.user_groups) > 1:
-            return Reply.text("One category, channel and user group at a time.", ok=False)
-        channel = _channel(parsed, payload)
-        if isinstance(channel, str):
-            return Reply.text(channel, ok=False)
+        problem = _ambiguity(parsed, names)
+        found = _channel(parsed, payload) if problem is None else problem
+        if isinstance(found, str):
+            return Reply.text(found, ok=False)
+        channel: Channel = found
         category = names[0] if names else None
-        if parsed.verb == "subscribe":
-            group = parsed.user_groups[0] if parsed.user_groups else None
-            return await self.commands.subscribe(
+        group = parsed.user_groups[0] if parsed.user_groups else None
+        actions: dict[str, Callable[[], Awaitable[Reply]]] = {
+            "subscribe": lambda: self.commands.subscribe(
                 caller, channel, category, mention=group, recent=recent
-            )
-        if parsed.verb == "unsubscribe":
-            return await self.commands.unsubscribe(caller, channel, category)
-        return await self.commands.test(caller, channel, self.sender)
+            ),
+            "unsubscribe": lambda: self.commands.unsubscribe(caller, channel, category),
+            "updates": lambda: self.commands.set_updates(caller, channel, category or ""),
+            "test": lambda: self.commands.test(caller, channel, self.sender),
+        }
+        return await actions[parsed.verb]()
 
     async def _why(self, parsed: Parsed) -> Reply:
         url = parsed.links[0] if parsed.links else (parsed.words[0] if parsed.words else "")
@@ -135,6 +137,20 @@ class SlashHandler:
         name = profile.get("display_name") or profile.get("real_name") or info.get("name") or ""
         admin = any(info.get(flag) for flag in ("is_admin", "is_owner", "is_primary_owner"))
         return bool(admin), str(name)
+
+
+def _ambiguity(parsed: Parsed, names: tuple[str, ...]) -> str | None:
+    """Why a managing command's words cannot be acted on, or None."""
+    if parsed.unknown:
+        return (
+            f"I can't tell what {', '.join(parsed.unknown)} is. Pick channels and user "
+            "groups from Slack's list as you type, so Slack sends me their ids."
+        )
+    if parsed.verb == "updates" and (len(names) > 1 or parsed.user_groups):
+        return UPDATES_USAGE
+    if len(names) > 1 or len(parsed.channels) > 1 or len(parsed.user_groups) > 1:
+        return "One category, channel and user group at a time."
+    return None
 
 
 def _channel(parsed: Parsed, payload: Mapping[str, Any]) -> Channel | str:

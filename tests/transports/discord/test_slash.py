@@ -6,6 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import discord
 import pytest
 
 from bot.commands import REFUSAL, Commands
@@ -74,6 +75,7 @@ async def test_sync_registers_a_guild_only_group_open_to_everyone(
     assert set(subs) == {
         "subscribe",
         "unsubscribe",
+        "updates",
         "list",
         "categories",
         "latest",
@@ -95,6 +97,10 @@ async def test_sync_registers_a_guild_only_group_open_to_everyone(
     assert (count["type"], count["min_value"], count["max_value"]) == (4, 1, 10)
     [url] = subs["why"]["options"]
     assert url["required"] is True
+    mode, channel = subs["updates"]["options"]
+    assert (mode["name"], mode["type"], mode["required"]) == ("mode", 3, True)
+    assert [c["value"] for c in mode["choices"]] == ["edit", "thread", "off"]
+    assert (channel["name"], channel["type"], channel["required"]) == ("channel", 7, False)
 
 
 async def test_dev_guild_sync_goes_to_that_guild_at_once(
@@ -106,13 +112,14 @@ async def test_dev_guild_sync_goes_to_that_guild_at_once(
     assert [c["name"] for c in put.body] == ["westminster"]
 
 
-@pytest.mark.parametrize(
-    "subcommand", ["subscribe", "unsubscribe", "test"], ids=["subscribe", "unsubscribe", "test"]
-)
+@pytest.mark.parametrize("subcommand", ["subscribe", "unsubscribe", "updates", "test"])
 async def test_members_without_manage_channels_are_refused_politely(
     api: DiscordAPI, db: Database, invoke: Invoke, subcommand: str
 ) -> None:
-    options = () if subcommand == "test" else (option("category", "pmqs"),)
+    options = {
+        "test": (),
+        "updates": (option("mode", "thread"),),
+    }.get(subcommand, (option("category", "pmqs"),))
     await invoke(interaction_payload(subcommand, *options))
     assert replies(api) == [(REFUSAL, True)]
     assert await subscriptions(db) == []
@@ -268,3 +275,66 @@ async def test_outside_a_server_the_commands_say_so(api: DiscordAPI, invoke: Inv
     payload["channel"] = {"id": HERE, "type": 1, "recipients": [payload["user"]]}
     await invoke(payload)
     assert replies(api) == [("These commands work only in a server.", True)]
+
+
+async def updates_mode(db: Database, channel: str = HERE) -> str | None:
+    destination = await dest_store.find_destination(db.conn, f"discord:{channel}")
+    return None if destination is None else destination.updates
+
+
+async def test_updates_sets_a_subscribed_channels_mode_and_list_shows_it(
+    api: DiscordAPI, db: Database, invoke: Invoke
+) -> None:
+    await invoke(interaction_payload("updates", option("mode", "thread"), rights=MANAGE))
+    assert replies(api)[-1] == (
+        "#politics is not subscribed to anything, so it has no alerts to update. "
+        "Subscribe it first with /westminster subscribe.",
+        True,
+    )
+    assert await updates_mode(db) is None
+    await invoke(interaction_payload("subscribe", option("category", "pmqs"), rights=MANAGE))
+    assert await updates_mode(db) == "edit"
+    # A member may not change it, and the refusal changes nothing.
+    await invoke(interaction_payload("updates", option("mode", "thread"), rights=MEMBER))
+    assert replies(api)[-1] == (REFUSAL, True)
+    assert await updates_mode(db) == "edit"
+    await invoke(interaction_payload("updates", option("mode", "thread"), rights=MANAGE))
+    text, ephemeral = replies(api)[-1]
+    assert text.startswith(
+        "From now on in #politics, later reports go in a thread under the event's alert.\n"
+    )
+    assert not ephemeral  # the channel sees how its alerts will change
+    assert await updates_mode(db) == "thread"
+    await invoke(interaction_payload("list", rights=MEMBER))
+    listing, _ = replies(api)[-1]
+    assert "• #politics: thread — later reports go in a thread under the event's alert" in listing
+    # Another channel, picked in the option, with the caller's rights there.
+    other = channel_option(OTHER, "announcements", MANAGE)
+    await invoke(interaction_payload("subscribe", other, rights=MEMBER))
+    await invoke(interaction_payload("updates", option("mode", "off"), other, rights=MEMBER))
+    assert replies(api)[-1][0].startswith("From now on in #announcements, later reports are not")
+    assert (await updates_mode(db, OTHER), await updates_mode(db)) == ("off", "thread")
+
+
+async def test_updates_thread_says_which_thread_permissions_the_bot_lacks(
+    api: DiscordAPI, invoke: Invoke
+) -> None:
+    await invoke(interaction_payload("subscribe", rights=MANAGE))
+    await invoke(interaction_payload("updates", option("mode", "thread"), rights=MANAGE))
+    text, _ = replies(api)[-1]
+    assert text.endswith(
+        "Note: to reply in threads here I need Create Public Threads and Send Messages in "
+        "Threads in this channel."
+    )
+    threads = discord.Permissions(
+        view_channel=True,
+        send_messages=True,
+        embed_links=True,
+        create_public_threads=True,
+        send_messages_in_threads=True,
+    )
+    await invoke(interaction_payload("updates", option("mode", "edit"), rights=MANAGE))
+    await invoke(
+        interaction_payload("updates", option("mode", "thread"), rights=MANAGE, bot_rights=threads)
+    )
+    assert "Note:" not in replies(api)[-1][0]

@@ -94,7 +94,8 @@ async def open_rig(
     http_app = web.Application()
     context = TransportContext(settings, db, commands, clock, http_app)
     transport = SlackTransport(context, **options)  # what build(context) makes, with options
-    deliverer = Deliverer(db, {"slack": transport.sender}, clock=clock)
+    editors = {"slack": transport.editor} if transport.editor is not None else {}
+    deliverer = Deliverer(db, {"slack": transport.sender}, editors=editors, clock=clock)
     return Rig(slack, db, clock, commands, http_app, transport, deliverer)
 
 

@@ -14,12 +14,14 @@ from slack_sdk.http_retry import builtin_async_handlers
 
 from bot.commands import Channel
 from bot.delivery.messages import dump_message
-from bot.domain import Alert, Destination, Overflow, OverflowItem
+from bot.delivery.updates import arm
+from bot.domain import Alert, Destination, Headline, Overflow, OverflowItem, story_key
 from bot.pipeline.classify import Classifier
 from bot.store import destinations as dest_store
-from bot.store import outbox
+from bot.store import headlines, outbox
 from bot.store.connection import from_db
 from bot.transports.slack.sender import PAUSE_REASONS
+from tests.store.helpers import add_story
 from tests.support.slack_api import SlackApi
 from tests.support.slack_data import BOT_TOKEN, Failure, ratelimited
 from tests.transports.slack.conftest import MakeRig
@@ -229,3 +231,57 @@ async def test_a_refused_token_at_sign_in_is_one_error_and_no_exception(
 async def active_slack(rig: Rig) -> list[Destination]:
     """The active Slack destinations."""
     return [d for d in await dest_store.active_destinations(rig.db.conn) if d.kind == "slack"]
+
+
+async def _grow(rig: Rig, event_id: int, key: str, title: str) -> None:
+    """Another outlet reports the event; its destinations' updates are armed, as deciding does."""
+    row = headlines.NewHeadline(
+        Headline("Sky", key, f"https://sky.example/{key}", title, "", START, "Sky News"),
+        ("defection",),
+        {},
+        "joined_story",
+        event_id,
+        "same people: Jane Marchmont",
+    )
+    async with rig.db.transaction() as conn:
+        await headlines.insert_headlines(conn, [row], rig.clock())
+        await arm(conn, [event_id], now=rig.clock(), edit_interval=0)
+
+
+async def _alerted_event(rig: Rig, mode: str) -> tuple[int, str]:
+    """An event whose alert went to #politics, which has updates set to `mode`; (id, its ts)."""
+    event_id = await add_story(rig.db, "Tory MP Jane Marchmont defects to Labour")
+    await _grow(rig, event_id, "first", "Tory MP Jane Marchmont defects to Labour")
+    destination = await queue(rig, POLITICS)
+    assert (await rig.commands.set_updates(ADMIN_CALLER, POLITICS, mode)).ok
+    async with rig.db.transaction() as conn:
+        await outbox.enqueue_many(
+            conn, [(destination, story_key(event_id), dump_message(alert(event_id)))], rig.clock()
+        )
+    await rig.deliverer.deliver_due()
+    assert len(rig.slack.posts(POLITICS.id)) == 1
+    ts = await rig.db.conn.execute_fetchall("SELECT remote_id FROM outbox WHERE kind = 'alert'")
+    return event_id, str(next(iter(ts))[0])
+
+
+async def test_a_growing_event_edits_its_alert_with_chat_update(rig: Rig) -> None:
+    event_id, ts = await _alerted_event(rig, "edit")
+    await _grow(rig, event_id, "second", "Jane Marchmont: why she defected")
+    await rig.deliverer.deliver_due()
+    [update] = rig.slack.updates(POLITICS.id)
+    assert update["ts"] == ts
+    assert "2 reports" in json.dumps(update, ensure_ascii=False)
+    assert len(rig.slack.posts(POLITICS.id)) == 1  # no second message in the channel
+
+
+async def test_a_channel_set_to_thread_gets_replies_under_its_alert(rig: Rig) -> None:
+    event_id, ts = await _alerted_event(rig, "thread")
+    await _grow(rig, event_id, "second", "Jane Marchmont: why she defected")
+    await rig.deliverer.deliver_due()
+    await _grow(rig, event_id, "third", "Jane Marchmont defection: the reaction")
+    await rig.deliverer.deliver_due()
+    replies = rig.slack.posts(POLITICS.id)[1:]
+    assert [r.get("thread_ts") for r in replies] == [ts, ts]
+    assert "1 more report on" in json.dumps(replies[1], ensure_ascii=False)
+    assert "the reaction" in json.dumps(replies[1], ensure_ascii=False)
+    assert rig.slack.updates() == []

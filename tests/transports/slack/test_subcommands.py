@@ -92,3 +92,56 @@ async def test_status_shows_a_paused_subscription_with_its_reason(
         await dest_store.mark_broken(conn, destination.id, "the channel is archived", rig.clock())
     status = await run_command(rig, http, "status")
     assert "• #politics: the channel is archived" in status["text"]
+
+
+async def test_updates_sets_a_subscribed_channels_mode_for_admins_only(
+    rig: Rig, http: HttpClient
+) -> None:
+    key = f"slack:{TEAM_ID}:C0POLITICS"
+    unsubscribed = await run_command(rig, http, "updates thread")
+    assert "#politics is not subscribed to anything" in unsubscribed["text"]
+    await run_command(rig, http, "subscribe pmqs")
+    refused = await run_command(rig, http, "updates thread", user=MEMBER)
+    assert refused["text"].startswith("Sorry, you can't change alerts here.")
+    changed = await run_command(rig, http, "updates Thread")
+    assert changed["text"] == (
+        "From now on in #politics, later reports go in a thread under the event's alert."
+    )
+    assert changed["response_type"] == "in_channel"
+    destination = await dest_store.find_destination(rig.db.conn, key)
+    assert destination is not None
+    assert destination.updates == "thread"
+    listing = await run_command(rig, http, "list", user=MEMBER)
+    assert "• #politics: thread — later reports go in a thread" in listing["text"]
+    again = await run_command(rig, http, "updates thread")
+    assert again["text"].startswith("Already so in #politics:")
+    # Another channel, picked from Slack's list.
+    await run_command(rig, http, "subscribe <#C0LOBBY|lobby>")
+    off = await run_command(rig, http, "updates off <#C0LOBBY|lobby>")
+    assert (
+        off["text"] == "From now on in #lobby, later reports are not posted (one alert per event)."
+    )
+    lobby = await dest_store.find_destination(rig.db.conn, f"slack:{TEAM_ID}:C0LOBBY")
+    assert lobby is not None
+    assert lobby.updates == "off"
+
+
+async def test_updates_without_a_mode_or_with_a_wrong_one_says_how(
+    rig: Rig, http: HttpClient
+) -> None:
+    await run_command(rig, http, "subscribe")
+    asked = len(rig.slack.calls("users.info"))
+    usage = "Usage: /westminster updates &lt;\u2060edit|thread|off&gt; [#channel]"
+    bare = await run_command(rig, http, "updates", user=MEMBER)
+    assert bare["text"] == usage
+    assert len(rig.slack.calls("users.info")) == asked  # nothing to check permission for
+    assert (await run_command(rig, http, "updates edit off"))["text"] == usage
+    grouped = await run_command(rig, http, "updates edit <!subteam^S0WHIPS|@whips>")
+    assert grouped["text"] == usage
+    wrong = await run_command(rig, http, "updates sometimes")
+    assert wrong["text"] == "Unknown updates mode 'sometimes'. Try one of: edit, thread, off."
+    help_text = (await run_command(rig, http, "help"))["text"]
+    assert "• updates &lt;\u2060edit|thread|off&gt; [#channel]: what later reports" in help_text
+    destination = await dest_store.find_destination(rig.db.conn, f"slack:{TEAM_ID}:C0POLITICS")
+    assert destination is not None
+    assert destination.updates == "edit"

@@ -1,0 +1,234 @@
+"""Stage 4a: a categorised headline → its actors: who, which inquiry or body, which other names.
+
+What identifies a happening is who and what it is about, not how a headline words it: a dozen
+reports of one Privileges Committee report share the committee and the people, not their words.
+Pure: text and a day in, Actors out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from bot.domain import Classification, Headline, Signature
+from bot.knowledge.recognise import Mention, recognise
+from bot.knowledge.register import Register
+from bot.pipeline.classify import shared_register
+from bot.pipeline.stories import signature
+
+# The post whose holder is in too many stories to tell one happening from another.
+LEADER_RANKS = frozenset({"PM"})
+
+# Nouns that name an investigating body or a public inquiry, and the words before them that
+# say which one ("Covid inquiry", "Privileges Committee", "standards commissioner").
+_TOPICAL = "inquiry|inquiries|scandal"
+_INVESTIGATOR = (
+    "committee|commissioner|watchdog|investigation|investigations|probe|adviser|panel|tribunal"
+)
+_BODY = re.compile(rf"((?:[\w'’-]+\s+){{0,3}})({_TOPICAL}|{_INVESTIGATOR})\b", re.IGNORECASE)
+_BODY_INTO = re.compile(
+    r"\b(inquiry|investigation|probe)\s+into\s+((?:[\w'’-]+\s*){1,3})", re.IGNORECASE
+)
+_INVESTIGATOR_WORDS = frozenset(_INVESTIGATOR.split("|"))
+# Words that do not say which body: articles, adjectives of any report, institutional filler.
+_FILLER = frozenset(
+    """
+    a an the of into on to for in and or its his her their our this that these those which
+    whose public independent official final interim full key new latest long-awaited damning
+    major first second third own separate further formal fresh special national statutory
+    cross-party select parliamentary government cabinet office party house parliament
+    parliament's mps mp its report reports told says said say tells after over about amid as
+    at by from with inquiry inquiries committee commissioner watchdog investigation probe
+    adviser panel tribunal scandal ethics standards's will would could should can may might
+    must to launch launches launched open opens opened face faces facing call calls called
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+# Parliaments whose own standards bodies and inquiries are not Westminster's.
+_JURISDICTIONS = (
+    ("scotland", re.compile(r"\b(holyrood|msps?|scottish parliament)\b", re.IGNORECASE)),
+    ("wales", re.compile(r"\b(senedd|welsh parliament|welsh assembly|welsh government)\b", re.I)),
+    ("northern ireland", re.compile(r"\b(stormont|mlas?|northern ireland assembly)\b", re.I)),
+)
+# Publishers and their programmes are named in reports of every kind of event.
+_NOT_ACTORS = frozenset(
+    """
+    bbc guardian telegraph times sky itv reuters pa independent observer mail express mirror
+    sun ft economist spectator politico newsnight today radio channel news
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+
+# What a title announces beyond the event itself: news in its own right when it follows it.
+DEVELOPMENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "resignation",
+        re.compile(
+            r"\b(resign(?:s|ed|ation)?|quits?|quitting|steps? down|stepping down|stands? down|"
+            r"standing down)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "vote result",
+        re.compile(
+            r"\b(wins?|won|loses?|lost|survives?|survived|defeated|backs?|backed|rejects?|"
+            r"rejected|passes|passed)\b[^.:;]{0,60}\b(votes?|ballot|motion)\b|"
+            r"\b(votes?|ballot|motion)\b[^.:;]{0,40}\b(won|lost|survived|passed|defeated|"
+            r"backed|rejected)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "sanction",
+        re.compile(
+            r"\b(suspended|suspension|sacked|sacks|fired|fined|expelled|stripped of|"
+            r"recall petition|barred|whip (?:removed|withdrawn|restored))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "findings",
+        re.compile(
+            r"\b(inquiry|committee|report|commissioner|watchdog|investigation|probe|adviser|"
+            r"panel)\b[^.:;]{0,50}\b(finds|found|rules|ruled|concludes|concluded|cleared|"
+            r"clears)\b|\b(finds|rules|concludes|clears),?\s+(?:the\s+)?(?:\w+\s+){0,2}"
+            r"(inquiry|committee|report|commissioner|watchdog|investigation|probe|adviser|panel)"
+            r"\b|\bsays\s+(?:the\s+)?(inquiry|report|committee|watchdog|commissioner)\b",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A named inquiry or investigating body: the words that say which, and where it sits."""
+
+    words: frozenset[str]
+    investigator: bool  # investigates people (a committee, a commissioner), not a topic
+
+
+@dataclass(frozen=True, slots=True)
+class Actors:
+    """Who and what a headline names: what decides which event it reports."""
+
+    people: frozenset[int]  # register people, the leader of the day left out
+    principal: frozenset[int]  # of those, the ones the title names
+    bodies: frozenset[Body]
+    names: frozenset[str]  # other proper names, folded
+    leads: frozenset[str]  # capitalised words opening a clause: names only if the other has them
+    jurisdiction: str  # "" for Westminster and the UK, else the devolved parliament's nation
+    kinds: frozenset[str]  # developments the title announces
+    signature: Signature
+    who: tuple[tuple[int, str], ...] = ()  # (person id, name) for explaining a join
+
+    @property
+    def anonymous(self) -> bool:
+        """Whether it names nobody and nothing an event could be told apart by."""
+        return not (self.people or self.bodies or self.names)
+
+    def name_of(self, person_id: int) -> str:
+        """A named person's display name (for `why` and the logs)."""
+        return next((name for pid, name in self.who if pid == person_id), str(person_id))
+
+
+def actors_of(title: str, summary: str, register: Register, on: date) -> Actors:
+    """The actors of one headline, judged as of the day it was published."""
+    mentions = recognise(title, summary, register, on)
+    people, principal, who = _people(mentions, on)
+    text = f"{title}\n{summary}"
+    title_sig = signature(title)
+    summary_sig = signature(summary) if summary else None
+    names = set(title_sig.names)
+    leads = set(title_sig.leads)
+    if summary_sig is not None:
+        names |= summary_sig.names
+        leads |= summary_sig.leads
+    # Register people are compared as people; the leader of the day not at all.
+    named = {_fold(w.lower().removesuffix("'s")) for m in mentions for w in m.text.split()}
+    return Actors(
+        people=people,
+        principal=principal,
+        bodies=bodies_in(text),
+        names=frozenset(names - _NOT_ACTORS - named),
+        leads=frozenset(leads - names - _NOT_ACTORS - named),
+        jurisdiction=jurisdiction_of(text),
+        kinds=developments_in(title),
+        signature=title_sig,
+        who=who,
+    )
+
+
+def headline_actors(headline: Headline, _result: Classification) -> Actors:
+    """The actors of a categorised headline, by the packaged register, as of its day."""
+    day = (headline.published or datetime.now(UTC)).date()
+    return actors_of(headline.title, headline.summary, shared_register(), day)
+
+
+def _people(
+    mentions: list[Mention], on: date
+) -> tuple[frozenset[int], frozenset[int], tuple[tuple[int, str], ...]]:
+    people: set[int] = set()
+    principal: set[int] = set()
+    who: dict[int, str] = {}
+    for mention in mentions:
+        for person in mention.candidates:
+            if any(post.rank in LEADER_RANKS for post in person.posts_on(on)):
+                continue
+            people.add(person.id)
+            who.setdefault(person.id, person.name)
+            if mention.field == "title":
+                principal.add(person.id)
+    return frozenset(people), frozenset(principal), tuple(who.items())
+
+
+def bodies_in(text: str) -> frozenset[Body]:
+    """The inquiries and investigating bodies a text names, by the words that say which."""
+    found: set[Body] = set()
+    for match in _BODY.finditer(text):
+        words = _body_words(match.group(1).split(), backwards=True)
+        if words:
+            found.add(Body(words, match.group(2).lower() in _INVESTIGATOR_WORDS))
+    for match in _BODY_INTO.finditer(text):
+        words = _body_words(match.group(2).split(), backwards=False)
+        if words:
+            found.add(Body(words, match.group(1).lower() != "inquiry"))
+    return frozenset(found)
+
+
+def _body_words(words: list[str], *, backwards: bool) -> frozenset[str]:
+    # Walk away from the noun ("inquiry") and keep words until one that cannot name a body.
+    # A capitalised name ("Covid inquiry") ends at the first lower-case word ("rejects Covid
+    # inquiry"); a lower-case one ("infected blood inquiry") takes up to two words.
+    kept: list[str] = []
+    capitalised: bool | None = None
+    for raw in reversed(words) if backwards else words:
+        bare = raw.strip("'’-\"“”‘")
+        word = _fold(bare.lower().removesuffix("'s").removesuffix("’s"))
+        if not word or word in _FILLER or (any(c.isdigit() for c in word) and not word.isdigit()):
+            break
+        upper = bare[:1].isupper() or word.isdigit()
+        if capitalised is None:
+            capitalised = upper
+        elif capitalised and not upper:
+            break
+        kept.append(word)
+        if len(kept) == 2:
+            break
+    return frozenset(kept)
+
+
+def jurisdiction_of(text: str) -> str:
+    """Which devolved parliament a text is about ("" for Westminster or none named)."""
+    return next((nation for nation, pattern in _JURISDICTIONS if pattern.search(text)), "")
+
+
+def developments_in(title: str) -> frozenset[str]:
+    """The developments a title announces: a resignation, a vote's result, a sanction, findings."""
+    return frozenset(kind for kind, pattern in DEVELOPMENTS if pattern.search(title))
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -1,0 +1,222 @@
+"""Stage 4b: placing one feed's categorised reports into events, on an overlay of the window.
+
+The rules, written down in docs/events.md:
+- a report joins the best-matching open event of one of its categories (see bot.pipeline.events);
+- a report that joins an alerted event and announces a development it has not had yet (a
+  resignation, a vote's result, a sanction, findings) is news in its own right: it starts a new
+  event that continues the first, and alerts;
+- a report matching an event closed less than a week ago (a saga resuming after a gap longer
+  than the window) starts a new event whose alert names the one it continues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from bot.pipeline.actors import Actors
+from bot.pipeline.events import (
+    ANONYMOUS,
+    ANONYMOUS_JOINS_WITHIN,
+    DAY,
+    RESUMES_WITHIN,
+    UNNAMED_CANDIDATES,
+    EventRef,
+    EventWindow,
+    Join,
+    Sighting,
+    new_event,
+    why_same,
+)
+
+
+class Placement:
+    """Where one report went: the event as it now stands, and why."""
+
+    __slots__ = ("became_breaking", "event", "joined", "reason", "widened")
+
+    def __init__(
+        self,
+        event: EventRef,
+        *,
+        joined: bool,
+        reason: str,
+        widened: frozenset[str] = frozenset(),
+        became_breaking: bool = False,
+    ) -> None:
+        self.event = event
+        self.joined = joined  # False: a new event (first report, development or resumption)
+        self.reason = reason
+        self.widened = widened  # categories the event gained with this report
+        self.became_breaking = became_breaking
+
+
+class Placer:
+    """Decides events for one feed's reports without touching the shared window.
+
+    Events created or grown here live in `changed` (new ones under negative ids) until the
+    plan is stored; the window then takes them with their stored ids.
+    """
+
+    def __init__(self, window: EventWindow, *, surge_outlets: int, surge_minutes: float) -> None:
+        self.window = window
+        self.local = EventWindow(window.window, window.grouping)
+        self.surge_outlets = surge_outlets
+        self.surge_minutes = surge_minutes
+        self._next_id = -1
+
+    @property
+    def changed(self) -> dict[int, EventRef]:
+        """Every event this feed's reports created or changed."""
+        return self.local.events
+
+    def get(self, event_id: int) -> EventRef:
+        """An event as this plan sees it."""
+        return self.local.events.get(event_id) or self.window.events[event_id]
+
+    def mark_alerted(self, event_id: int) -> None:
+        """The plan tells destinations of this event: later reports update it."""
+        self.local.put(replace(self.get(event_id), alerted=True))
+
+    def place(
+        self,
+        actors: Actors,
+        categories: Iterable[str],
+        report: Sighting,
+    ) -> Placement:
+        """Put one report into an event: the one it joins, or a new one."""
+        wanted = frozenset(categories)
+        open_join, closed_join = self._best(actors, wanted, report.at)
+        if open_join is None and actors.anonymous and not self._day_grouped(wanted):
+            open_join = self._latest(wanted, report.at)
+        if open_join is not None:
+            event = open_join.event
+            fresh_kinds = actors.kinds - event.kinds
+            if fresh_kinds and event.alerted:
+                return self._development(event, actors, wanted, report)
+            return self._join(open_join, actors, wanted, report)
+        event = self._new(actors, wanted, report)
+        if closed_join is None:
+            return Placement(event, joined=False, reason="new event")
+        earlier = closed_join.event
+        event = replace(event, continues=earlier.id)
+        self.local.put(event)
+        return Placement(
+            event,
+            joined=False,
+            reason=f"new event resuming event {earlier.id} after a gap ({closed_join.reason})",
+        )
+
+    def _best(
+        self, actors: Actors, wanted: frozenset[str], at: datetime
+    ) -> tuple[Join | None, Join | None]:
+        day_grouped = self._day_grouped(wanted)
+        ids = self.window.candidates(actors) | self.local.candidates(actors)
+        if day_grouped or not actors.signature.names:
+            ids.update(self.window.latest_of(wanted, UNNAMED_CANDIDATES))
+            ids.update(self.local.latest_of(wanted, UNNAMED_CANDIDATES))
+        best: Join | None = None
+        closed: Join | None = None
+        for event_id in ids:
+            event = self.get(event_id)
+            if not event.categories & wanted:
+                continue
+            join = why_same(actors, event)
+            if join is None and day_grouped and self._day_grouped(event.categories):
+                # A session of one day (PMQs) is one event, whoever its reports name.
+                join = Join(event, DAY, "same day's session") if event.day == at.date() else None
+            if join is None:
+                continue
+            gap = at - event.last_report
+            if gap <= self.window.window:
+                best = _better(best, join)
+            elif gap <= self.window.window + RESUMES_WITHIN:
+                closed = _better(closed, join)
+        return best, closed
+
+    def _latest(self, wanted: frozenset[str], at: datetime) -> Join | None:
+        ids = self.window.latest_of(wanted, 5) + self.local.latest_of(wanted, 5)
+        events = (self.get(i) for i in set(ids))
+        recent = [
+            e
+            for e in events
+            if at - e.last_report <= ANONYMOUS_JOINS_WITHIN and e.categories & wanted
+        ]
+        if not recent:
+            return None
+        event = max(recent, key=lambda e: (e.last_report, e.id))
+        return Join(event, ANONYMOUS, "names nobody: the latest event of its category")
+
+    def _day_grouped(self, categories: Iterable[str]) -> bool:
+        grouping = self.window.grouping
+        listed = list(categories)
+        return bool(listed) and all(grouping.get(c) == "day" for c in listed)
+
+    def _join(
+        self, join: Join, actors: Actors, wanted: frozenset[str], report: Sighting
+    ) -> Placement:
+        before = join.event
+        event = before.joined_by(actors, wanted, report)
+        breaking = not event.breaking and event.surging(self.surge_outlets, self.surge_minutes)
+        if breaking:
+            event = replace(event, breaking=True)
+        self.local.put(event)
+        return Placement(
+            event,
+            joined=True,
+            reason=join.reason,
+            widened=wanted - before.categories,
+            became_breaking=breaking,
+        )
+
+    def _development(
+        self, event: EventRef, actors: Actors, wanted: frozenset[str], report: Sighting
+    ) -> Placement:
+        kind = sorted(actors.kinds - event.kinds)[0]
+        # The first event learns the development too, so a later report of it that matches
+        # the first event better does not start it again.
+        self.local.put(replace(event, kinds=event.kinds | actors.kinds))
+        development = self._new(actors, wanted, report)
+        merged = replace(
+            development.joined_by(_as_actors(event), (), report),
+            last_report=report.at,
+            outlets=development.outlets,
+            signatures=development.signatures,
+            kinds=event.kinds | actors.kinds,
+            continues=event.id,
+            development=kind,
+        )
+        self.local.put(merged)
+        return Placement(
+            merged, joined=False, reason=f"development ({kind}) of event {event.id}: {event.title}"
+        )
+
+    def _new(self, actors: Actors, wanted: frozenset[str], report: Sighting) -> EventRef:
+        event = new_event(self._next_id, actors, wanted, report)
+        self._next_id -= 1
+        self.local.put(event)
+        return event
+
+
+def _better(current: Join | None, candidate: Join) -> Join:
+    if current is None:
+        return candidate
+    mine = (candidate.strength, candidate.event.last_report, candidate.event.id)
+    theirs = (current.strength, current.event.last_report, current.event.id)
+    return candidate if mine > theirs else current
+
+
+def _as_actors(event: EventRef) -> Actors:
+    # An event's actors in the shape of a report's, to carry them into its development.
+    return Actors(
+        people=event.people,
+        principal=event.principal,
+        bodies=event.bodies,
+        names=event.names,
+        leads=event.leads,
+        jurisdiction=event.jurisdiction,
+        kinds=event.kinds,
+        signature=event.signatures[-1],
+        who=event.who,
+    )

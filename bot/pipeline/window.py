@@ -1,0 +1,86 @@
+"""The event window ⇄ the store: events encoded for their row, and the window kept current.
+
+The window is read once per process and then only what changed since (another process writing
+the same database, or a plan this process stored), so a poll never reloads the whole window.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain import Signature
+from bot.pipeline.actors import Body
+from bot.pipeline.events import RESUMES_WITHIN, EventRef, EventWindow
+from bot.store import events as event_store
+
+
+def encode(event: EventRef, link: str = "") -> event_store.EventRow:
+    """An event as its row stores it."""
+    actors: dict[str, Any] = {
+        "people": sorted(event.people),
+        "principal": sorted(event.principal),
+        "bodies": sorted([int(b.investigator), sorted(b.words)] for b in event.bodies),
+        "names": sorted(event.names),
+        "leads": sorted(event.leads),
+        "jurisdiction": event.jurisdiction,
+        "kinds": sorted(event.kinds),
+        "signatures": [s.to_json() for s in event.signatures],
+        "outlets": [[name, seen.isoformat()] for name, seen in event.outlets],
+        "who": [list(pair) for pair in event.who],
+        "day": event.day.isoformat(),
+    }
+    return event_store.EventRow(
+        id=event.id,
+        title=event.title,
+        link=link,
+        categories=tuple(sorted(event.categories)),
+        first_seen=event.first_seen,
+        last_report=event.last_report,
+        actors=json.dumps(actors, ensure_ascii=False, separators=(",", ":")),
+        alerted=event.alerted,
+        continues=event.continues,
+        development=event.development,
+        breaking=event.breaking,
+    )
+
+
+def decode(row: event_store.EventRow) -> EventRef:
+    """The inverse of encode (an event stored before events had actors has none)."""
+    data: dict[str, Any] = json.loads(row.actors or "{}")
+    return EventRef(
+        id=row.id,
+        categories=frozenset(row.categories),
+        title=row.title,
+        first_seen=row.first_seen,
+        last_report=row.last_report,
+        day=date.fromisoformat(data["day"]) if "day" in data else row.first_seen.date(),
+        alerted=row.alerted,
+        people=frozenset(data.get("people", ())),
+        principal=frozenset(data.get("principal", ())),
+        bodies=frozenset(Body(frozenset(w), bool(i)) for i, w in data.get("bodies", ())),
+        names=frozenset(data.get("names", ())),
+        leads=frozenset(data.get("leads", ())),
+        jurisdiction=data.get("jurisdiction", ""),
+        kinds=frozenset(data.get("kinds", ())),
+        signatures=tuple(Signature.from_json(s) for s in data.get("signatures", ())),
+        outlets=tuple((n, datetime.fromisoformat(t)) for n, t in data.get("outlets", ())),
+        who=tuple((int(pid), str(name)) for pid, name in data.get("who", ())),
+        continues=row.continues,
+        development=row.development,
+        breaking=row.breaking,
+    )
+
+
+async def refresh(conn: aiosqlite.Connection, window: EventWindow, now: datetime) -> None:
+    """Bring the window up to date with the store: read only what changed since last time."""
+    rows, newest = await event_store.changed_since(
+        conn, window.revision, now - window.window - RESUMES_WITHIN
+    )
+    for row in rows:
+        window.put(decode(row))
+    window.revision = newest
+    window.prune(now)
