@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,13 @@ PLAN: tuple[Step, ...] = (
     Step("changed-10%", round_no=1, mode="mixed"),
 )
 MEASURED = tuple(s.kind for s in PLAN if s.measured)
+# The event day (benchmarks/event_day.py) measures the cycles that decide events: the cold one
+# stores validators, so the 10%-changed cycle after it needs no priming.
+EVENT_PLAN: tuple[Step, ...] = (
+    Step("cold", round_no=0, mode="mixed", clear=True),
+    Step("changed-10%", round_no=1, mode="mixed"),
+)
+PLANS = {"standard": PLAN, "event-day": EVENT_PLAN}
 
 
 def toml_string(value: str) -> str:
@@ -150,3 +159,30 @@ def stop_service(proc: subprocess.Popen[bytes], timeout: float = 30) -> int:
             proc.kill()
             proc.wait()
     return proc.returncode
+
+
+def busy_cores(seconds: float = 1.0) -> float:
+    """How many cores' worth of CPU the machine used over `seconds` (from /proc/stat)."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]
+        return sum(fields) - idle, sum(fields)
+
+    try:
+        busy1, total1 = sample()
+        time.sleep(seconds)
+        busy2, total2 = sample()
+    except OSError:
+        return 0.0
+    return (busy2 - busy1) / max(total2 - total1, 1) * (os.cpu_count() or 1)
+
+
+def cpu_accounts() -> tuple[float, float]:
+    """(CPU seconds the whole machine has used, CPU seconds this process and its reaped
+    children have used), so the difference over a run is what other processes used."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    machine_busy = (sum(fields) - fields[3] - fields[4]) / ticks
+    own = os.times()
+    return machine_busy, own.user + own.system + own.children_user + own.children_system

@@ -162,3 +162,60 @@ def compose(rng: random.Random, feed: int, seq: int) -> FakeHeadline:
         slug=f"{slug}-{feed}-{seq}",
         label=label,
     )
+
+
+# An event day: about half the headlines categorised, most naming the same few people (real
+# names, so the register recognises them) and the same inquiries, worded many ways by many
+# outlets; a few name someone else, so new events still begin.
+EVENT_PEOPLE = (
+    "Natalie Elphicke",
+    "Dan Poulter",
+    "Lee Anderson",
+    "Boris Johnson",
+    "Matt Hancock",
+)
+_EVENT_DAY = (
+    ("defection", "Tory MP {who} defects to Labour"),
+    ("defection", "{who} crosses the floor to join {party}"),
+    ("defection", "{who} quits the Conservatives to join {party}"),
+    ("defection", "Why {who} defected, and what it means for {policy}"),
+    ("defection", "{who}'s defection to {party}: the reaction from Westminster"),
+    ("inquiry", "Covid inquiry: {who} gives evidence on {policy}"),
+    ("inquiry", "{who} tells Covid inquiry ministers were warned over {policy}"),
+    ("inquiry", "Privileges Committee to investigate {who} over {policy} claims"),
+    ("inquiry", "Standards commissioner opens investigation into {who}"),
+    ("letters", "{who} submits letter of no confidence in the prime minister"),
+    ("pmqs", "PMQs: {who} and the prime minister clash over {policy}"),
+)
+_EVENT_STANDFIRST = (
+    "{who} said the party had changed beyond recognition.",
+    "Colleagues of {who} said the move had been weeks in the making.",
+    "The announcement came minutes before Prime Minister's Questions.",
+    "{who} was questioned for more than three hours.",
+    "Critics say the plans lack detail and will do little to ease pressure on families.",
+)
+EVENT_CATEGORISED_SHARE = 0.5
+EVENT_OTHER_PEOPLE_SHARE = 0.15  # of categorised headlines: someone outside the day's few
+
+
+def event_day(feed: int, seq: int) -> FakeHeadline:
+    """The `seq`-th headline of feed `feed` on an event day (deterministic)."""
+    rng = random.Random(f"event:{feed}:{seq}")
+    if rng.random() >= EVENT_CATEGORISED_SHARE:
+        return compose(rng, feed, seq)
+    label, template = rng.choice(_EVENT_DAY)
+    others = rng.random() < EVENT_OTHER_PEOPLE_SHARE
+    who = person(rng) if others else rng.choice(EVENT_PEOPLE)
+    fields = {"who": who, "party": rng.choice(PARTIES), "policy": rng.choice(POLICIES)}
+    title = template.format(**fields)
+    slug = "-".join(w.strip("£:,'").lower() for w in title.split()[:9] if w.strip("£:,'"))
+    return FakeHeadline(
+        title=title,
+        standfirst=rng.choice(_EVENT_STANDFIRST).format(**fields),
+        body=_PARAGRAPH,
+        slug=f"{slug}-{feed}-{seq}",
+        label=label,
+    )
+
+
+CORPORA = {"everyday": headline, "event-day": event_day}

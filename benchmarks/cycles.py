@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.common import PLAN, ROOT, write_config
+from benchmarks.common import PLANS, ROOT, write_config
 from benchmarks.farm_client import ITEMS, FarmClient
 from benchmarks.proctree import MB, TreeSampler, cpu, tree
 
@@ -47,6 +47,7 @@ class CycleFigures:
     parsed_feeds: int
     new_items: int
     failed: int
+    stall_p99_ms: float = 0.0  # the 99th percentile of the ticker's lateness over the cycle
 
 
 class Ticker:
@@ -62,11 +63,20 @@ class Ticker:
         self.worst_cpu = 0.0  # the loop thread's CPU seconds during that worst stall
         self.worst_queued = 0.0  # seconds it spent runnable without a core in that stall
         self.busiest = 0.0  # the most CPU the loop thread used between two ticks
+        self.lates: list[float] = []  # every tick's lateness, for percentiles
         self._task: asyncio.Task[None] | None = None
 
     def reset(self) -> None:
         """Forget what was seen so far."""
         self.worst = self.worst_cpu = self.worst_queued = self.busiest = 0.0
+        self.lates = []
+
+    def p99(self) -> float:
+        """The 99th percentile lateness since the last reset (nearest rank), in seconds."""
+        ordered = sorted(self.lates)
+        if not ordered:
+            return 0.0
+        return ordered[min(len(ordered) - 1, max(0, -(-99 * len(ordered) // 100) - 1))]
 
     def start(self) -> None:
         """Begin ticking on the running loop."""
@@ -84,6 +94,7 @@ class Ticker:
             await asyncio.sleep(TICK)
             late = time.perf_counter() - before - TICK
             used = time.thread_time() - cpu_before
+            self.lates.append(late)
             if late > self.worst:
                 self.worst, self.worst_cpu = late, used
                 self.worst_queued = _queued() - queued_before
@@ -99,7 +110,7 @@ def _queued() -> float:
         return 0.0
 
 
-async def _child(ports: list[int], feeds: int, folder: Path) -> None:
+async def _child(ports: list[int], feeds: int, folder: Path, plan: str) -> None:
     from bot.app import open_runtime, settle_heap
     from bot.config import load_settings
 
@@ -110,7 +121,7 @@ async def _child(ports: list[int], feeds: int, folder: Path) -> None:
     async with open_runtime(settings, long_running=True) as runtime:  # as `run` opens it
         settle_heap()  # as `run` does once started
         ticker.start()
-        for step in PLAN:
+        for step in PLANS[plan]:
             farm.set_state(round_no=step.round_no, mode=step.mode, clear=step.clear)
             if step.measured:
                 print(json.dumps({"event": "begin", "kind": step.kind}), flush=True)
@@ -133,6 +144,7 @@ async def _child(ports: list[int], feeds: int, folder: Path) -> None:
                             "wall": wall,
                             "cpu": used,
                             "stall": ticker.worst,
+                            "stall_p99": ticker.p99(),
                             "stall_cpu": ticker.worst_cpu,
                             "stall_queued": ticker.worst_queued,
                             "busiest": ticker.busiest,
@@ -152,14 +164,17 @@ def _pid() -> int:
     return os.getpid()
 
 
-def run_cycles(ports: list[int], feeds: int, folder: Path) -> list[CycleFigures]:
-    """Run the plan in a fresh child process against a farm; one row per measured cycle."""
+def run_cycles(
+    ports: list[int], feeds: int, folder: Path, plan: str = "standard"
+) -> list[CycleFigures]:
+    """Run a plan (benchmarks.common.PLANS) in a fresh child process against a farm; one row
+    per measured cycle."""
     folder.mkdir(parents=True, exist_ok=True)
     log = (folder / "cycles.log").open("wb")
     proc = subprocess.Popen(
         [
             *(sys.executable, "-m", "benchmarks.cycles", "--ports", ",".join(map(str, ports))),
-            *("--feeds", str(feeds), "--folder", str(folder)),
+            *("--feeds", str(feeds), "--folder", str(folder), "--plan", plan),
         ],
         cwd=ROOT,
         stdin=subprocess.PIPE,
@@ -193,6 +208,7 @@ def run_cycles(ports: list[int], feeds: int, folder: Path) -> list[CycleFigures]
                     parsed_feeds=event["parsed"],
                     new_items=event["new"],
                     failed=event["failed"],
+                    stall_p99_ms=event["stall_p99"] * 1000,
                 )
             )
     proc.wait()
@@ -209,9 +225,10 @@ def main() -> None:
     parser.add_argument("--ports", required=True)
     parser.add_argument("--feeds", type=int, required=True)
     parser.add_argument("--folder", type=Path, required=True)
+    parser.add_argument("--plan", choices=sorted(PLANS), default="standard")
     args = parser.parse_args()
     ports = [int(p) for p in args.ports.split(",")]
-    asyncio.run(_child(ports, args.feeds, args.folder))
+    asyncio.run(_child(ports, args.feeds, args.folder, args.plan))
 
 
 def run_cycles_repeated(
@@ -238,6 +255,7 @@ def run_cycles_repeated(
                 parsed_feeds=rows[0].parsed_feeds,
                 new_items=rows[0].new_items,
                 failed=max(r.failed for r in rows),
+                stall_p99_ms=max(r.stall_p99_ms for r in rows),
             )
         )
     return merged

@@ -41,7 +41,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from benchmarks.corpus import headline
+from benchmarks.corpus import CORPORA
 from benchmarks.farm_client import ITEMS, FarmClient
 
 NEW_PER_CHANGE = 5
@@ -106,6 +106,7 @@ class FarmState:
     change_rounds: dict[int, list[int]] = field(default_factory=dict)
     injected: dict[int, list[_Injected]] = field(default_factory=dict)
     cache: dict[int, tuple[tuple[int, int], _Body]] = field(default_factory=dict)
+    corpus: str = "everyday"  # which benchmarks.corpus headlines: "everyday" or "event-day"
 
     def set_round(self, round_no: int) -> list[int]:
         """Move to `round_no` (forwards or back); returns the feeds whose items differ."""
@@ -152,6 +153,7 @@ class FarmState:
         entries: list[tuple[str, str, str, str, datetime, str]] = []
         for item in extra:
             entries.append((item.title, item.summary, item.summary, item.ident, item.published, ""))
+        headline = CORPORA[self.corpus]
         for seq in seqs:
             h = headline(feed, seq)
             entries.append(
@@ -276,9 +278,9 @@ def _render_atom(feed: int, entries: list[Any], newest: datetime) -> bytes:
 class FarmServer:
     """The aiohttp side: feeds on several ports, plus /_farm/* control endpoints."""
 
-    def __init__(self, feeds: int, hosts: int) -> None:
+    def __init__(self, feeds: int, hosts: int, corpus: str = "everyday") -> None:
         now = datetime.now(UTC).replace(second=0, microsecond=0)
-        self.state = FarmState(feeds=feeds, epoch=now)
+        self.state = FarmState(feeds=feeds, epoch=now, corpus=corpus)
         self.hosts = max(1, min(hosts, feeds))
         self.ports: list[int] = []
         self.stats: dict[str, int] = {}
@@ -382,8 +384,8 @@ def _not_modified(request: web.Request, body: _Body, etag_on: bool, lm_on: bool)
     return False
 
 
-async def _serve(feeds: int, hosts: int) -> None:
-    server = FarmServer(feeds, hosts)
+async def _serve(feeds: int, hosts: int, corpus: str) -> None:
+    server = FarmServer(feeds, hosts, corpus)
     await server.start()
     # Render everything before announcing readiness, so no tool pays for the first render.
     for i in range(feeds):
@@ -403,16 +405,20 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--hosts", type=int, default=HOSTS)
+    parser.add_argument("--corpus", choices=sorted(CORPORA), default="everyday")
     args = parser.parse_args(argv)
-    asyncio.run(_serve(args.feeds, args.hosts))
+    asyncio.run(_serve(args.feeds, args.hosts, args.corpus))
 
 
 class Farm(FarmClient):
     """A farm in its own process, started here and stopped on exit."""
 
-    def __init__(self, feeds: int, hosts: int = HOSTS) -> None:
+    def __init__(self, feeds: int, hosts: int = HOSTS, corpus: str = "everyday") -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.farm", "--feeds", str(feeds), "--hosts", str(hosts)],
+            [
+                *(sys.executable, "-m", "benchmarks.farm", "--feeds", str(feeds)),
+                *("--hosts", str(hosts), "--corpus", corpus),
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.common import MEASURED, PLAN, division_bell, write_config
+from benchmarks.common import MEASURED, PLAN, Step, division_bell, write_config
 from benchmarks.farm_client import FarmClient
 from benchmarks.proctree import MB, ProcessRun, bench_env, run_process
 
@@ -61,14 +61,20 @@ def reader_available() -> bool:
     return True
 
 
-def _run_plan(
-    farm: FarmClient, folder: Path, command: list[str], tool: str
+def run_plan(
+    farm: FarmClient,
+    folder: Path,
+    command: list[str],
+    tool: str,
+    plan: tuple[Step, ...] = PLAN,
 ) -> dict[str, ProcessRun]:
+    """Run one tool's process once per step of `plan`, from a fresh farm state; the measured
+    steps' figures by kind."""
     farm.set_state(round_no=0, mode="mixed", clear=True)
     folder.mkdir(parents=True, exist_ok=True)
     env = bench_env(folder / "data")
     found: dict[str, ProcessRun] = {}
-    for number, step in enumerate(PLAN):
+    for number, step in enumerate(plan):
         farm.set_state(round_no=step.round_no, mode=step.mode, clear=step.clear)
         run = run_process(command, cwd=folder, env=env, log=folder / f"{tool}.log")
         if run.returncode != 0:
@@ -90,20 +96,29 @@ def side_by_side(
     """
     runs = []
     for number in range(repeats):
-        place = folder / f"ours-{number}"  # the config names its database beside itself
-        config = write_config(place, farm.urls())
-        command = [*division_bell(), "--config", str(config), "poll"]
-        runs.append(_run_plan(farm, place, command, "ours"))
+        place = folder / f"ours-{number}"
+        runs.append(run_plan(farm, place, ours_command(farm, place), "ours"))
     ours = {kind: _median([run[kind] for run in runs]) for kind in MEASURED}
     theirs: dict[str, ProcessRun] = {}
     if with_reader:
-        urls = folder / "reader" / "urls.txt"
-        urls.parent.mkdir(parents=True, exist_ok=True)
-        urls.write_text("\n".join(farm.urls()) + "\n", encoding="utf-8")
-        script = Path(__file__).resolve().with_name("reader_cycle.py")
-        command = [sys.executable, str(script), str(urls.parent / "db.sqlite"), str(urls)]
-        theirs = _run_plan(farm, folder / "reader", command, "reader")
+        place = folder / "reader"
+        theirs = run_plan(farm, place, reader_command(farm, place), "reader")
     return [SideBySide(kind, farm.feeds, ours[kind], theirs.get(kind)) for kind in MEASURED]
+
+
+def ours_command(farm: FarmClient, folder: Path) -> list[str]:
+    """`division-bell poll` of every farm feed, its config and database in `folder`."""
+    config = write_config(folder, farm.urls())  # the config names its database beside itself
+    return [*division_bell(), "--config", str(config), "poll"]
+
+
+def reader_command(farm: FarmClient, folder: Path) -> list[str]:
+    """reader_cycle.py over every farm feed, its URL list and database in `folder`."""
+    urls = folder / "urls.txt"
+    urls.parent.mkdir(parents=True, exist_ok=True)
+    urls.write_text("\n".join(farm.urls()) + "\n", encoding="utf-8")
+    script = Path(__file__).resolve().with_name("reader_cycle.py")
+    return [sys.executable, str(script), str(folder / "db.sqlite"), str(urls)]
 
 
 def _median(runs: list[ProcessRun]) -> ProcessRun:

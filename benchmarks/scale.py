@@ -3,9 +3,8 @@
 - classification: headlines per second on one core (bench_classify.py's corpus and the farm's);
 - is-new lookups: `known_keys` (identity) and `find_by_links` (canonical URL) for one headline,
   and both batched for a whole poll, as decide_new uses them;
-- story matching for one categorised headline, as decide_new does it: the 48-hour window loaded
-  into a StoryIndex (once a poll), then same_story against the stories sharing a name; first
-  call and steady state, and the lookup alone (what each further headline of the poll costs);
+- event matching (benchmarks/matching.py): categorised headlines placed with 5,000 open events
+  in the window, actors and placing timed apart, and the window's first load from the store;
 - the query plans of every statement those use (EXPLAIN QUERY PLAN, real bound parameters);
 - one story fanned out to 10,000 subscribed channels through decide_new → route → outbox;
 - the database's size on disk.
@@ -30,13 +29,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.corpus import compose, person
+from benchmarks.corpus import compose
 from benchmarks.farm_client import ITEMS
+from benchmarks.matching import EVENTS, SAMPLES, MatchingFigures, run_matching
 
 FEEDS = 500
 RETENTION = timedelta(days=90)
 FANOUT_CATEGORY = "defection"
-MATCH_SAMPLES = 200  # enough for a p99 that is not just the single worst sample
 
 
 @dataclass
@@ -48,14 +47,11 @@ class ScaleFigures:
     classify_farm_per_s: float = 0.0
     fill_s: float = 0.0
     db_mb: float = 0.0
-    stories_in_window: int = 0
     known_key_ms: tuple[float, float] = (0.0, 0.0)  # p50, p99 per headline
     find_by_link_ms: tuple[float, float] = (0.0, 0.0)
     is_new_ms: tuple[float, float] = (0.0, 0.0)  # both lookups for one headline
     poll_batch_ms: float = 0.0  # known_keys + find_by_links for a 50-item poll
-    match_first_ms: float = 0.0
-    match_ms: tuple[float, float] = (0.0, 0.0)
-    match_lookup_ms: tuple[float, float] = (0.0, 0.0)  # the index lookup alone, window loaded
+    matching: MatchingFigures = field(default_factory=MatchingFigures)
     fanout_subscriptions: int = 0
     fanout_s: float = 0.0
     fanout_queued: int = 0
@@ -87,11 +83,10 @@ def _rate(classifier: Any, items: Sequence[tuple[str, str]], seconds: float) -> 
     return statistics.median(rates)
 
 
-def fill(path: Path, count: int, now: datetime) -> tuple[list[tuple[str, str, str]], int]:
-    """Write `count` headlines (and their stories) into the migrated database at `path`.
+def fill(path: Path, count: int, now: datetime) -> list[tuple[str, str, str]]:
+    """Write `count` headlines (and their events) into the migrated database at `path`.
 
-    Returns a sample of (feed, entry_key, link) that exist, and how many stories fall in the
-    48-hour window.
+    Returns a sample of (feed, entry_key, link) that exist.
     """
     from bot.pipeline.stories import signature
     from bot.store.connection import to_db
@@ -102,10 +97,8 @@ def fill(path: Path, count: int, now: datetime) -> tuple[list[tuple[str, str, st
     conn.execute("PRAGMA synchronous = NORMAL")
     span = RETENTION.total_seconds()
     sample: list[tuple[str, str, str]] = []
-    in_window = 0
     batch: list[tuple[Any, ...]] = []
     story_id = 0
-    window_start = now - timedelta(hours=48)
     for index in range(count):
         feed = index % FEEDS
         seq = index // FEEDS
@@ -127,7 +120,7 @@ def fill(path: Path, count: int, now: datetime) -> tuple[list[tuple[str, str, st
                 story_id += 1
                 conn.execute(
                     "INSERT INTO stories (id, created_at, title, link, categories, signature, "
-                    "alerted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "alerted_at, last_report_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         story_id,
                         stamp,
@@ -136,9 +129,10 @@ def fill(path: Path, count: int, now: datetime) -> tuple[list[tuple[str, str, st
                         fake.label,
                         json.dumps(signature(fake.title).to_json()),
                         stamp,
+                        stamp,
+                        story_id,
                     ),
                 )
-                in_window += seen >= window_start
                 decision = "alerted"
             else:
                 decision = "joined_story"
@@ -167,7 +161,7 @@ def fill(path: Path, count: int, now: datetime) -> tuple[list[tuple[str, str, st
     _flush(conn, batch)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    return sample, in_window
+    return sample
 
 
 def _flush(conn: sqlite3.Connection, batch: list[tuple[Any, ...]]) -> None:
@@ -231,7 +225,6 @@ async def measure(
     db = await Database.open(path)
     try:
         await _lookups(db.conn, figures, sample)
-        await _matching(db.conn, figures, now)
         await _plans(db.conn, figures, sample[0][0], now)
         await _fanout(db, figures, fanout, now)
     finally:
@@ -274,43 +267,24 @@ def _probe_keys() -> tuple[list[str], list[str]]:
     return keys, links
 
 
-async def _matching(conn: Any, figures: ScaleFigures, now: datetime) -> None:
-    """Story matching as decide_new does it for a poll's first categorised headline: load the
-    48-hour window into a StoryIndex, then compare with the stories sharing a name."""
-    from bot.pipeline.decide import _story_index
-    from bot.pipeline.stories import same_story, signature
-
-    title = f"Tory MP {person(random.Random(3))} defects to Reform UK"
-    timings, lookups = [], []
-    for attempt in range(MATCH_SAMPLES + 1):
-        start = time.perf_counter()
-        index = await _story_index(conn, now)
-        loaded = time.perf_counter()
-        sig = signature(title)
-        next((s for s in index.candidates(sig) if same_story(sig, s.signature)), None)
-        done = time.perf_counter()
-        if attempt == 0:
-            figures.match_first_ms = (done - start) * 1000
-        else:
-            timings.append(done - start)
-            lookups.append(done - loaded)
-    figures.match_ms = _percentiles(timings)
-    figures.match_lookup_ms = _percentiles(lookups)
-
-
 async def _plans(conn: Any, figures: ScaleFigures, feed: str, now: datetime) -> None:
     """EXPLAIN QUERY PLAN for the statements behind the lookups, a poll and a fan-out."""
-    from bot.pipeline.decide import STORY_WINDOW
+    from bot.pipeline.events import RESUMES_WITHIN
     from bot.store import destinations as dest_store
+    from bot.store import events as event_store
     from bot.store import headlines as seen
     from bot.store import outbox, stories
+    from bot.store.connection import to_db
 
     keys, links = _probe_keys()
     recorder: Any = RecordingConnection(conn)
     await seen.known_keys(recorder, feed, keys[:3])
     await seen.find_by_links(recorder, links[:3])
     await seen.touch(recorder, feed, keys[:3], now)
-    await stories.recent_stories(recorder, now - STORY_WINDOW)
+    # What every decide starts with: the events changed since the window last looked.
+    await event_store.changed_since(
+        recorder, to_db(now - timedelta(minutes=5)), now - timedelta(hours=36) - RESUMES_WITHIN
+    )
     await stories.also_reported_by(recorder, 1, "")
     await dest_store.active_destinations(recorder)
     await outbox.claim_due(recorder, now=now, lease=60, limit=100, kinds=("console",))
@@ -369,7 +343,15 @@ async def _fanout(db: Any, figures: ScaleFigures, fanout: int, now: datetime) ->
     figures.fanout_queued = decided.queued
 
 
-def run_scale(folder: Path, *, headlines: int, fanout: int, classify_s: float) -> ScaleFigures:
+def run_scale(
+    folder: Path,
+    *,
+    headlines: int,
+    fanout: int,
+    classify_s: float,
+    events: int = EVENTS,
+    samples: int = SAMPLES,
+) -> ScaleFigures:
     """Fill a fresh database with `headlines` rows and measure everything above."""
     from bot.app import settle_heap
     from bot.store.connection import Database
@@ -388,10 +370,11 @@ def run_scale(folder: Path, *, headlines: int, fanout: int, classify_s: float) -
 
     asyncio.run(migrate())
     start = time.perf_counter()
-    sample, figures.stories_in_window = fill(path, headlines, now)
+    sample = fill(path, headlines, now)
     figures.fill_s = time.perf_counter() - start
     figures.db_mb = path.stat().st_size / 1_000_000
     # The fill left this process a heap `run` never has; `run` measures from a settled one.
     settle_heap()
     asyncio.run(measure(path, figures, sample, now=now, fanout=fanout))
+    figures.matching = run_matching(folder / "matching", events=events, samples=samples)
     return figures

@@ -1,7 +1,8 @@
 """The benchmarks still run: `python benchmarks/run.py --smoke` end to end, tiny sizes.
 
-Proves the scripts work (farm, cycles, side by side, scale, memory); never asserts a timing,
-which would only measure the CI machine. reader's side runs only when `.[bench]` is installed.
+Proves the scripts work (farm, cycles, side by side, event day, scale with event matching,
+memory); never asserts a timing, which would only measure the CI machine. reader's side runs
+only when `.[bench]` is installed.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def test_smoke_run_completes_and_reports_every_section(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    for heading in ("Poll cycles", "Side by side", "Scale", "Memory", "Machine"):
+    for heading in ("Poll cycles", "Side by side", "Event day", "Scale", "Memory", "Machine"):
         assert heading in result.stdout
     figures = json.loads((tmp_path / "figures.json").read_text())
     kinds = [c["kind"] for c in figures["cycles"]]
@@ -47,4 +48,11 @@ def test_smoke_run_completes_and_reports_every_section(tmp_path: Path) -> None:
     assert cold["failed"] == 0
     assert cold["new_items"] == cold["parsed_feeds"] * 50  # every farm item reached the store
     assert figures["scale"]["fanout_queued"] == figures["scale"]["fanout_subscriptions"]
+    event_day = figures["event_day"]
+    assert [r["kind"] for r in event_day["rows"]] == ["cold", "changed-10%"]
+    assert event_day["categorised"] > 0  # the event-day farm's reports reached the store
+    assert 0 < event_day["events"] < event_day["categorised"]  # and were grouped into events
+    matching = figures["scale"]["matching"]
+    assert matching["events"] == 200  # the smoke window, every event read back by refresh
+    assert matching["samples"] == 50
     assert figures["memory"]["exit_status"] == 0  # `run` stopped cleanly on SIGTERM

@@ -219,7 +219,7 @@ class EventWindow:
     events: dict[int, EventRef] = field(default_factory=dict)
     _index: dict[tuple[str, object], set[int]] = field(default_factory=dict)
     _by_category: dict[str, list[int]] = field(default_factory=dict)
-    loaded_until: str = ""  # the newest updated_at read from the store
+    revision: int = 0  # the store's newest event revision this window has read
 
     def put(self, event: EventRef) -> None:
         """Add or replace an event (after its plan was stored, or as read from the store)."""

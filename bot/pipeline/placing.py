@@ -177,26 +177,38 @@ class Placer:
         # The first event learns the development too, so a later report of it that matches
         # the first event better does not start it again.
         self.local.put(replace(event, kinds=event.kinds | actors.kinds))
-        development = self._new(actors, wanted, report)
-        merged = replace(
-            development.joined_by(_as_actors(event), (), report),
+        # The development inherits the first event's actors, so its later reports find it.
+        fresh = replace(
+            event,
+            id=self._take_id(),
+            categories=wanted,
+            title=report.title,
+            first_seen=report.seen,
             last_report=report.at,
-            outlets=development.outlets,
-            signatures=development.signatures,
-            kinds=event.kinds | actors.kinds,
+            day=report.at.date(),
+            alerted=False,
+            breaking=False,
+            signatures=(),
+            outlets=(),
             continues=event.id,
             development=kind,
         )
+        merged = fresh.joined_by(actors, wanted, report)
         self.local.put(merged)
         return Placement(
             merged, joined=False, reason=f"development ({kind}) of event {event.id}: {event.title}"
         )
 
     def _new(self, actors: Actors, wanted: frozenset[str], report: Sighting) -> EventRef:
-        event = new_event(self._next_id, actors, wanted, report)
-        self._next_id -= 1
+        event = new_event(self._take_id(), actors, wanted, report)
         self.local.put(event)
         return event
+
+    def _take_id(self) -> int:
+        # New events have negative ids until the plan is stored.
+        event_id = self._next_id
+        self._next_id -= 1
+        return event_id
 
 
 def _better(current: Join | None, candidate: Join) -> Join:
@@ -205,18 +217,3 @@ def _better(current: Join | None, candidate: Join) -> Join:
     mine = (candidate.strength, candidate.event.last_report, candidate.event.id)
     theirs = (current.strength, current.event.last_report, current.event.id)
     return candidate if mine > theirs else current
-
-
-def _as_actors(event: EventRef) -> Actors:
-    # An event's actors in the shape of a report's, to carry them into its development.
-    return Actors(
-        people=event.people,
-        principal=event.principal,
-        bodies=event.bodies,
-        names=event.names,
-        leads=event.leads,
-        jurisdiction=event.jurisdiction,
-        kinds=event.kinds,
-        signature=event.signatures[-1],
-        who=event.who,
-    )

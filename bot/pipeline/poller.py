@@ -48,6 +48,7 @@ class PollOutcome:
     error: str | None = None
     categories: tuple[str, ...] = ()  # one entry per (alerting story, category)
     breaking: int = 0  # events that became breaking
+    queued: int = 0  # outbox rows queued or re-armed: alerts, updates, summaries
 
 
 # Told of every poll's outcome (the service's metrics); the core knows nothing of what listens.
@@ -278,4 +279,5 @@ def _recorded_outcome(feed: FeedSource, decided: DecideResult | None) -> PollOut
         alerts=decided.alerts,
         categories=decided.categories,
         breaking=decided.breaking,
+        queued=decided.queued,
     )

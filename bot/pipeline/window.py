@@ -78,9 +78,9 @@ def decode(row: event_store.EventRow) -> EventRef:
 async def refresh(conn: aiosqlite.Connection, window: EventWindow, now: datetime) -> None:
     """Bring the window up to date with the store: read only what changed since last time."""
     rows, newest = await event_store.changed_since(
-        conn, window.loaded_until, now - window.window - RESUMES_WITHIN
+        conn, window.revision, now - window.window - RESUMES_WITHIN
     )
     for row in rows:
         window.put(decode(row))
-    window.loaded_until = newest
+    window.revision = newest
     window.prune(now)

@@ -144,7 +144,7 @@ class Service:
             )
 
     async def poll_job(self, feed: FeedSource) -> None:
-        """Poll one feed; wake the delivery worker when it queued alerts."""
+        """Poll one feed; wake the delivery worker when it queued alerts or updates."""
         if self.stopping.is_set():
             return
         task = asyncio.current_task()
@@ -160,7 +160,7 @@ class Service:
             if task is not None:
                 self.polls_in_flight.discard(task)
         self.monitor.polled()
-        if outcome.alerts:
+        if outcome.alerts or outcome.queued:
             self.wake.set()
 
     async def prune_job(self) -> retention.Pruned | None:

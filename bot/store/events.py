@@ -62,18 +62,21 @@ def _when(value: object) -> datetime:
     return moment
 
 
+# Every write of an event takes the next revision (writes are serialised by SQLite's lock).
+_NEXT_REVISION = "(SELECT COALESCE(MAX(revision), 0) + 1 FROM stories)"
+
+
 async def changed_since(
-    conn: aiosqlite.Connection, updated_after: str, reported_after: datetime
-) -> tuple[list[EventRow], str]:
-    """Events written after `updated_after` whose last report is after `reported_after`, and the
-    newest updated_at among them (to ask from next time)."""
+    conn: aiosqlite.Connection, revision: int, reported_after: datetime
+) -> tuple[list[EventRow], int]:
+    """Events written after `revision` whose last report is after `reported_after`, and the
+    newest revision written (to ask from next time)."""
     rows = await conn.execute_fetchall(
-        f"SELECT {_COLUMNS}, updated_at FROM stories WHERE updated_at > ? "
-        "AND last_report_at >= ? ORDER BY id",
-        (updated_after, to_db(reported_after)),
+        f"SELECT {_COLUMNS} FROM stories WHERE revision > ? AND last_report_at >= ? ORDER BY id",
+        (revision, to_db(reported_after)),
     )
-    newest = max((str(r[11]) for r in rows), default=updated_after)
-    return [_row(r) for r in rows], newest
+    newest = await conn.execute_fetchall("SELECT COALESCE(MAX(revision), 0) FROM stories")
+    return [_row(r) for r in rows], int(next(iter(newest))[0])
 
 
 async def insert_event(
@@ -82,8 +85,8 @@ async def insert_event(
     """Store a new event; returns its id."""
     (row,) = await conn.execute_fetchall(
         "INSERT INTO stories (created_at, title, link, categories, signature, actors, "
-        "last_report_at, updated_at, continues_id, development, breaking_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        f"last_report_at, revision, continues_id, development, breaking_at) "
+        f"VALUES (?, ?, ?, ?, ?, ?, ?, {_NEXT_REVISION}, ?, ?, ?) RETURNING id",
         (
             to_db(event.first_seen),
             event.title,
@@ -92,7 +95,6 @@ async def insert_event(
             signature,
             event.actors,
             to_db(event.last_report),
-            to_db(now),
             event.continues,
             event.development,
             to_db(now) if event.breaking else None,
@@ -104,13 +106,12 @@ async def insert_event(
 async def update_event(conn: aiosqlite.Connection, event: EventRow, now: datetime) -> None:
     """Store an event's new reports: categories, actors, last report, breaking."""
     await conn.execute(
-        "UPDATE stories SET categories = ?, actors = ?, last_report_at = ?, updated_at = ?, "
-        "breaking_at = COALESCE(breaking_at, ?) WHERE id = ?",
+        "UPDATE stories SET categories = ?, actors = ?, last_report_at = ?, "
+        f"revision = {_NEXT_REVISION}, breaking_at = COALESCE(breaking_at, ?) WHERE id = ?",
         (
             ",".join(event.categories),
             event.actors,
             to_db(event.last_report),
-            to_db(now),
             to_db(now) if event.breaking else None,
             event.id,
         ),
@@ -120,8 +121,9 @@ async def update_event(conn: aiosqlite.Connection, event: EventRow, now: datetim
 async def mark_alerted(conn: aiosqlite.Connection, event_id: int, now: datetime) -> None:
     """Remember that an event's alert was queued, so later reports update it."""
     await conn.execute(
-        "UPDATE stories SET alerted_at = COALESCE(alerted_at, ?), updated_at = ? WHERE id = ?",
-        (to_db(now), to_db(now), event_id),
+        f"UPDATE stories SET alerted_at = COALESCE(alerted_at, ?), revision = {_NEXT_REVISION} "
+        "WHERE id = ?",
+        (to_db(now), event_id),
     )
 
 

@@ -147,18 +147,20 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 6: events. A story row is now an event: the reports that joined it (headlines.story_id,
     # with why each joined), its actors, when its last report came, what it continues and when
-    # it became breaking. Outbox rows gain a kind (alert, edit, reply, followup), the event they
-    # concern and how many of its reports the destination has been shown; destinations say
-    # what later reports do for them (edit, thread, off).
+    # it became breaking; `revision` grows with every write, so a process reads only the events
+    # written since it last looked (times would not do: two polls' clocks interleave). Outbox
+    # rows gain a kind (alert, edit, reply, followup), the event they concern and how many of
+    # its reports the destination has been shown; destinations say what later reports do for
+    # them (edit, thread, off).
     """
     ALTER TABLE stories ADD COLUMN actors TEXT NOT NULL DEFAULT '{}';
     ALTER TABLE stories ADD COLUMN last_report_at TEXT;
-    ALTER TABLE stories ADD COLUMN updated_at TEXT;
+    ALTER TABLE stories ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE stories ADD COLUMN continues_id INTEGER REFERENCES stories(id) ON DELETE SET NULL;
     ALTER TABLE stories ADD COLUMN development TEXT;
     ALTER TABLE stories ADD COLUMN breaking_at TEXT;
-    UPDATE stories SET last_report_at = created_at, updated_at = created_at;
-    CREATE INDEX stories_updated_at ON stories(updated_at);
+    UPDATE stories SET last_report_at = created_at, revision = id;
+    CREATE INDEX stories_revision ON stories(revision);
 
     ALTER TABLE headlines ADD COLUMN joined_on TEXT;
 

@@ -6,6 +6,8 @@ chat stand-in (Discord answers `?wait=true` with the message, and takes PATCH ed
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -19,6 +21,7 @@ from bot.domain import FeedSource
 from tests.support.chat_server import ChatServer, Reply
 from tests.support.feed_server import FeedServerThread
 from tests.support.rss import Item, rss_feed
+from tests.support.waiting import wait_for
 
 START = datetime.now(UTC).replace(microsecond=0)
 DESK, WIRE = "/discord/desk", "/slack/wire"
@@ -158,3 +161,29 @@ async def test_discord_refusing_more_edits_turns_updates_into_follow_ups(
     [_, follow_up] = chat.received(DESK)
     assert "1 more report on" in _texts([follow_up])
     assert chat.edits(DESK) == []
+
+
+async def test_a_kill_between_the_edit_and_its_record_repeats_the_edit_only(
+    newsroom: Newsroom, chat: ChatServer
+) -> None:
+    await newsroom.publish(0)
+    edit_path = f"{DESK}/messages/{await alert_id(newsroom)}"
+    chat.script(edit_path, [Reply(200, delay=1.0)])  # Discord applies it, then answers late
+    newsroom.clock.now += timedelta(minutes=5)
+    newsroom.published["sky"].append(
+        Item(REPORTS[1][1], "https://sky.example/1", published=newsroom.clock.now)
+    )
+    newsroom.feeds.set_feed("/sky.xml", rss_feed("sky", newsroom.published["sky"]))
+    await newsroom.runtime.poller.poll_all(newsroom.runtime.settings.feeds)
+    sending = asyncio.create_task(newsroom.deliver())
+    # The edit has reached Discord (the stand-in records it before its late answer) …
+    assert await asyncio.to_thread(wait_for, lambda: chat.attempts(edit_path), 10.0)
+    sending.cancel()  # … and the process dies before recording it
+    with contextlib.suppress(asyncio.CancelledError):
+        await sending
+    newsroom.clock.now += timedelta(minutes=2)  # the dead sender's lease runs out
+    await newsroom.deliver()
+    edits = chat.edits(DESK)
+    assert len(edits) == 2  # the same edit again: harmless, the alert shows the same state
+    assert edits[0].body == edits[1].body
+    assert len(chat.received(DESK)) == 1  # and never a second alert

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.store import events
-from bot.store.connection import Database, to_db
+from bot.store.connection import Database
 from tests.store.helpers import T0, add_headline, at
 
 ROW = events.EventRow(
@@ -26,14 +26,14 @@ async def _insert(db: Database, row: events.EventRow = ROW, now: int = 0) -> int
 
 async def test_an_event_is_read_back_as_written(db: Database) -> None:
     event_id = await _insert(db, replace(ROW, continues=None, development="resignation"))
-    rows, newest = await events.changed_since(db.conn, "", at(-60))
+    rows, newest = await events.changed_since(db.conn, 0, at(-60))
     assert rows == [replace(ROW, id=event_id, development="resignation")]
-    assert newest == to_db(T0)
+    assert newest == 1  # the first write
 
 
 async def test_only_what_changed_since_is_read_again(db: Database) -> None:
     first = await _insert(db)
-    _, seen = await events.changed_since(db.conn, "", at(-60))
+    _, seen = await events.changed_since(db.conn, 0, at(-60))
     second = await _insert(db, now=5)
     rows, newest = await events.changed_since(db.conn, seen, at(-60))
     assert [r.id for r in rows] == [second]
@@ -48,7 +48,7 @@ async def test_only_what_changed_since_is_read_again(db: Database) -> None:
 
 async def test_events_whose_last_report_is_too_old_are_not_read(db: Database) -> None:
     await _insert(db, replace(ROW, last_report=at(-600)))
-    assert (await events.changed_since(db.conn, "", at(-60)))[0] == []
+    assert (await events.changed_since(db.conn, 0, at(-60)))[0] == []
 
 
 async def test_marking_alerted_keeps_the_first_time(db: Database) -> None:
@@ -56,7 +56,7 @@ async def test_marking_alerted_keeps_the_first_time(db: Database) -> None:
     async with db.transaction() as conn:
         await events.mark_alerted(conn, event_id, at(1))
         await events.mark_alerted(conn, event_id, at(2))
-    rows, _ = await events.changed_since(db.conn, "", at(-60))
+    rows, _ = await events.changed_since(db.conn, 0, at(-60))
     assert rows[0].alerted
 
 

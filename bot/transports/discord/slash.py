@@ -180,12 +180,12 @@ class Westminster(app_commands.Group):
         """Names, emoji and one-line definitions."""
         await answer(interaction, self.use_cases.categories_reply())
 
-    @app_commands.command(description="The most recent alerts")
+    @app_commands.command(description="The latest events: reports, outlets, last update")
     @app_commands.describe(category="Only this category", count="How many (1 to 10, default 5)")
     async def latest(
         self, interaction: discord.Interaction[Any], category: str | None = None, count: Count = 5
     ) -> None:
-        """The latest alerted stories from the database."""
+        """The latest events from the database."""
         await answer(interaction, await self.use_cases.latest(category, count))
 
     @latest.autocomplete("category")

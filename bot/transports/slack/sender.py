@@ -67,20 +67,7 @@ class SlackSender:
 
     async def __call__(self, destination: Destination, message: Message) -> str | None:
         """Post one alert; returns the message ts, or raises DeliveryError."""
-        # The same blocks and fallback text as a Slack incoming webhook: escaped feed text,
-        # unfurling off, and the subscription's user group as the only possible mention.
-        payload = slack_webhook_payload(message)
-        response = await self._call(
-            destination.label,
-            self.client.chat_postMessage,
-            channel=channel_of(destination),
-            text=payload["text"],
-            blocks=payload["blocks"],
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-        ts = response.get("ts")
-        return str(ts) if ts else None
+        return await self._post(destination, message)
 
     async def edit(self, destination: Destination, remote_id: str, message: Alert) -> None:
         """chat.update the alert (its ts) with the event as it stands."""
@@ -99,17 +86,24 @@ class SlackSender:
         self, destination: Destination, remote_id: str, message: FollowUp
     ) -> str | None:
         """Post the follow-up in the alert's thread; return the reply's ts."""
+        return await self._post(destination, message, editing=True, thread_ts=remote_id)
+
+    async def _post(
+        self, destination: Destination, message: Message, *, editing: bool = False, **extra: Any
+    ) -> str | None:
+        # The same blocks and fallback text as a Slack incoming webhook: escaped feed text,
+        # unfurling off, and the subscription's user group as the only possible mention.
         payload = slack_webhook_payload(message)
         response = await self._call(
             destination.label,
             self.client.chat_postMessage,
-            editing=True,
+            editing=editing,
             channel=channel_of(destination),
-            thread_ts=remote_id,
             text=payload["text"],
             blocks=payload["blocks"],
             unfurl_links=False,
             unfurl_media=False,
+            **extra,
         )
         ts = response.get("ts")
         return str(ts) if ts else None

@@ -36,7 +36,7 @@ HELP = (
     "there: edit its alert (the default), reply in a thread under it, or nothing",
     "• list: this workspace's subscriptions, who made them and when",
     "• categories: what each category means",
-    "• latest [category] [count]: the most recent alerts",
+    "• latest [category] [count]: the latest events (reports, outlets, last update)",
     "• status: feed health, paused subscriptions, alerts waiting",
     "• why <link>: whether an article alerted, and why or why not",
     "• test [#channel]: post a sample alert to check the app can post there",
