@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.domain import Destination, DestinationKey
+from bot.domain import ChannelControl, Destination, DestinationKey
 from bot.store.connection import from_db, to_db
 
 CONFIG_KINDS = ("console", "webhook:discord", "webhook:slack")
@@ -122,7 +123,7 @@ async def active_destinations(conn: aiosqlite.Connection) -> list[Destination]:
     """Every active destination with its subscriptions."""
     async with conn.execute(
         "SELECT d.id, d.key, d.kind, d.label, d.scope, d.channel, d.broken_reason, "
-        "s.category, s.mention, d.updates FROM destinations d "
+        "s.category, s.mention, d.updates, d.control FROM destinations d "
         "LEFT JOIN subscriptions s ON s.destination_id = d.id WHERE d.active = 1 ORDER BY d.id"
     ) as cursor:
         rows = await cursor.fetchall()
@@ -139,6 +140,7 @@ async def active_destinations(conn: aiosqlite.Connection) -> list[Destination]:
                 channel=row[5],
                 broken_reason=row[6],
                 updates=row[9],
+                control=ChannelControl.from_json(json.loads(row[10])),
             )
             found[row[0]] = dest
         if row[7] is not None:
@@ -150,6 +152,16 @@ async def set_updates(conn: aiosqlite.Connection, destination_id: int, updates: 
     """What later reports of an alerted event do here: "edit", "thread" or "off"."""
     await conn.execute(
         "UPDATE destinations SET updates = ? WHERE id = ?", (updates, destination_id)
+    )
+
+
+async def set_control(
+    conn: aiosqlite.Connection, destination_id: int, control: ChannelControl
+) -> None:
+    """Replace a destination's quiet hours, digest, watchlist, noise floor and mute."""
+    await conn.execute(
+        "UPDATE destinations SET control = ? WHERE id = ?",
+        (json.dumps(control.to_json(), separators=(",", ":")), destination_id),
     )
 
 

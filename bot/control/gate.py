@@ -1,0 +1,81 @@
+"""Whether a destination hears something now or later: the rules of channel control.
+
+Alerts are held by a mute, by quiet hours and by a digest, in that order, unless their
+category (or, for digests, "breaking") is excepted. Edits never notify anyone, so they always
+go; thread replies and follow-ups are held like alerts. Held messages wait in the outbox until
+`release` says their time has come. No I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from bot.control.schedule import in_quiet_hours, last_digest_time, muted
+from bot.control.settings import BREAKING
+from bot.domain import ChannelControl
+
+MUTED = "muted"
+QUIET = "quiet"
+DIGEST = "digest"
+
+
+def hold_alert(
+    control: ChannelControl,
+    now: datetime,
+    default_zone: str,
+    categories: Iterable[str],
+    *,
+    breaking: bool = False,
+) -> str | None:
+    """Why an alert in these categories waits ("muted", "quiet", "digest"), or None: send."""
+    wanted = set(categories)
+    quiet_excepted = bool(wanted & set(control.quiet_except))
+    if muted(control, now) and not quiet_excepted:
+        return MUTED
+    if in_quiet_hours(control, now, default_zone) and not quiet_excepted:
+        return QUIET
+    if control.digest:
+        excepted = set(control.digest_except)
+        if not (wanted & excepted or (breaking and BREAKING in excepted)):
+            return DIGEST
+    return None
+
+
+def hold_update(
+    control: ChannelControl,
+    now: datetime,
+    default_zone: str,
+    kind: str,
+    categories: Iterable[str],
+) -> str | None:
+    """Why an update of an alert already sent waits, or None. Edits never wait: they do not
+    notify, and the alert they change is already in the channel."""
+    if kind == "edit":
+        return None
+    wanted = set(categories)
+    if wanted & set(control.quiet_except):
+        return None
+    if muted(control, now):
+        return MUTED
+    if in_quiet_hours(control, now, default_zone):
+        return QUIET
+    return None
+
+
+def due(
+    control: ChannelControl,
+    now: datetime,
+    default_zone: str,
+    held_for: str,
+    held_at: datetime,
+) -> bool:
+    """A message held for `held_for` since `held_at` may go now."""
+    if muted(control, now) or in_quiet_hours(control, now, default_zone):
+        return False
+    if held_for != DIGEST or not control.digest:
+        # Quiet hours or a mute ended (or the digest was turned off): everything held goes.
+        return True
+    last = last_digest_time(control, now, default_zone)
+    # A digest time that fell inside quiet hours passed without sending: it is due now.
+    return last is not None and held_at < last
