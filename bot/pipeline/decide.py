@@ -154,21 +154,46 @@ async def _queue(
     now: datetime,
 ) -> int:
     destinations: list[Destination] = []
-    if plan.alerting or plan.overflowing or plan.widened:
+    if plan.alerting or plan.overflowing or plan.grown:
         destinations = await dest_store.active_destinations(conn)
     queued = 0
     # Chat channels read top to bottom: queue the kept alerts oldest first.
     for candidate in sorted(plan.alerting, key=lambda c: c.effective):
         await _record_told(conn, candidate, Decision.ALERTED, ids, now)
         queued += await _queue_alert(
-            conn, candidate, ids=ids, categories=categories, destinations=destinations, now=now
+            conn,
+            candidate,
+            ids=ids,
+            categories=categories,
+            destinations=destinations,
+            now=now,
+            plan_events=plan.events,
         )
-    for candidate in _widening(plan, now):
+    for candidate in _first_joins(plan, plan.widened, now):
         # The event gained a category: channels subscribed only to that one hear of it now
         # (the others already have its alert under the same key, so it is not queued twice).
         queued += await _queue_alert(
-            conn, candidate, ids=ids, categories=categories, destinations=destinations, now=now
+            conn,
+            candidate,
+            ids=ids,
+            categories=categories,
+            destinations=destinations,
+            now=now,
+            plan_events=plan.events,
         )
+    if any(d.control.min_reports > 1 for d in destinations):
+        for candidate in _first_joins(plan, plan.grown, now):
+            # A new outlet may lift the event over a channel's noise floor: it alerts there
+            # once, showing every outlet so far.
+            queued += await _queue_alert(
+                conn,
+                candidate,
+                ids=ids,
+                categories=categories,
+                destinations=[d for d in destinations if d.control.min_reports > 1],
+                now=now,
+                plan_events=plan.events,
+            )
     for candidate in plan.overflowing:
         await _record_told(conn, candidate, Decision.OVERFLOW, ids, now)
     if plan.overflowing:
@@ -185,11 +210,11 @@ async def _queue(
     return queued
 
 
-def _widening(plan: FeedPlan, now: datetime) -> list[Alerting]:
-    """The first report that brought each widened event its new categories."""
+def _first_joins(plan: FeedPlan, event_ids: set[int], now: datetime) -> list[Alerting]:
+    """The first report this feed brought to each of these alerted events."""
     found: dict[int, Alerting] = {}
     for row in plan.rows:
-        if row.event_id in plan.widened and row.decision == Decision.JOINED_STORY:
+        if row.event_id in event_ids and row.decision == Decision.JOINED_STORY:
             found.setdefault(row.event_id, Alerting(row, row.headline.published or now))
     return list(found.values())
 
@@ -279,6 +304,7 @@ async def _queue_alert(
     categories: Mapping[str, CategoryInfo],
     destinations: Sequence[Destination],
     now: datetime,
+    plan_events: Mapping[int, EventRef],
 ) -> int:
     headline = candidate.row.headline
     classification = candidate.row.classification
@@ -286,11 +312,15 @@ async def _queue_alert(
     others = await stories.also_reported_by(conn, event_id, headline.outlet)
     await watch_defection(conn, event_id, headline, classification, min(candidate.effective, now))
     key = story_key(event_id)
+    event = plan_events.get(candidate.event_id)
+    outlets = len(event.outlets) if event is not None else 1
     # Channels subscribed to the same categories with the same mention get the same message:
     # render each variant once and queue every row in one statement.
     messages: dict[tuple[tuple[str, ...], str | None], str] = {}
     rows: list[tuple[int, str, str]] = []
     for target in route(classification.categories, destinations):
+        if target.destination.control.min_reports > outlets:
+            continue  # below this channel's noise floor: it hears when enough outlets report
         variant = (target.categories, target.mention)
         message = messages.get(variant)
         if message is None:
