@@ -176,14 +176,8 @@ async def open_runtime(
         poller = Poller(
             settings, db, classifier, fetch_session, executor, clock=clock, on_poll=on_poll
         )
-        deliverer = Deliverer(
-            db,
-            senders,
-            editors=editors,
-            clock=clock,
-            on_send=on_send,
-            zone=settings.display.timezone,
-        )
+        zone = settings.display.timezone
+        deliverer = Deliverer(db, senders, editors=editors, clock=clock, on_send=on_send, zone=zone)
         if long_running:
             await asyncio.to_thread(classifier.prepare)
         confirmer = None

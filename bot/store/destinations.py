@@ -165,6 +165,19 @@ async def set_control(
     )
 
 
+async def watch_terms(conn: aiosqlite.Connection) -> tuple[str, ...]:
+    """Every term any active destination watches, in a stable order (no repeats)."""
+    rows = await conn.execute_fetchall(
+        "SELECT control FROM destinations WHERE active = 1 AND control LIKE '%\"watch\"%' "
+        "ORDER BY id"
+    )
+    terms: dict[str, str] = {}
+    for (text,) in rows:
+        for term in ChannelControl.from_json(json.loads(text)).watch:
+            terms.setdefault(term.casefold(), term)
+    return tuple(terms.values())
+
+
 async def mark_broken(
     conn: aiosqlite.Connection, destination_id: int, reason: str, now: datetime
 ) -> None:

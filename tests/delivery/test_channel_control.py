@@ -238,3 +238,28 @@ async def test_a_restart_during_quiet_hours_loses_nothing_and_sends_nothing_twic
     desk = room.desk()
     assert len(desk) == 1
     assert mentions(desk, "Jane Marchmont", "Tom Ashdown")
+
+
+async def test_a_watched_phrase_alerts_a_channel_whatever_the_category(room: Room) -> None:
+    await room.control("desk", ChannelControl(watch=("Jane Marchmont",)))
+    room.clock.now += timedelta(minutes=5)
+    room.published["bbc"].append(
+        Item(
+            "Jane Marchmont opens the village fete",
+            "https://bbc.example/f",
+            published=room.clock.now,
+        )
+    )
+    room.feeds.set_feed("/bbc.xml", rss_feed("bbc", room.published["bbc"]))
+    await room.cycle(after=timedelta())
+    desk = room.desk()
+    assert len(desk) == 1  # no category at all: the watchlist alone brought it
+    assert "Watch: Jane Marchmont" in desk[0]
+    assert room.wire() == []  # a channel that watches nothing hears nothing of it
+    await room.report("marchmont", 0)  # a defection naming her: same term, one more event
+    desk = room.desk()
+    assert len(desk) == 2
+    assert "Defection" in desk[1]
+    assert "Watch: Jane Marchmont" in desk[1]
+    assert len(room.wire()) == 1  # subscribed to every category: the defection only
+    assert "Watch:" not in room.wire()[0]
