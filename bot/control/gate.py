@@ -1,7 +1,7 @@
 """Whether a destination hears something now or later: the rules of channel control.
 
-Alerts are held by a mute, by quiet hours and by a digest, in that order, unless their
-category (or, for digests, "breaking") is excepted. Edits never notify anyone, so they always
+Alerts are held by a digest (unless their category, or "breaking", is excepted from it), else
+by a mute or quiet hours (unless their category is excepted from those). Edits never notify anyone, so they always
 go; thread replies and follow-ups are held like alerts. Held messages wait in the outbox until
 `release` says their time has come. No I/O.
 """
@@ -30,15 +30,19 @@ def hold_alert(
 ) -> str | None:
     """Why an alert in these categories waits ("muted", "quiet", "digest"), or None: send."""
     wanted = set(categories)
-    quiet_excepted = bool(wanted & set(control.quiet_except))
-    if muted(control, now) and not quiet_excepted:
-        return MUTED
-    if in_quiet_hours(control, now, default_zone) and not quiet_excepted:
-        return QUIET
     if control.digest:
         excepted = set(control.digest_except)
         if not (wanted & excepted or (breaking and BREAKING in excepted)):
+            # A digest collects it whenever it comes; quiet hours and mutes only delay the
+            # digest, so a night's events join the morning digest rather than a message of
+            # their own.
             return DIGEST
+    if wanted & set(control.quiet_except):
+        return None
+    if muted(control, now):
+        return MUTED
+    if in_quiet_hours(control, now, default_zone):
+        return QUIET
     return None
 
 

@@ -149,3 +149,16 @@ class TestGate:
         held_at = utc("2024-06-01T10:00") + timedelta(seconds=1)
         assert not gate.due(control, utc("2024-06-01T10:59"), LONDON, gate.DIGEST, held_at)
         assert gate.due(control, utc("2024-06-01T11:00"), LONDON, gate.DIGEST, held_at)
+
+
+def test_a_digest_collects_a_nights_events_and_quiet_hours_only_delay_it() -> None:
+    control = ChannelControl(
+        quiet_hours="22:00-07:00", digest=("06:00", "18:00"), digest_except=("defection",)
+    )
+    night = utc("2024-06-01T23:00")
+    assert gate.hold_alert(control, night, LONDON, ["inquiry"]) == gate.DIGEST
+    # At once for the digest, but quiet hours still hold it until they end.
+    assert gate.hold_alert(control, night, LONDON, ["defection"]) == gate.QUIET
+    # The 06:00 digest (05:00 UTC) falls in quiet hours: it goes when they end, at 07:00.
+    assert not gate.due(control, utc("2024-06-02T05:30"), LONDON, gate.DIGEST, night)
+    assert gate.due(control, utc("2024-06-02T06:00"), LONDON, gate.DIGEST, night)
