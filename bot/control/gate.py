@@ -1,9 +1,9 @@
 """Whether a destination hears something now or later: the rules of channel control.
 
 Alerts are held by a digest (unless their category, or "breaking", is excepted from it), else
-by a mute or quiet hours (unless their category is excepted from those). Edits never notify anyone, so they always
-go; thread replies and follow-ups are held like alerts. Held messages wait in the outbox until
-`release` says their time has come. No I/O.
+by a mute or quiet hours (unless their category is excepted from those). Edits never notify
+anyone, so they always go; thread replies and follow-ups are held like alerts. Held messages
+wait in the outbox until `due` says their time has come. No I/O.
 """
 
 from __future__ import annotations
@@ -73,13 +73,18 @@ def due(
     default_zone: str,
     held_for: str,
     held_at: datetime,
+    *,
+    breaking: bool = False,
 ) -> bool:
-    """A message held for `held_for` since `held_at` may go now."""
+    """A message held for `held_for` since `held_at` may go now (`breaking`: its event has
+    become breaking since it was held)."""
     if muted(control, now) or in_quiet_hours(control, now, default_zone):
         return False
     if held_for != DIGEST or not control.digest:
         # Quiet hours or a mute ended (or the digest was turned off): everything held goes.
         return True
+    if breaking and BREAKING in control.digest_except:
+        return True  # it was not breaking when it was held; now it alerts at once
     last = last_digest_time(control, now, default_zone)
     # A digest time that fell inside quiet hours passed without sending: it is due now.
     return last is not None and held_at < last

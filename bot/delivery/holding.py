@@ -70,11 +70,29 @@ async def release_held(db: Database, *, now: datetime, zone: str) -> int:
             destination = destinations.get(dest_id)
             if destination is None:
                 continue
-            control = destination.control
-            ready = [r for r in group if gate.due(control, now, zone, r.held, r.held_at)]
+            ready, urgent = _ready(destination, list(group), now, zone)
+            if urgent:
+                # Held for a digest, then the event broke: it alerts at once, as itself.
+                await holding.release(conn, [r.id for r in urgent], now)
+                queued += len(urgent)
             if ready:
                 queued += await _release(conn, destination, ready, now)
     return queued
+
+
+def _ready(
+    destination: Destination, rows: list[holding.HeldRow], now: datetime, zone: str
+) -> tuple[list[holding.HeldRow], list[holding.HeldRow]]:
+    """The rows whose time has come, and those due only because their event became breaking."""
+    control = destination.control
+    ready: list[holding.HeldRow] = []
+    urgent: list[holding.HeldRow] = []
+    for row in rows:
+        if gate.due(control, now, zone, row.held, row.held_at):
+            ready.append(row)
+        elif gate.due(control, now, zone, row.held, row.held_at, breaking=row.breaking):
+            urgent.append(row)
+    return ready, urgent
 
 
 async def _release(

@@ -29,6 +29,7 @@ class HeldRow:
     message: str
     held: str  # why: "muted", "quiet", "digest"
     held_at: datetime  # when it was queued
+    breaking: bool = False  # its event has become breaking since
 
 
 async def hold(conn: aiosqlite.Connection, row_id: int, reason: str) -> None:
@@ -42,12 +43,15 @@ async def hold(conn: aiosqlite.Connection, row_id: int, reason: str) -> None:
 async def held_rows(conn: aiosqlite.Connection) -> list[HeldRow]:
     """Every held row of an active destination, oldest first."""
     rows = await conn.execute_fetchall(
-        "SELECT o.id, o.destination_id, o.kind, o.event_id, o.message, o.held, o.created_at "
-        "FROM outbox o JOIN destinations d ON d.id = o.destination_id "
+        "SELECT o.id, o.destination_id, o.kind, o.event_id, o.message, o.held, o.created_at, "
+        "s.breaking_at IS NOT NULL FROM outbox o JOIN destinations d ON d.id = o.destination_id "
+        "LEFT JOIN stories s ON s.id = o.event_id "
         "WHERE o.status = 'held' AND d.active = 1 ORDER BY o.destination_id, o.id"
     )
     return [
-        HeldRow(int(r[0]), int(r[1]), str(r[2]), r[3], str(r[4]), str(r[5]), _when(r[6]))
+        HeldRow(
+            int(r[0]), int(r[1]), str(r[2]), r[3], str(r[4]), str(r[5]), _when(r[6]), bool(r[7])
+        )
         for r in rows
     ]
 
