@@ -26,7 +26,10 @@ _DAY = timedelta(hours=23)  # a span this long shows dates too: "22:00–07:00" 
 ITEM_MAX = 700  # one event's lines at most: a long title must not crowd out the rest
 _TITLE_MAX = 256  # a readable title, cut past this whatever the room
 _MIN_TITLE = 20  # below this a cut title says nothing: the event goes into "and N more"
-_MIN_SHARE = 200  # an event's room when many share a message: more go to "and N more"
+# A digest part of up to this many events lists every one of them on every platform (Discord's
+# description, Slack's blocks and fallback text, the console): each gets at least a twentieth of
+# the room, enough for a cut title and its reports. Past it, the rest may become "and N more".
+EVENTS_PER_MESSAGE = 20
 MORE_ROOM = 40  # kept free for the closing "and N more events"
 
 
@@ -79,6 +82,7 @@ class ItemStyle:
 
     escape: Callable[[str], str]  # makes feed text inert on the platform
     link: Callable[[str, str], str]  # (safe url, escaped title) → the linked title
+    plain: Callable[[str], str] = str  # an escaped title shown unlinked (no safe or short URL)
     title_prefix: str = ""  # before the emoji: "  • " on the console
     meta_prefix: str = ""  # before the categories · reports · outlets line
 
@@ -106,12 +110,12 @@ def item_text(item: DigestItem, style: ItemStyle, room: int) -> str | None:
     opening = f"{style.title_prefix}{item_emoji(item)} "
     url = safe_url(item.link)
     for linked in (True, False) if url else (False,):
-        markup = style.link(url, "") if linked and url else ""
+        markup = style.link(url, "") if linked and url else style.plain("")
         title_room = min(_TITLE_MAX, head_room - text_len(opening) - text_len(markup))
         if title_room < _MIN_TITLE:
             continue
         title = fit(item.title, style.escape, title_room) or "(untitled)"
-        shown = style.link(url, title) if linked and url else title
+        shown = style.link(url, title) if linked and url else style.plain(title)
         return f"{opening}{shown}\n{meta}"
     return None
 
@@ -124,14 +128,15 @@ def fit_items(
     sep: str = "\n",
 ) -> tuple[list[str], int]:
     """Each event rendered within its share of budget (what a short one leaves goes to those
-    after it; never under a readable minimum), and how many did not fit ("and N more events")."""
+    after it; never less than EVENTS_PER_MESSAGE can share), and how many did not fit."""
     kept: list[str] = []
     used = 0
     room_total = budget - MORE_ROOM
+    floor = room_total // EVENTS_PER_MESSAGE - text_len(sep)
     for index, item in enumerate(items):
         separator = text_len(sep) if kept else 0
         left = room_total - used - separator
-        share = min(left, max(_MIN_SHARE, min(ITEM_MAX, left // (len(items) - index))))
+        share = min(left, max(floor, min(ITEM_MAX, left // (len(items) - index))))
         text = render(item, share) if share > 0 else None
         if text is None or text_len(text) > left:
             return kept, len(items) - index

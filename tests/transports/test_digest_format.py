@@ -1,13 +1,17 @@
-"""A digest's shared wording, and its Discord embed: headings, events, limits, hostile text."""
+"""A digest's shared wording, and its Discord embed: headings, events, limits, hostile text;
+and how many events a message lists on every platform."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from bot.transports.digest import heading, part_note
+from bot.transports.console import console_text
+from bot.transports.digest import EVENTS_PER_MESSAGE, heading, part_note
 from bot.transports.discord.format import discord_webhook_payload
+from bot.transports.slack.format import slack_webhook_payload
 from bot.transports.text import text_len
 from tests.transports.digest_data import digest, hostile_digest, huge_digest
 
@@ -158,3 +162,29 @@ def test_hostile_text_is_inert_on_discord() -> None:
     assert "(javascript" not in text  # an unsafe link is shown as a plain title
     assert "https://news.example/x%29%20%5By%5D%28https://evil.example" in text
     assert payload["allowed_mentions"] == {"parse": []}
+
+
+def test_a_part_of_twenty_huge_events_lists_every_one_on_every_platform() -> None:
+    full = huge_digest(EVENTS_PER_MESSAGE)
+    embed = embed_of(discord_webhook_payload(full))
+    within_discord_limits(embed)
+    slack = slack_webhook_payload(full)
+    assert len(slack["blocks"]) == 1 + EVENTS_PER_MESSAGE
+    console = console_text(full)
+    for text in (embed["description"], slack["text"], console):
+        assert "more event" not in text
+        assert text.count("🔀 ") == EVENTS_PER_MESSAGE  # each event's emoji, once
+        assert f"{EVENTS_PER_MESSAGE - 1} Very long headline" in text
+    # One more, and the last is counted rather than dropped.
+    over = embed_of(discord_webhook_payload(huge_digest(EVENTS_PER_MESSAGE + 1)))
+    assert over["description"].endswith("\n\nand 1 more event")
+
+
+def test_a_title_without_a_safe_link_is_shown_bold_and_unlinked() -> None:
+    item = replace(digest().items[0], link="javascript:alert(1)")
+    one = digest(items=(item,))
+    description = embed_of(discord_webhook_payload(one))["description"]
+    assert "🔀 **Tory MP Jane Marchmont defects to Labour**\nDefection · 6 reports" in description
+    section = slack_webhook_payload(one)["blocks"][1]["text"]["text"]
+    assert section.startswith("🔀 *Tory MP Jane Marchmont defects to Labour*\n")
+    assert "javascript" not in description + section

@@ -22,7 +22,11 @@ def _link(url: str, title: str) -> str:
     return f"**[{title}]({url})**"
 
 
-STYLE = ItemStyle(escape=escape_discord, link=_link)
+def _bold(title: str) -> str:
+    return f"**{title}**"
+
+
+STYLE = ItemStyle(escape=escape_discord, link=_link, plain=_bold)
 
 
 def span_line(digest: Digest) -> str:

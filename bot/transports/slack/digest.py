@@ -31,7 +31,11 @@ def _link(url: str, title: str) -> str:
     return f"*<{url}|{title}>*"
 
 
-STYLE = ItemStyle(escape=escape_slack, link=_link)
+def _bold(title: str) -> str:
+    return f"*{title}*"
+
+
+STYLE = ItemStyle(escape=escape_slack, link=_link, plain=_bold)
 
 
 def _dated(moment: datetime) -> str:
