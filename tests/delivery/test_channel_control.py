@@ -263,3 +263,81 @@ async def test_a_watched_phrase_alerts_a_channel_whatever_the_category(room: Roo
     assert "Watch: Jane Marchmont" in desk[1]
     assert len(room.wire()) == 1  # subscribed to every category: the defection only
     assert "Watch:" not in room.wire()[0]
+
+
+async def test_an_hourly_digest_lists_the_hours_events_most_reported_first(room: Room) -> None:
+    await room.control("desk", ChannelControl(digest=("hourly",), timezone="UTC"))
+    await room.report("ashdown", 0)  # START + 5 min
+    await room.report("marchmont", 0)
+    await room.report("marchmont", 1)  # START + 15 min: Marchmont has two outlets
+    assert room.desk() == []
+    await room.cycle(after=timedelta(minutes=30))  # START + 45 min: not yet the hour
+    assert room.desk() == []
+    await room.cycle(after=timedelta(minutes=16))  # START + 1h01: the hour has passed
+    desk = room.desk()
+    assert len(desk) == 1
+    assert desk[0].index("Jane Marchmont") < desk[0].index("Tom Ashdown")
+    assert "2 reports" in desk[0]
+    await room.cycle(after=timedelta(hours=1))  # a period with nothing new sends nothing
+    assert len(room.desk()) == 1
+    assert len(room.wire()) == 3  # the other channel: each event at once, and a follow-up
+
+
+async def test_a_digest_time_inside_quiet_hours_waits_for_them_and_merges(room: Room) -> None:
+    control = ChannelControl(
+        quiet_hours=hours(0, 2), digest=(f"{START + timedelta(hours=1):%H:%M}",), timezone="UTC"
+    )
+    await room.control("desk", control)
+    await room.report("marchmont", 0)
+    await room.report("ashdown", 0)
+    await room.cycle(after=timedelta(hours=1))  # START + 1h10: the digest time, but quiet
+    assert room.desk() == []
+    await room.cycle(after=timedelta(hours=1))  # START + 2h10: quiet hours over
+    desk = room.desk()
+    assert len(desk) == 1
+    assert mentions(desk, "Jane Marchmont", "Tom Ashdown")
+
+
+async def test_a_mute_holds_until_it_ends(room: Room) -> None:
+    await room.control("desk", ChannelControl(muted_until=START + timedelta(minutes=30)))
+    await room.report("marchmont", 0)
+    await room.report("ashdown", 0)
+    assert room.desk() == []
+    await room.cycle(after=timedelta(minutes=21))  # START + 31 min: the mute is over
+    desk = room.desk()
+    assert len(desk) == 1
+    assert "muted" in desk[0]
+    assert mentions(desk, "Jane Marchmont", "Tom Ashdown")
+
+
+async def test_removing_quiet_hours_sends_what_they_held_at_the_next_cycle(room: Room) -> None:
+    await room.control("desk", ChannelControl(quiet_hours=hours(0, 3), timezone="UTC"))
+    await room.report("marchmont", 0)
+    await room.report("ashdown", 0)
+    await room.cycle()
+    assert room.desk() == []
+    await room.control("desk", ChannelControl())
+    await room.cycle()
+    desk = room.desk()
+    assert len(desk) == 1
+    assert mentions(desk, "Jane Marchmont", "Tom Ashdown")
+
+
+async def test_an_event_that_breaks_leaves_the_digest_when_breaking_is_excepted(
+    room: Room,
+) -> None:
+    control = ChannelControl(digest=("hourly",), digest_except=("breaking",), timezone="UTC")
+    await room.control("desk", control)
+    await room.report("ashdown", 0)
+    await room.report("marchmont", 0)
+    assert room.desk() == []
+    await room.report("marchmont", 1)
+    await room.report("marchmont", 2)  # a third outlet within 30 minutes: breaking
+    desk = room.desk()
+    assert len(desk) == 1  # the breaking event, as an alert of its own
+    assert "Jane Marchmont" in desk[0]
+    assert "Tom Ashdown" not in desk[0]
+    await room.cycle(after=timedelta(hours=1))
+    desk = room.desk()
+    assert len(desk) == 2  # the hour's digest: the event that did not break
+    assert "Tom Ashdown" in desk[1]
