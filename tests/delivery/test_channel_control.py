@@ -341,3 +341,16 @@ async def test_an_event_that_breaks_leaves_the_digest_when_breaking_is_excepted(
     desk = room.desk()
     assert len(desk) == 2  # the hour's digest: the event that did not break
     assert "Tom Ashdown" in desk[1]
+
+
+async def test_why_tells_what_was_held_and_what_a_digest_listed(room: Room) -> None:
+    assert room.runtime is not None
+    await room.control("desk", ChannelControl(quiet_hours=hours(0, 2), timezone="UTC"))
+    await room.report("marchmont", 0)
+    await room.report("ashdown", 0)
+    held = (await room.runtime.commands.why("https://bbc.example/0")).plain()
+    assert "To desk: alert held: quiet hours; it goes when they end." in held
+    assert "To wire: alert sent" in held
+    await room.cycle(after=timedelta(hours=2))
+    listed = (await room.runtime.commands.why("https://bbc.example/0")).plain()
+    assert "To desk: alert listed in a digest" in listed
