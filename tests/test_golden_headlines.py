@@ -100,6 +100,12 @@ GOLDEN: list[tuple[str, str, set[str]]] = [
     ),
     ("French government falls after losing confidence vote", "", set()),
     ("Police officers pass vote of no confidence in chief constable", "", set()),
+    (
+        "Island's leader ousted in assembly vote",
+        "Guernsey's chief minister lost a vote of no confidence by 22 votes to 17.",
+        set(),
+    ),
+    ("Isle of Man chief minister survives confidence vote in Tynwald", "", set()),
     ("Royal Mail letters delayed by strike", "", set()),
     ("PMQs: Starmer and Badenoch clash over grooming gangs", "", {"pmqs"}),
     ("Prime Minister's Questions: five things we learned", "", {"pmqs"}),

@@ -48,9 +48,9 @@ async def test_a_version_6_database_gains_party_watches_and_keeps_its_events(
         conn.execute("PRAGMA user_version = 6")
         conn.execute(
             "INSERT INTO stories (id, created_at, title, link, categories, signature, "
-            "last_report_at, updated_at) VALUES (7, '2024-05-08T12:00:00.000000Z', "
+            "last_report_at, revision) VALUES (7, '2024-05-08T12:00:00.000000Z', "
             "'Elphicke defects', 'https://x/1', 'defection', '{}', "
-            "'2024-05-08T12:00:00.000000Z', '2024-05-08T12:00:00.000000Z')"
+            "'2024-05-08T12:00:00.000000Z', 7)"
         )
     db = await Database.open(path)
     try:
