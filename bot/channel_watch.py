@@ -82,11 +82,15 @@ class ChannelWatch:
         [gone] = set(done.before.watch) - set(done.after.watch)
         return Reply.text(f"Stopped watching “{gone}” in {done.label}.", ephemeral=False)
 
-    async def watch_list(self, caller: Caller, channel: Channel) -> Reply:
-        """What a channel watches; anyone may read it."""
+    async def watched(self, caller: Caller, channel: Channel) -> tuple[str, ...]:
+        """The terms a channel watches (for `watch remove` autocomplete)."""
         conn = self.settings.commands.db.conn
         found = await dest_store.find_destination(conn, channel.key(caller))
-        watch = found.control.watch if found is not None else ()
+        return found.control.watch if found is not None else ()
+
+    async def watch_list(self, caller: Caller, channel: Channel) -> Reply:
+        """What a channel watches; anyone may read it."""
+        watch = await self.watched(caller, channel)
         if not watch:
             return Reply.text(
                 f"{channel.label} watches nothing yet. Add a person, party or phrase with "
