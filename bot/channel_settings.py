@@ -59,7 +59,7 @@ class ChannelSettings:
         if control.quiet_hours is not None:
             quiet = f"{said.span(control.quiet_hours)} {zone}" + self._except(control.quiet_except)
             quiet += " (quiet now)" if in_quiet_hours(control, now, self._default()) else ""
-        digest = "off: each event alerts at once"
+        digest = "off (each event alerts at once)"
         if control.digest:
             digest = said.digest_times(control.digest, zone) + self._except(control.digest_except)
         floor = "every event alerts at its first report"

@@ -95,7 +95,7 @@ async def test_members_may_read_but_not_change(
     assert shown.plain().splitlines() == [
         "Settings of #politics (change them with /westminster settings, watch or mute):",
         "• Quiet hours: off",
-        "• Digest: off: each event alerts at once",
+        "• Digest: off (each event alerts at once)",
         "• Noise floor: every event alerts at its first report",
         "• Time zone: Europe/London (the bot's default)",
         "• Watching: nothing (/westminster watch add)",
