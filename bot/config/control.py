@@ -33,7 +33,7 @@ def read_control(section: Section, categories: tuple[str, ...]) -> ChannelContro
         names = section.string_list(key) or ()
         return check.categories(names, categories, setting=key, breaking=breaking)
 
-    return ChannelControl(
+    control = ChannelControl(
         quiet_hours=_checked(section, "quiet_hours", lambda: check.quiet_hours(_text(section))),
         quiet_except=_checked(section, "quiet_except", lambda: known("quiet_except")),
         timezone=_checked(section, "timezone", lambda: check.timezone(_text(section, "timezone"))),
@@ -46,6 +46,12 @@ def read_control(section: Section, categories: tuple[str, ...]) -> ChannelContro
         ),
         min_reports=_checked(section, "min_reports", lambda: _min_reports(section)),
     )
+    # An exception to something that is off does nothing: more likely a slip than a plan.
+    if control.quiet_except and control.quiet_hours is None:
+        raise ConfigError(f"{section.where('quiet_except')}: needs quiet_hours to except from")
+    if control.digest_except and not control.digest:
+        raise ConfigError(f"{section.where('digest_except')}: needs a digest to except from")
+    return control
 
 
 def control_pairs(control: ChannelControl, display_zone: str) -> list[tuple[str, object]]:

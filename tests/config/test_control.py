@@ -76,11 +76,11 @@ def test_digest_may_be_a_word_or_times(
         ),
         ("quiet_hours = 22", "[webhooks #2] quiet_hours: expected a string, got a number (22)"),
         (
-            "quiet_except = ['defection', 'gossip']",
+            "quiet_hours = '22:00-07:00'\nquiet_except = ['defection', 'gossip']",
             "[webhooks #2] quiet_except: unknown category 'gossip' (known: defection, inquiry,",
         ),
         (
-            "quiet_except = ['breaking']",
+            "quiet_hours = '22:00-07:00'\nquiet_except = ['breaking']",
             "[webhooks #2] quiet_except: unknown category 'breaking'",
         ),
         ("timezone = 'Mars/Olympus'", "[webhooks #2] timezone: unknown time zone 'Mars/Olympus'"),
@@ -90,7 +90,7 @@ def test_digest_may_be_a_word_or_times(
         ),
         ("digest = 8", '[webhooks #2] digest: expected "off", "hourly" or a list of times, got'),
         (
-            "digest_except = ['urgent']",
+            "digest = 'hourly'\ndigest_except = ['urgent']",
             "[webhooks #2] digest_except: unknown category 'urgent' (known: breaking, defection,",
         ),
         ("watch = ['x']", "[webhooks #2] watch: a term needs at least 2 characters, got 'x'"),
@@ -100,6 +100,11 @@ def test_digest_may_be_a_word_or_times(
         ("min_reports = '2'", "[webhooks #2] min_reports: expected a whole number of outlets"),
         ("min_reports = true", "[webhooks #2] min_reports: expected a whole number of outlets"),
         ("quiet_houres = '22:00-07:00'", "[webhooks #2] quiet_houres: unknown key"),
+        ("quiet_except = ['pmqs']", "[webhooks #2] quiet_except: needs quiet_hours to except"),
+        (
+            "digest = 'off'\ndigest_except = ['pmqs']",
+            "[webhooks #2] digest_except: needs a digest to except from",
+        ),
     ],
 )
 def test_a_bad_value_names_the_webhook_and_key(tmp_path: Path, line: str, message: str) -> None:
