@@ -40,7 +40,7 @@ class Changed:
 
 @dataclass
 class ChannelSettings:
-    """The use cases behind /westminster settings, watch, mute and unmute."""
+    """The use cases behind /westminster settings, and the change every control command makes."""
 
     commands: Commands
 
@@ -104,7 +104,9 @@ class ChannelSettings:
             return done
         after = done.after
         if after.quiet_hours is None:
-            head = f"Quiet hours off in {done.label}: alerts come at once again."
+            head = f"Quiet hours off in {done.label}."
+            if not after.digest and not muted(after, self.now()):
+                head = f"Quiet hours off in {done.label}: alerts come at once again."
             return self.answer(done, head, same=done.before.quiet_hours is None)
         head = (
             f"Quiet hours {said.span(after.quiet_hours)} {done.zone} in {done.label}"
@@ -135,7 +137,7 @@ class ChannelSettings:
             return done
         after = done.after
         if not after.digest:
-            head = f"Digest off in {done.label}: each event alerts at once again."
+            head = f"Digest off in {done.label}: each event alerts on its own again."
             return self.answer(done, head, same=not done.before.digest)
         head = (
             f"Digest {said.digest_times(after.digest, done.zone)} in {done.label}"

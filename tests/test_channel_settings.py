@@ -177,7 +177,7 @@ async def test_digest_hourly_times_exceptions_and_off(
     bad = await settings.digest(ADMIN, POLITICS, "daily")
     assert bad.plain().startswith('Expected "off", "hourly" or times like 08:00')
     off = await settings.digest(ADMIN, POLITICS, "off")
-    assert off.plain() == "Digest off in #politics: each event alerts at once again."
+    assert off.plain() == "Digest off in #politics: each event alerts on its own again."
     assert await control(commands) == ChannelControl()
 
 
@@ -307,3 +307,16 @@ async def test_watch_suggestions_come_from_the_register(watch: ChannelWatch) -> 
     assert len(watch.suggestions("a")) == 25
     assert all(len(shown) <= 100 for shown, _ in watch.suggestions("a"))
     assert watch.suggestions("zzzzqx") == []
+
+
+async def test_ending_quiet_hours_under_a_digest_says_where_held_alerts_go(
+    settings: ChannelSettings, commands: Commands
+) -> None:
+    await settings.digest(ADMIN, POLITICS, "18:00")
+    await settings.quiet(ADMIN, POLITICS, "22:00-07:00")
+    await hold_alerts(commands, 2)
+    off = await settings.quiet(ADMIN, POLITICS, "off")
+    assert off.plain().splitlines() == [
+        "Quiet hours off in #politics.",  # not "at once": the digest still gathers them
+        "2 alerts held for the next digest.",
+    ]
