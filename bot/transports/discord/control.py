@@ -16,6 +16,7 @@ from discord import app_commands
 
 from bot.channel_settings import ChannelSettings
 from bot.channel_watch import ChannelWatch
+from bot.commands import Caller, Channel
 from bot.control.settings import MAX_MIN_REPORTS
 from bot.transports.discord.access import TargetChannel, make_caller, target_channel
 from bot.transports.discord.interaction import ServerGroup, answer
@@ -53,7 +54,7 @@ def category_list_choices(categories: Collection[str], current: str, *, breaking
     """Autocomplete for a comma-separated category list: complete its last item."""
     done, _, last = current.rpartition(",")
     prefix = f"{done}," if done else ""
-    names = [*categories, *(["breaking"] if breaking else []), "none"]
+    names = [*categories, *(["breaking"] if breaking else []), *([] if done else ["none"])]
     chosen = {n.strip() for n in done.split(",")}
     found = [n for n in names if n.startswith(last.strip().lower()) and n not in chosen]
     return [app_commands.Choice(name=prefix + n, value=prefix + n) for n in found][:CHOICES_MAX]
@@ -71,7 +72,9 @@ class Settings(
         self.use_cases = use_cases
         self.manager_roles = frozenset(manager_roles)
 
-    def _for(self, interaction: discord.Interaction[Any], channel: Any) -> tuple[Any, Any]:
+    def _for(
+        self, interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel | None
+    ) -> tuple[Caller, Channel]:
         target, rights = target_channel(interaction, channel)
         return make_caller(interaction, rights, self.manager_roles), target
 
@@ -175,7 +178,9 @@ class Watch(
         self.use_cases = use_cases
         self.manager_roles = frozenset(manager_roles)
 
-    def _for(self, interaction: discord.Interaction[Any], channel: Any) -> tuple[Any, Any]:
+    def _for(
+        self, interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel | None
+    ) -> tuple[Caller, Channel]:
         target, rights = target_channel(interaction, channel)
         return make_caller(interaction, rights, self.manager_roles), target
 
