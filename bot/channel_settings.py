@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import available_timezones
 
 from bot.commands import REFUSAL, Caller, Channel, Commands, Reply
 from bot.control import describe as said
@@ -25,6 +26,7 @@ DEFAULT_ZONE_WORDS = ("default", "off", "reset")
 # Validators start some messages with the config key ("min_reports: …"); a reply in chat, where
 # the command already says which setting it is, does without.
 SETTING_NAMES = ("min_reports", "watch", "digest", "except")
+_ZONES: dict[str, str] = {}  # lower-cased zone name → the name; filled on first need
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +169,8 @@ class ChannelSettings:
     async def timezone(self, caller: Caller, channel: Channel, name: str) -> Reply:
         """Set the zone a channel's quiet hours and digest times are read in ("default" resets)."""
         try:
-            chosen = None if name.strip().lower() in DEFAULT_ZONE_WORDS else check.timezone(name)
+            typed = name.strip()
+            chosen = None if typed.lower() in DEFAULT_ZONE_WORDS else check.timezone(_cased(typed))
         except ValueError as exc:
             return error_reply(exc)
         done = await self.change(caller, channel, lambda c: replace(c, timezone=chosen))
@@ -256,6 +259,13 @@ class ChannelSettings:
     def now(self) -> datetime:
         """The use cases' clock (injected in tests)."""
         return self.commands.clock()
+
+
+def _cased(zone: str) -> str:
+    """ "europe/london" as the zone database writes it (Slack has no list to pick from)."""
+    if not _ZONES:
+        _ZONES.update((z.lower(), z) for z in available_timezones())
+    return _ZONES.get(zone.lower().replace(" ", "_"), zone)
 
 
 def error_reply(exc: ValueError) -> Reply:

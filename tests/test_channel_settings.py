@@ -201,6 +201,8 @@ async def test_min_reports_and_timezone(settings: ChannelSettings, commands: Com
     assert await control(commands) == ChannelControl(
         "22:00-07:00", timezone="America/New_York", min_reports=3
     )
+    lower = await settings.timezone(ADMIN, POLITICS, "asia/kolkata")
+    assert lower.plain().startswith("Time zone of #politics: Asia/Kolkata.")
     reset = await settings.timezone(ADMIN, POLITICS, "default")
     assert reset.plain().startswith("#politics uses the bot's time zone: Europe/London.")
     back = await settings.min_reports(ADMIN, POLITICS, 1)
