@@ -115,6 +115,8 @@ class ChannelSettings:
             f"{self._except(after.quiet_except)}. Alerts in those hours are held and come as "
             "one message when they end."
         )
+        if in_quiet_hours(after, self.now(), self._default()):
+            head += f" It is quiet hours now, until {after.quiet_hours.partition('-')[2]}."
         return self.answer(done, head)
 
     async def digest(

@@ -130,9 +130,11 @@ async def test_quiet_hours_with_exceptions_then_off(
     assert same.ephemeral
     # Held alerts are counted, and what becomes of them is said.
     clock.now = NOW.replace(hour=23, minute=30)
+    moved = await settings.quiet(ADMIN, POLITICS, "23:00-06:30")
+    assert moved.plain().endswith("one message when they end. It is quiet hours now, until 06:30.")
     await hold_alerts(commands, 3)
     shown = (await settings.show(MEMBER, POLITICS)).plain()
-    assert "• Quiet hours: 23:00–06:00 Europe/London (quiet now)" in shown
+    assert "• Quiet hours: 23:00–06:30 Europe/London (quiet now)" in shown
     assert "• Held: 3 alerts held" in shown
     off = await settings.quiet(ADMIN, POLITICS, "off")
     assert off.plain().splitlines() == [
