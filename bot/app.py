@@ -127,6 +127,8 @@ async def _sync_webhook(
     await dest_store.set_subscriptions(conn, dest_id, chosen, now=now, mention=hook.mention)
     # The config is the source of a webhook's updates mode, as of its categories.
     await dest_store.set_updates(conn, dest_id, hook.updates)
+    # So is its channel control, whole: a key removed from the config is back to its default.
+    await dest_store.set_control(conn, dest_id, hook.control)
     if is_new and hook.recent and categories is not None:
         count = await queue_recent(
             conn, dest_id, wanted=chosen, mention=hook.mention, categories=categories, now=now

@@ -251,9 +251,11 @@ async def unsubscribe(
 
 
 async def _drop_if_unsubscribed(conn: aiosqlite.Connection, dest_id: int) -> None:
-    # A chat channel with no subscriptions left is not a destination any more.
+    # A chat channel with no subscriptions left is not a destination any more, unless it
+    # watches people or phrases: watch hits alert it whatever their category.
     await conn.execute(
         "UPDATE destinations SET active = 0 WHERE id = ? AND kind NOT IN ('console') "
+        "AND json_extract(control, '$.watch') IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE destination_id = ?)",
         (dest_id, dest_id),
     )
