@@ -19,6 +19,7 @@ from bot.commands import Commands
 from bot.config import Settings, WebhookSettings
 from bot.delivery.confirm import Confirmer
 from bot.delivery.deliver import Deliverer, Editor, Sender, SendObserver
+from bot.delivery.holding import release_held
 from bot.delivery.recent import queue_recent
 from bot.domain import CategoryInfo, DestinationKey
 from bot.pipeline.classify import Classifier
@@ -126,6 +127,8 @@ async def _sync_webhook(
     await dest_store.set_subscriptions(conn, dest_id, chosen, now=now, mention=hook.mention)
     # The config is the source of a webhook's updates mode, as of its categories.
     await dest_store.set_updates(conn, dest_id, hook.updates)
+    # So is its channel control, whole: a key removed from the config is back to its default.
+    await dest_store.set_control(conn, dest_id, hook.control)
     if is_new and hook.recent and categories is not None:
         count = await queue_recent(
             conn, dest_id, wanted=chosen, mention=hook.mention, categories=categories, now=now
@@ -175,7 +178,8 @@ async def open_runtime(
         poller = Poller(
             settings, db, classifier, fetch_session, executor, clock=clock, on_poll=on_poll
         )
-        deliverer = Deliverer(db, senders, editors=editors, clock=clock, on_send=on_send)
+        zone = settings.display.timezone
+        deliverer = Deliverer(db, senders, editors=editors, clock=clock, on_send=on_send, zone=zone)
         if long_running:
             await asyncio.to_thread(classifier.prepare)
         confirmer = None
@@ -236,6 +240,8 @@ async def poll_once(settings: Settings, *, stdout: TextIO | None = None) -> int:
         for transport in runtime.transports:
             await transport.open_rest()
         outcomes = await runtime.poller.poll_all(settings.feeds, skip_backing_off=True)
+        # What quiet hours, a mute or a digest held and may now go: one digest, before the rest.
+        await release_held(runtime.db, now=runtime.deliverer.clock(), zone=runtime.deliverer.zone)
         report = await runtime.deliverer.deliver_due(
             max_tries=POLL_SEND_TRIES, within=POLL_SEND_WINDOW_S
         )

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from bot.config import DisplaySettings, PollingSettings
 from bot.config.types import UPDATE_MODES
+from bot.control.describe import summary
 from bot.delivery.deliver import Sender
 from bot.delivery.recent import queue_recent
 from bot.domain import Alert, CategoryInfo, Destination, DestinationKey, FeedSource
@@ -23,6 +24,7 @@ from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
 from bot.store import history, outbox
 from bot.store.connection import Database
+from bot.store.holding import held_count
 from bot.why_story import WhyStory
 
 MAX_LATEST = 10
@@ -189,8 +191,11 @@ class Commands:
     async def list(self, caller: Caller) -> Reply:
         """This server's or workspace's subscriptions, with who made them and when."""
         rows = await dest_store.scope_subscriptions(self.db.conn, caller.platform, caller.scope)
-        if not rows:
+        controlled = await _settings_lines(self, caller)
+        if not rows and not controlled:
             return Reply.text("No channel here is subscribed yet. Try /westminster subscribe.")
+        if not rows:
+            return Reply.text("No channel here is subscribed to a category.", *controlled)
         lines = ["Subscriptions:"]
         for row in rows:
             when = row.created_at.strftime("%d %b %Y")
@@ -206,7 +211,7 @@ class Commands:
         for label, key in channels:
             mode = updates.get(key, "edit")
             lines.append(f"• {label}: {mode} — {UPDATES_SAID.get(mode, mode)}")
-        return Reply.text(*lines)
+        return Reply.text(*lines, *controlled)
 
     def categories_reply(self) -> Reply:
         """Names, emoji and one-line definitions."""
@@ -319,6 +324,21 @@ class Commands:
         """'🔀 Defection' for a category name."""
         info = self.categories.get(category)
         return f"{info.emoji} {info.label}" if info else category
+
+
+async def _settings_lines(commands: Commands, caller: Caller) -> list[str]:
+    """One short line per channel here whose settings differ from the defaults."""
+    lines: list[str] = []
+    for dest in await dest_store.active_destinations(commands.db.conn):
+        if (dest.kind, dest.scope) != (caller.platform, caller.scope):
+            continue
+        held = await held_count(commands.db.conn, dest.id)
+        zone = dest.control.timezone or commands.display.timezone
+        line = summary(dest.control, zone, commands.clock(), held)
+        if line:
+            lines.append(f"• {dest.label}: {line}")
+    heading = "Channel settings (/westminster settings, watch, mute):"
+    return [heading, *lines] if lines else []
 
 
 def _ago(moment: datetime | None, now: datetime) -> str:

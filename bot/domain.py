@@ -144,6 +144,35 @@ class FollowUp:
 
 
 @dataclass(frozen=True, slots=True)
+class DigestItem:
+    """One event in a digest: where it stands when the digest is made."""
+
+    event_id: int
+    title: str
+    link: str
+    categories: tuple[CategoryInfo, ...]
+    reports: int
+    outlets: tuple[str, ...]
+    updated: bool = False  # alerted here before it was held: listed because it grew since
+
+
+DIGEST_REASONS = ("digest", "quiet", "muted")
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One message listing a period's events: a digest at its time, or what quiet hours or a
+    mute held back, sent when they end. Long lists come in parts ("continued")."""
+
+    reason: str  # one of DIGEST_REASONS
+    since: datetime  # the first held alert's time
+    until: datetime  # when the digest was made
+    items: tuple[DigestItem, ...]  # most-reported first
+    part: int = 1
+    parts: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class OverflowItem:
     """One headline folded into an overflow notice."""
 
@@ -217,6 +246,67 @@ class DestinationKey:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelControl:
+    """When and what one destination hears beyond its categories; the defaults change nothing.
+
+    Values are validated where they enter (config, slash commands: bot.control.settings); the
+    store keeps them as JSON beside the destination.
+    """
+
+    quiet_hours: str | None = None  # "22:00-07:00" in `timezone`; may span midnight
+    quiet_except: tuple[str, ...] = ()  # categories that alert at once in quiet hours
+    timezone: str | None = None  # an IANA name; None = the [display] timezone
+    digest: tuple[str, ...] = ()  # () off, ("hourly",), or local times ("08:00", "18:00")
+    digest_except: tuple[str, ...] = ()  # categories, or "breaking", that alert at once
+    watch: tuple[str, ...] = ()  # people, parties or phrases that alert whatever the category
+    min_reports: int = 1  # outlets an event needs before it alerts here
+    muted_until: datetime | None = None  # bot channels: /westminster mute
+
+    def to_json(self) -> dict[str, object]:
+        """The settings that differ from the defaults, as plain JSON values."""
+        data: dict[str, object] = {}
+        for name, default in _CONTROL_DEFAULTS.items():
+            value = getattr(self, name)
+            if value != default:
+                data[name] = list(value) if isinstance(value, tuple) else value
+        if self.muted_until is not None:
+            data["muted_until"] = self.muted_until.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> ChannelControl:
+        """The inverse of to_json; unknown keys (from a newer version) are ignored."""
+        muted = data.get("muted_until")
+        quiet = data.get("quiet_hours")
+        zone = data.get("timezone")
+        return cls(
+            quiet_hours=quiet if isinstance(quiet, str) else None,
+            quiet_except=_strings(data.get("quiet_except")),
+            timezone=zone if isinstance(zone, str) else None,
+            digest=_strings(data.get("digest")),
+            digest_except=_strings(data.get("digest_except")),
+            watch=_strings(data.get("watch")),
+            min_reports=int(str(data.get("min_reports", 1))),
+            muted_until=datetime.fromisoformat(muted) if isinstance(muted, str) else None,
+        )
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+
+
+_CONTROL_DEFAULTS: dict[str, object] = {
+    "quiet_hours": None,
+    "quiet_except": (),
+    "timezone": None,
+    "digest": (),
+    "digest_except": (),
+    "watch": (),
+    "min_reports": 1,
+}
+
+
+@dataclass(frozen=True, slots=True)
 class Destination:
     """A place alerts go, with the categories it is subscribed to (category → mention or None)."""
 
@@ -229,6 +319,7 @@ class Destination:
     subscriptions: dict[str, str | None] = field(default_factory=dict)
     broken_reason: str | None = None
     updates: str = "edit"  # what later reports of an alerted event do: "edit", "thread" or "off"
+    control: ChannelControl = field(default_factory=ChannelControl)
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,6 +134,10 @@ class WhyStory:
                 state = f"{what} sent {self.display.when(sent.sent_at)}"
                 if sent.told_reports > 1:
                     state += f" ({_reports(sent.told_reports)})"
+            elif sent.status == "held":
+                state = f"{what} held: {_HELD.get(sent.held or '', 'channel control')}"
+            elif sent.status == "digested" and sent.sent_at is not None:
+                state = f"{what} listed in a digest {self.display.when(sent.sent_at)}"
             elif sent.status in _STOPPED:
                 state = f"{what}s stopped: {_STOPPED[sent.status]}"
             elif sent.broken_reason:
@@ -148,6 +152,11 @@ class WhyStory:
 
 _KINDS = {"alert": "alert", "edit": "edit", "reply": "thread reply", "followup": "follow-up"}
 _KINDS |= {f"confirmation {kind}": f"confirmation {what}" for kind, what in _KINDS.items()}
+_HELD = {
+    "quiet": "quiet hours; it goes when they end",
+    "muted": "the channel is muted; it goes when the mute ends",
+    "digest": "for the channel's next digest",
+}
 _STOPPED = {
     "gone": "the alert message was deleted",
     "exhausted": "the platform takes no more edits; later reports come as follow-ups",

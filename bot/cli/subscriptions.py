@@ -1,7 +1,7 @@
 """`subscriptions export` / `import`: chat subscriptions as JSON, for moving to another host.
 
-Only Discord and Slack channel subscriptions travel: config destinations (console, webhooks)
-come from the config file, which moves on its own.
+Only Discord and Slack channels travel, with their subscriptions and settings: config
+destinations (console, webhooks) come from the config file, which moves on its own.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any, TextIO
 
 from bot.config import Settings
 from bot.config.types import UPDATE_MODES
+from bot.control import settings as check
+from bot.domain import ChannelControl
 from bot.store import transfer
 from bot.store.connection import Database
 
@@ -83,6 +85,7 @@ async def export_json(db: Database, now: datetime) -> str:
                 "channel": c.channel,
                 "created_at": _stamp(c.created_at),
                 "updates": c.updates,
+                "control": (c.control or ChannelControl()).to_json(),
                 "subscriptions": [
                     {
                         "category": s.category,
@@ -119,7 +122,7 @@ def parse_export(
     for number, raw in enumerate(channels, start=1):
         record, skipped = _channel(raw, number, categories)
         warnings += skipped
-        if record.subscriptions:
+        if record.subscriptions or (record.control or ChannelControl()) != ChannelControl():
             records.append(record)
     return records, warnings
 
@@ -167,6 +170,8 @@ def _channel(
                 category, mention, _text(sub, "created_by", at), _time(sub, "created_at", at)
             )
         )
+    control, dropped = _control(raw.get("control"), where, categories)
+    skipped += [f"{label} ({key}): {reason}" for reason in dropped]
     record = transfer.ChannelRecord(
         key=key,
         kind=kind,
@@ -176,8 +181,67 @@ def _channel(
         created_at=_time(raw, "created_at", where),
         subscriptions=tuple(kept),
         updates=updates,
+        control=control,
     )
     return record, skipped
+
+
+def _control(
+    raw: object, where: str, categories: Collection[str]
+) -> tuple[ChannelControl | None, list[str]]:
+    """A channel's settings, checked as the config and slash commands check them; categories
+    this host does not have are dropped with a warning each. None: the file has none."""
+    if raw is None:  # exported before channel control: the channel's settings here stay
+        return None, []
+    if not isinstance(raw, dict):
+        raise ImportFileError(f"{where}: control must be an object")
+    dropped: list[str] = []
+
+    def known(key: str, *, breaking: bool = False) -> tuple[str, ...]:
+        names = _strings(raw, key, where)
+        allowed = {*categories, *([check.BREAKING] if breaking else [])}
+        for name in names:
+            if name not in allowed:
+                dropped.append(f"{key} category {name!r} is unknown here; dropped")
+        kept = [name for name in names if name in allowed]
+        return check.categories(kept, categories, setting=key, breaking=breaking)
+
+    try:
+        control = ChannelControl(
+            quiet_hours=check.quiet_hours(_optional(raw, "quiet_hours", where)),
+            quiet_except=known("quiet_except"),
+            timezone=check.timezone(_optional(raw, "timezone", where)),
+            digest=check.digest(_strings(raw, "digest", where)),
+            digest_except=known("digest_except", breaking=True),
+            watch=check.watch_terms(_strings(raw, "watch", where)),
+            min_reports=check.min_reports(raw.get("min_reports", 1)),
+            muted_until=_muted(raw, where),
+        )
+    except ImportFileError:
+        raise
+    except ValueError as exc:  # a validator's message
+        raise ImportFileError(f"{where}: control: {exc}") from None
+    return control, dropped
+
+
+def _optional(raw: dict[str, Any], key: str, where: str) -> str | None:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ImportFileError(f"{where}: control {key} must be a string")
+    return value
+
+
+def _strings(raw: dict[str, Any], key: str, where: str) -> list[str]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ImportFileError(f"{where}: control {key} must be a list of strings")
+    return value
+
+
+def _muted(raw: dict[str, Any], where: str) -> datetime | None:
+    if raw.get("muted_until") is None:
+        return None
+    return _time(raw, "muted_until", f"{where} control")
 
 
 def _text(raw: dict[str, Any], key: str, where: str) -> str:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
+from bot.config.control import CONTROL_KEYS, read_control
 from bot.config.ops import read_ops
 from bot.config.schema import EnvUnset, Section, Table, TomlKind, load_toml
 from bot.config.types import (
@@ -61,6 +62,17 @@ TOP_LEVEL_KEYS = (
     "parliament",
     "display",
     "events",
+)
+WEBHOOK_KEYS = (
+    "platform",
+    "url",
+    "url_env",
+    "categories",
+    "name",
+    "mention",
+    "recent",
+    "updates",
+    *CONTROL_KEYS,
 )
 CONFIG_FILE = TomlKind("config file", missing="config file not found", invalid="not valid TOML")
 
@@ -183,9 +195,7 @@ def _read_webhooks(
     names: set[str] = set()
     for number, entry in enumerate(entries, start=1):
         section = Section(source, f"webhooks #{number}", entry)
-        section.reject_unknown(
-            ["platform", "url", "url_env", "categories", "name", "mention", "recent", "updates"]
-        )
+        section.reject_unknown(WEBHOOK_KEYS)
         platform = section.string("platform")
         if platform not in PLATFORMS:
             raise ConfigError(f"{section.where('platform')}: must be one of {', '.join(PLATFORMS)}")
@@ -219,6 +229,7 @@ def _read_webhooks(
                 mention=_webhook_mention(section, platform),
                 recent=section.boolean("recent", False),
                 updates=_webhook_updates(section),
+                control=read_control(section, categories),
             )
         )
     return tuple(hooks)

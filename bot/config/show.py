@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.config import Settings
+from bot.config.control import control_pairs
 from bot.config.load import webhook_mention_text
 from bot.config.schema import Table
 from bot.config.types import (
@@ -64,6 +65,7 @@ def render_settings(settings: Settings) -> str:
             lines.append(f"interval = {_value(feed.interval)}")
         if feed.outlet:
             lines.append(f"outlet = {_value(feed.outlet)}")
+    zone = settings.display.timezone  # a webhook without its own timezone uses this one
     for hook in settings.webhooks:
         lines += _table(
             "[[webhooks]]",
@@ -77,6 +79,7 @@ def render_settings(settings: Settings) -> str:
             lines.append(f"mention = {_value(webhook_mention_text(hook))}")
         if hook.recent:
             lines.append("recent = true")
+        lines += [f"{k} = {_value(v)}" for k, v in control_pairs(hook.control, zone)]
     secrets = settings.secrets
     lines += [
         "",

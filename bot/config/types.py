@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config.ops import OpsSettings
 from bot.config.schema import Key, Table
-from bot.domain import DestinationKey, FeedSource, digest
+from bot.domain import ChannelControl, DestinationKey, FeedSource, digest
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 SLACK_API_BASE = "https://slack.com/api/"
@@ -69,6 +69,8 @@ class WebhookSettings:
     mention: str | None = None  # a Discord role id, a Slack user-group id, or "here"
     recent: bool = False  # when first added: also send the last 24 hours' alerts
     updates: str = "edit"  # what later reports of an alerted event do: "edit" or "off"
+    # quiet hours, digests, watchlist and noise floor (the config is their source; no mute)
+    control: ChannelControl = field(default_factory=ChannelControl)
 
     @property
     def key(self) -> str:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import aiosqlite
 
+from bot.delivery.holding import DEFAULT_ZONE, held_reason
 from bot.delivery.leases import LeaseOwner, holder_is_dead
 from bot.delivery.messages import Message
 from bot.delivery.updates import EXHAUSTED, GONE, arm
@@ -22,7 +23,7 @@ from bot.domain import Alert, Destination, FollowUp
 from bot.errors import DeliveryError, EditsExhausted, MessageGone
 from bot.retry import bounded_wait
 from bot.store import destinations as dest_store
-from bot.store import outbox
+from bot.store import holding, outbox
 from bot.store import updates as update_store
 from bot.store.connection import Database, from_db
 
@@ -69,6 +70,7 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    held: int = 0  # kept back by quiet hours, a mute or a digest
 
 
 def retry_delay(tries: int, retry_after: float | None, rng: random.Random) -> float:
@@ -92,8 +94,10 @@ class Deliverer:
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
         on_send: SendObserver | None = None,
+        zone: str = DEFAULT_ZONE,
     ) -> None:
         self.db = db
+        self.zone = zone  # [display] timezone: quiet hours and digests of destinations without one
         self.senders = senders
         self.editors = editors or {}
         self.on_send = on_send
@@ -193,6 +197,14 @@ class Deliverer:
         todo = await outgoing(self.db.conn, row)
         if todo.message is None:
             await self._nothing_to_send(row, todo)
+            return True
+        now = self.clock()
+        reason = held_reason(destination, row, todo.action, todo.message, now=now, zone=self.zone)
+        if reason is not None:
+            async with self.db.transaction() as conn:
+                await holding.hold(conn, row.id, reason)
+            log.debug("destination %s: message %d held (%s)", destination.label, row.id, reason)
+            report.held += 1
             return True
         started = time.monotonic()
         try:

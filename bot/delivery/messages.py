@@ -6,15 +6,27 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.domain import Alert, CategoryInfo, EventState, FollowUp, Overflow, OverflowItem, Report
+from bot.domain import (
+    Alert,
+    CategoryInfo,
+    Digest,
+    DigestItem,
+    EventState,
+    FollowUp,
+    Overflow,
+    OverflowItem,
+    Report,
+)
 
-Message = Alert | Overflow | FollowUp
+Message = Alert | Overflow | FollowUp | Digest
 
 
 def dump_message(message: Message) -> str:
-    """Serialise an Alert, Overflow or FollowUp for the outbox."""
-    if isinstance(message, Overflow):
-        body: dict[str, Any] = {
+    """Serialise an Alert, Overflow, FollowUp or Digest for the outbox."""
+    if isinstance(message, Digest):
+        body: dict[str, Any] = _dump_digest(message)
+    elif isinstance(message, Overflow):
+        body = {
             "type": "overflow",
             "feed": message.feed,
             "outlet": message.outlet,
@@ -54,6 +66,8 @@ def dump_message(message: Message) -> str:
 def load_message(text: str) -> Message:
     """The inverse of dump_message."""
     body = json.loads(text)
+    if body["type"] == "digest":
+        return _load_digest(body)
     if body["type"] == "overflow":
         return Overflow(
             feed=body["feed"],
@@ -124,4 +138,49 @@ def _load_event(body: dict[str, Any]) -> EventState:
         breaking=body["breaking"],
         continues=body["continues"],
         confirmed=body.get("confirmed"),
+    )
+
+
+def _dump_digest(digest: Digest) -> dict[str, Any]:
+    return {
+        "type": "digest",
+        "reason": digest.reason,
+        "since": digest.since.isoformat(),
+        "until": digest.until.isoformat(),
+        "part": digest.part,
+        "parts": digest.parts,
+        "items": [
+            {
+                "event_id": i.event_id,
+                "title": i.title,
+                "link": i.link,
+                "categories": [_dump_category(c) for c in i.categories],
+                "reports": i.reports,
+                "outlets": list(i.outlets),
+                "updated": i.updated,
+            }
+            for i in digest.items
+        ],
+    }
+
+
+def _load_digest(body: dict[str, Any]) -> Digest:
+    return Digest(
+        reason=body["reason"],
+        since=datetime.fromisoformat(body["since"]),
+        until=datetime.fromisoformat(body["until"]),
+        part=body["part"],
+        parts=body["parts"],
+        items=tuple(
+            DigestItem(
+                event_id=i["event_id"],
+                title=i["title"],
+                link=i["link"],
+                categories=tuple(CategoryInfo(*c) for c in i["categories"]),
+                reports=i["reports"],
+                outlets=tuple(i["outlets"]),
+                updated=i["updated"],
+            )
+            for i in body["items"]
+        ),
     )

@@ -17,30 +17,22 @@ import aiosqlite
 
 from bot.config import EventsSettings, PollingSettings
 from bot.delivery import updates
-from bot.delivery.messages import dump_message
 from bot.domain import (
-    Alert,
     CategoryInfo,
     Classification,
     Decision,
-    Destination,
     Headline,
-    Overflow,
-    OverflowItem,
-    story_key,
 )
 from bot.pipeline.actors import headline_actors
+from bot.pipeline.alerting import new_row, queue_alerts
+from bot.pipeline.classify import shared_register
 from bot.pipeline.events import EventRef, EventWindow
-from bot.pipeline.evidence import evidence_phrases
-from bot.pipeline.plan import ActorsOf, Alerting, FeedPlan, Row, plan_feed
-from bot.pipeline.route import route
-from bot.pipeline.watching import watch_defection
+from bot.pipeline.plan import ActorsOf, FeedPlan, Row, plan_feed
+from bot.pipeline.watchlist import current_watchlist, is_watch, watched
 from bot.pipeline.window import encode
 from bot.pipeline.window import refresh as refresh_window
-from bot.store import destinations as dest_store
 from bot.store import events as event_store
-from bot.store import headlines, outbox, stories
-from bot.store.connection import to_db
+from bot.store import headlines
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +74,7 @@ async def decide_new(
     # Whatever another process stored since this window last looked.
     await refresh_window(conn, window, now)
     fresh = await _fresh(conn, feed, items, now)
+    fresh, categories = await _watched(conn, fresh, categories)
     # One lookup for every link instead of a trip to the SQLite thread per headline.
     event_of_link = await headlines.find_by_links(conn, [h.link for h, _ in fresh])
     plan = plan_feed(
@@ -98,15 +91,15 @@ async def decide_new(
     for row in plan.rows:
         _log_row(feed, row, ids)
     # Before the alerting rows, so row ids keep the order the decisions were made in.
-    await headlines.insert_headlines(conn, [_new_row(r, ids) for r in plan.rows], now)
-    queued = await _queue(conn, feed, plan, ids=ids, categories=categories, now=now)
+    await headlines.insert_headlines(conn, [new_row(r, ids) for r in plan.rows], now)
+    queued = await queue_alerts(conn, feed, plan, ids=ids, categories=categories, now=now)
     queued += await updates.arm(
         conn,
         [ids.get(e, e) for e in sorted(plan.grown)],
         now=now,
         edit_interval=events.edit_interval,
     )
-    alerted = tuple(c for a in plan.alerting for c in a.row.classification.categories)
+    alerted = _metric_categories(plan)
     stored = {ids.get(i, i): _with_ids(e, ids) for i, e in plan.events.items()}
     return DecideResult(
         plan.fresh,
@@ -116,6 +109,27 @@ async def decide_new(
         alerted,
         breaking=len(plan.breaking),
         events=stored,
+    )
+
+
+async def _watched(
+    conn: aiosqlite.Connection,
+    fresh: list[tuple[Headline, Classification]],
+    categories: Mapping[str, CategoryInfo],
+) -> tuple[list[tuple[Headline, Classification]], Mapping[str, CategoryInfo]]:
+    """Watched terms are categories of their own: their reports form events and route."""
+    watchlist = await current_watchlist(conn, shared_register()) if fresh else None
+    if watchlist is None:
+        return fresh, categories
+    return watched(fresh, watchlist), {**categories, **watchlist.infos}
+
+
+def _metric_categories(plan: FeedPlan) -> tuple[str, ...]:
+    # One metrics label for every watched term: a label per term would grow without bound.
+    return tuple(
+        "watch" if is_watch(c) else c
+        for a in plan.alerting
+        for c in a.row.classification.categories
     )
 
 
@@ -142,56 +156,6 @@ def _with_ids(event: EventRef, ids: Mapping[int, int]) -> EventRef:
 
 def _json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"))
-
-
-async def _queue(
-    conn: aiosqlite.Connection,
-    feed: str,
-    plan: FeedPlan,
-    *,
-    ids: Mapping[int, int],
-    categories: Mapping[str, CategoryInfo],
-    now: datetime,
-) -> int:
-    destinations: list[Destination] = []
-    if plan.alerting or plan.overflowing or plan.widened:
-        destinations = await dest_store.active_destinations(conn)
-    queued = 0
-    # Chat channels read top to bottom: queue the kept alerts oldest first.
-    for candidate in sorted(plan.alerting, key=lambda c: c.effective):
-        await _record_told(conn, candidate, Decision.ALERTED, ids, now)
-        queued += await _queue_alert(
-            conn, candidate, ids=ids, categories=categories, destinations=destinations, now=now
-        )
-    for candidate in _widening(plan, now):
-        # The event gained a category: channels subscribed only to that one hear of it now
-        # (the others already have its alert under the same key, so it is not queued twice).
-        queued += await _queue_alert(
-            conn, candidate, ids=ids, categories=categories, destinations=destinations, now=now
-        )
-    for candidate in plan.overflowing:
-        await _record_told(conn, candidate, Decision.OVERFLOW, ids, now)
-    if plan.overflowing:
-        queued += await _queue_overflow(
-            conn, feed, plan.overflowing, categories=categories, destinations=destinations, now=now
-        )
-        log.warning(
-            "feed %s: %d new alerts in one poll; sent the newest %d and one summary for %d more",
-            feed,
-            len(plan.alerting) + len(plan.overflowing),
-            len(plan.alerting),
-            len(plan.overflowing),
-        )
-    return queued
-
-
-def _widening(plan: FeedPlan, now: datetime) -> list[Alerting]:
-    """The first report that brought each widened event its new categories."""
-    found: dict[int, Alerting] = {}
-    for row in plan.rows:
-        if row.event_id in plan.widened and row.decision == Decision.JOINED_STORY:
-            found.setdefault(row.event_id, Alerting(row, row.headline.published or now))
-    return list(found.values())
 
 
 def _log_row(feed: str, row: Row, ids: Mapping[int, int]) -> None:
@@ -231,120 +195,3 @@ def _unique(
             seen_keys.add(pair[0].entry_key)
             unique.append(pair)
     return unique
-
-
-def _new_row(
-    row: Row, ids: Mapping[int, int], decision: Decision | None = None
-) -> headlines.NewHeadline:
-    result = row.classification
-    evidence = {
-        category: [f"{m.rule} ({m.field}): {m.text}" for m in result.evidence_for(category)]
-        for category in result.categories
-    }
-    event_id = None if row.event_id is None else ids.get(row.event_id, row.event_id)
-    return headlines.NewHeadline(
-        row.headline,
-        result.categories,
-        evidence,
-        decision or row.decision,
-        event_id,
-        row.joined_on,
-    )
-
-
-async def _record_told(
-    conn: aiosqlite.Connection,
-    candidate: Alerting,
-    decision: Decision,
-    ids: Mapping[int, int],
-    now: datetime,
-) -> None:
-    # An alerting or summarised headline is recorded, and its event counts as told.
-    await headlines.insert_headlines(conn, [_new_row(candidate.row, ids, decision)], now)
-    event_id = ids.get(candidate.event_id, candidate.event_id)
-    await event_store.mark_alerted(conn, event_id, now)
-    log.info(
-        "event %d: alert for %r (%s)",
-        event_id,
-        candidate.row.headline.title[:120],
-        candidate.row.joined_on,
-    )
-
-
-async def _queue_alert(
-    conn: aiosqlite.Connection,
-    candidate: Alerting,
-    *,
-    ids: Mapping[int, int],
-    categories: Mapping[str, CategoryInfo],
-    destinations: Sequence[Destination],
-    now: datetime,
-) -> int:
-    headline = candidate.row.headline
-    classification = candidate.row.classification
-    event_id = ids.get(candidate.event_id, candidate.event_id)
-    others = await stories.also_reported_by(conn, event_id, headline.outlet)
-    await watch_defection(conn, event_id, headline, classification, min(candidate.effective, now))
-    key = story_key(event_id)
-    # Channels subscribed to the same categories with the same mention get the same message:
-    # render each variant once and queue every row in one statement.
-    messages: dict[tuple[tuple[str, ...], str | None], str] = {}
-    rows: list[tuple[int, str, str]] = []
-    for target in route(classification.categories, destinations):
-        variant = (target.categories, target.mention)
-        message = messages.get(variant)
-        if message is None:
-            infos = tuple(categories[c] for c in target.categories if c in categories)
-            alert = Alert(
-                story_id=event_id,
-                title=headline.title,
-                link=headline.link,
-                summary=headline.summary,
-                outlet=headline.outlet,
-                published=candidate.effective,
-                categories=infos,
-                evidence=evidence_phrases(classification, target.categories, categories),
-                also_reported_by=others,
-                mention=target.mention,
-            )
-            message = messages[variant] = dump_message(alert)
-        rows.append((target.destination.id, key, message))
-    return await outbox.enqueue_many(conn, rows, now, event_id=event_id)
-
-
-async def _queue_overflow(
-    conn: aiosqlite.Connection,
-    feed: str,
-    overflowing: Sequence[Alerting],
-    *,
-    categories: Mapping[str, CategoryInfo],
-    destinations: Sequence[Destination],
-    now: datetime,
-) -> int:
-    queued = 0
-    outlet = overflowing[0].row.headline.outlet
-    for target in destinations:
-        if target.broken_reason is not None:
-            continue
-        items = tuple(
-            OverflowItem(c.row.headline.title, c.row.headline.link, _label(categories, category))
-            for c in overflowing
-            if (
-                category := next(
-                    (x for x in c.row.classification.categories if x in target.subscriptions),
-                    None,
-                )
-            )
-            is not None
-        )
-        if items:
-            notice = Overflow(feed=feed, outlet=outlet, items=items)
-            key = f"overflow:{feed}:{to_db(now)}"
-            queued += await outbox.enqueue(conn, target.id, key, dump_message(notice), now)
-    return queued
-
-
-def _label(categories: Mapping[str, CategoryInfo], category: str) -> str:
-    # Readers see "Defection", not the rule file's key "defection".
-    info = categories.get(category)
-    return info.label if info else category

@@ -29,6 +29,7 @@ from bot.pipeline.events import (
     new_event,
     why_same,
 )
+from bot.pipeline.watchlist import event_categories
 
 
 class Placement:
@@ -86,7 +87,9 @@ class Placer:
         report: Sighting,
     ) -> Placement:
         """Put one report into an event: the one it joins, or a new one."""
-        wanted = frozenset(categories)
+        # A report with a category of the rules forms events by it; a watchlist hit alone
+        # forms events of its watched term, so a fete never joins a defection.
+        wanted = event_categories(categories)
         open_join, closed_join = self._best(actors, wanted, report.at)
         if open_join is None and actors.anonymous and not self._day_grouped(wanted):
             open_join = self._latest(wanted, report.at)

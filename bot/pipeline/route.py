@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.domain import Destination
+from bot.pipeline.watchlist import watch_category
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,14 +19,19 @@ class Route:
 
 
 def route(categories: Sequence[str], destinations: Iterable[Destination]) -> list[Route]:
-    """Every working destination subscribed to at least one of the story's categories."""
+    """Every working destination subscribed to, or watching, at least one of the story's
+    categories."""
     routes: list[Route] = []
     for destination in destinations:
         if destination.broken_reason is not None:
             continue
-        wanted = tuple(c for c in categories if c in destination.subscriptions)
+        watching = {watch_category(t) for t in destination.control.watch}
+        wanted = tuple(c for c in categories if c in destination.subscriptions or c in watching)
         if not wanted:
             continue
-        mention = next((m for c in wanted if (m := destination.subscriptions[c]) is not None), None)
+        # A watch hit pings no one: mentions belong to category subscriptions.
+        mention = next(
+            (m for c in wanted if (m := destination.subscriptions.get(c)) is not None), None
+        )
         routes.append(Route(destination, wanted, mention))
     return routes

@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import USER_AGENT
 from bot.app import Runtime, open_runtime, settle_heap
 from bot.config import Settings
+from bot.delivery.holding import release_held
 from bot.domain import FeedSource
 from bot.errors import StorageError
 from bot.service.health import HealthMonitor
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 IDLE_CHECK_S = 30.0  # the delivery worker looks for due retries at least this often
 STOP_GRACE_S = 10.0
 PRUNE_EVERY_S = 86_400.0
+RELEASE_EVERY_S = 60.0  # digests are set to the minute; quiet hours end on one
 PRUNE_FIRST_S = 300.0  # after start, so a restart loop still prunes, but never during startup
 
 
@@ -121,6 +123,15 @@ class Service:
             max_instances=1,
             coalesce=True,
         )
+        self.scheduler.add_job(
+            self.release_job,
+            "interval",
+            id="control:release",
+            seconds=RELEASE_EVERY_S,
+            next_run_time=now + timedelta(seconds=RELEASE_EVERY_S),
+            max_instances=1,
+            coalesce=True,
+        )
         if self.runtime.confirmer is not None:
             every = self.runtime.settings.polling.interval
             self.scheduler.add_job(
@@ -184,6 +195,20 @@ class Service:
             days,
         )
         return pruned
+
+    async def release_job(self) -> None:
+        """Every minute: send what quiet hours, mutes and digests held once its time has come
+        (a digest on the minute it is due); wake the delivery worker if anything was queued."""
+        if self.stopping.is_set():
+            return
+        deliverer = self.runtime.deliverer
+        try:
+            queued = await release_held(self.runtime.db, now=deliverer.clock(), zone=deliverer.zone)
+        except Exception:
+            log.exception("channel control: releasing held messages failed; trying again")
+            return
+        if queued:
+            self.wake.set()
 
     async def confirm_job(self) -> None:
         """Every [polling] interval: ask Parliament about the open party watches, beside the

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.domain import Destination, DestinationKey
+from bot.domain import ChannelControl, Destination, DestinationKey
 from bot.store.connection import from_db, to_db
 
 CONFIG_KINDS = ("console", "webhook:discord", "webhook:slack")
@@ -122,7 +123,7 @@ async def active_destinations(conn: aiosqlite.Connection) -> list[Destination]:
     """Every active destination with its subscriptions."""
     async with conn.execute(
         "SELECT d.id, d.key, d.kind, d.label, d.scope, d.channel, d.broken_reason, "
-        "s.category, s.mention, d.updates FROM destinations d "
+        "s.category, s.mention, d.updates, d.control FROM destinations d "
         "LEFT JOIN subscriptions s ON s.destination_id = d.id WHERE d.active = 1 ORDER BY d.id"
     ) as cursor:
         rows = await cursor.fetchall()
@@ -139,6 +140,7 @@ async def active_destinations(conn: aiosqlite.Connection) -> list[Destination]:
                 channel=row[5],
                 broken_reason=row[6],
                 updates=row[9],
+                control=ChannelControl.from_json(json.loads(row[10])),
             )
             found[row[0]] = dest
         if row[7] is not None:
@@ -151,6 +153,29 @@ async def set_updates(conn: aiosqlite.Connection, destination_id: int, updates: 
     await conn.execute(
         "UPDATE destinations SET updates = ? WHERE id = ?", (updates, destination_id)
     )
+
+
+async def set_control(
+    conn: aiosqlite.Connection, destination_id: int, control: ChannelControl
+) -> None:
+    """Replace a destination's quiet hours, digest, watchlist, noise floor and mute."""
+    await conn.execute(
+        "UPDATE destinations SET control = ? WHERE id = ?",
+        (json.dumps(control.to_json(), separators=(",", ":")), destination_id),
+    )
+
+
+async def watch_terms(conn: aiosqlite.Connection) -> tuple[str, ...]:
+    """Every term any active destination watches, in a stable order (no repeats)."""
+    rows = await conn.execute_fetchall(
+        "SELECT control FROM destinations WHERE active = 1 AND control LIKE '%\"watch\"%' "
+        "ORDER BY id"
+    )
+    terms: dict[str, str] = {}
+    for (text,) in rows:
+        for term in ChannelControl.from_json(json.loads(text)).watch:
+            terms.setdefault(term.casefold(), term)
+    return tuple(terms.values())
 
 
 async def mark_broken(
@@ -226,9 +251,11 @@ async def unsubscribe(
 
 
 async def _drop_if_unsubscribed(conn: aiosqlite.Connection, dest_id: int) -> None:
-    # A chat channel with no subscriptions left is not a destination any more.
+    # A chat channel with no subscriptions left is not a destination any more, unless it
+    # watches people or phrases: watch hits alert it whatever their category.
     await conn.execute(
         "UPDATE destinations SET active = 0 WHERE id = ? AND kind NOT IN ('console') "
+        "AND json_extract(control, '$.watch') IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE destination_id = ?)",
         (dest_id, dest_id),
     )

@@ -164,7 +164,7 @@ class Delivery:
     """One destination's copy of a story's alert: sent when, or still waiting and why."""
 
     destination: str  # the destination's label
-    status: str  # "sent" or "pending"; for updates also "gone" or "exhausted"
+    status: str  # "sent", "pending", "held" or "digested"; for updates also "gone", "exhausted"
     sent_at: datetime | None
     last_error: str | None
     broken_reason: str | None
@@ -172,6 +172,7 @@ class Delivery:
     # is one of those prefixed "confirmation " ("confirmation edit")
     kind: str = "alert"
     told_reports: int = 0  # how many of the event's reports it showed
+    held: str | None = None  # why channel control held it: "quiet", "muted", "digest"
 
 
 async def story_deliveries(conn: aiosqlite.Connection, story_id: int) -> list[Delivery]:
@@ -179,14 +180,14 @@ async def story_deliveries(conn: aiosqlite.Connection, story_id: int) -> list[De
     async with conn.execute(
         "SELECT d.label, o.status, o.sent_at, o.last_error, d.broken_reason, "
         "CASE WHEN o.kind != 'alert' AND o.message = ? THEN 'confirmation ' || o.kind "
-        "ELSE o.kind END, o.told_reports FROM outbox o "
+        "ELSE o.kind END, o.told_reports, o.held FROM outbox o "
         "JOIN destinations d ON d.id = o.destination_id "
         "WHERE o.dedupe_key = ? OR (o.event_id = ? AND o.kind != 'alert') "
         "ORDER BY d.label, o.kind = 'alert' DESC, o.id",
         (CONFIRMATION, story_key(story_id), story_id),
     ) as cursor:
         rows = await cursor.fetchall()
-    return [Delivery(r[0], r[1], from_db(r[2]), r[3], r[4], r[5], r[6]) for r in rows]
+    return [Delivery(r[0], r[1], from_db(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ class OutboxRow:
     kind: str = "alert"  # "alert", or an update of one: "edit", "reply", "followup"
     event_id: int | None = None
     told_reports: int = 0  # how many of its event's reports this row last showed
+    held: str | None = None  # "released": channel control held it once already; not again
 
 
 async def enqueue(
@@ -77,7 +78,7 @@ async def claim_due(
         " AND (o.lease_until IS NULL OR o.lease_until < ?)"
         f" AND d.active = 1 AND d.broken_reason IS NULL AND d.kind IN ({marks})"
         " ORDER BY o.id LIMIT ?"
-        ") RETURNING id, destination_id, message, attempts, kind, event_id, told_reports"
+        ") RETURNING id, destination_id, message, attempts, kind, event_id, told_reports, held"
     )
     async with conn.execute(
         sql,

@@ -56,7 +56,7 @@ async def prune(
     outbox = await _delete_chunks(
         db,
         "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox "
-        "WHERE (status = 'sent' AND sent_at < ?) "
+        "WHERE (status IN ('sent', 'digested') AND sent_at < ?) "
         "OR (status IN ('gone', 'exhausted') AND created_at < ?) LIMIT ?)",
         (stamp, stamp),
         chunk,

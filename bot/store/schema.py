@@ -189,6 +189,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX party_watches_open ON party_watches(until) WHERE status = 'open';
     """,
+    # 8: channel control. A destination's quiet hours, digest, watchlist, noise floor and mute
+    # (JSON, validated where it enters); alert rows they hold wait as status 'held' until a
+    # digest takes them ('digested') or they are released ('pending').
+    """
+    ALTER TABLE destinations ADD COLUMN control TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE outbox ADD COLUMN held TEXT;
+    CREATE INDEX outbox_held ON outbox(destination_id, created_at) WHERE status = 'held';
+""",
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -47,7 +47,10 @@ async def told_of(conn: aiosqlite.Connection, event_id: int) -> list[Told]:
     rows = await conn.execute_fetchall(
         "SELECT o.destination_id, d.kind, d.updates FROM outbox o "
         "JOIN destinations d ON d.id = o.destination_id "
-        "WHERE o.dedupe_key = ? AND d.active = 1 ORDER BY o.destination_id",
+        # An alert held back (quiet hours, a digest) or listed in a digest has no message to
+        # update: the digest, or the alert once released, shows the event as it then stands.
+        "WHERE o.dedupe_key = ? AND d.active = 1 AND o.status NOT IN ('held', 'digested') "
+        "ORDER BY o.destination_id",
         (story_key(event_id),),
     )
     told = {int(r[0]): Told(int(r[0]), str(r[1]), str(r[2]), {}) for r in rows}

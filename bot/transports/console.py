@@ -12,7 +12,18 @@ from typing import TextIO
 
 from bot.config import DisplaySettings
 from bot.delivery.messages import Message
-from bot.domain import Alert, Destination, EventState, FollowUp, Overflow, Report, story_key
+from bot.domain import (
+    Alert,
+    Destination,
+    Digest,
+    DigestItem,
+    EventState,
+    FollowUp,
+    Overflow,
+    Report,
+    story_key,
+)
+from bot.transports.digest import ItemStyle, fit_items, heading, item_text, more_events, spans_days
 from bot.transports.events import (
     confirmed,
     confirmed_line,
@@ -96,8 +107,42 @@ def follow_up_text(follow_up: FollowUp, display: DisplaySettings | None = None) 
     return "\n".join(lines + _report_lines(follow_up_reports(follow_up), display))
 
 
+def _console_link(url: str, title: str) -> str:
+    return f"{title}\n    {url}"  # a terminal makes a bare URL clickable; markup would not be
+
+
+_DIGEST_STYLE = ItemStyle(
+    escape=clean_text, link=_console_link, title_prefix="  • ", meta_prefix="    "
+)
+_DIGEST_BUDGET = 20_000  # a terminal has no limit; this only bounds a huge list
+
+
+def _span(digest: Digest, display: DisplaySettings | None) -> str:
+    """'22:00–07:00 GMT' in the display zone; dates too for a period of a day or more."""
+    pattern = "%d %b %H:%M" if spans_days(digest) else "%H:%M"
+    since, until = _when(digest.since, display, pattern), _when(digest.until, display, pattern)
+    since_time, _, since_zone = since.rpartition(" ")
+    if until.endswith(" " + since_zone):  # one zone named once (not across a clock change)
+        since = since_time
+    return f"{since}–{until}"
+
+
+def digest_console_text(digest: Digest, display: DisplaySettings | None = None) -> str:
+    """The shared heading, then each event: title, link, categories · reports · outlets."""
+
+    def render(item: DigestItem, room: int) -> str | None:
+        return item_text(item, _DIGEST_STYLE, room)
+
+    lines, left_out = fit_items(digest.items, render, _DIGEST_BUDGET)
+    if left_out:
+        lines.append("  " + more_events(left_out))
+    return "\n".join([heading(digest, _span(digest, display)), *lines])
+
+
 def console_text(message: Message, display: DisplaySettings | None = None) -> str:
     """Multi-line plain text for a terminal: category, headline, link, outlet, UTC time, why."""
+    if isinstance(message, Digest):
+        return digest_console_text(message, display)
     if isinstance(message, Overflow):
         return _console_overflow(message)
     if isinstance(message, FollowUp):

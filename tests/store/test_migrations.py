@@ -57,7 +57,7 @@ async def test_a_version_6_database_gains_party_watches_and_keeps_its_events(
         async with db.conn.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
         assert row is not None
-        assert row[0] == SCHEMA_VERSION == 7
+        assert row[0] == SCHEMA_VERSION == 8
         state = await event_store.event_state(db.conn, 7)
         assert state is None  # no reports recorded: nothing to show, and no error
         assert await watches.watch_of(db.conn, 7) is None

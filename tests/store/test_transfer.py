@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain import ChannelControl
 from bot.store import destinations, transfer
 from bot.store.connection import Database, to_db
 from tests.store.helpers import T0, add_destination, at, fetch, subscribe
@@ -48,8 +49,11 @@ async def test_chat_channels_are_the_active_subscribed_ones_of_those_kinds(db: D
             "111",
             T0,
             (transfer.SubscriptionRecord("defection", None, "ada", T0),),
+            control=ChannelControl(),  # the settings a channel has are exported, defaults too
         ),
-        transfer.ChannelRecord("slack:C2", "slack", "#C2", "T1", "C2", T0, tuple(slack_sub)),
+        transfer.ChannelRecord(
+            "slack:C2", "slack", "#C2", "T1", "C2", T0, tuple(slack_sub), control=ChannelControl()
+        ),
     ]
     assert [c.key for c in await transfer.chat_channels(db.conn, ["slack"])] == ["slack:C2"]
     assert await transfer.chat_channels(db.conn, []) == []

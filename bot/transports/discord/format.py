@@ -1,4 +1,5 @@
-"""Discord rendering: an Alert, Overflow or FollowUp as an embed and as execute-webhook JSON.
+"""Discord rendering: an Alert, Overflow, FollowUp or Digest as an embed and as execute-webhook
+JSON.
 
 Plain dicts, no discord.py import, so the webhook transport and the bot adapter share them.
 """
@@ -8,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.domain import Alert, CategoryInfo, FollowUp, Overflow, OverflowItem
+from bot.domain import Alert, CategoryInfo, Digest, FollowUp, Overflow, OverflowItem
+from bot.transports.discord.digest import digest_embed
 from bot.transports.discord.updates import (
     BREAKING,
     confirmed_field,
@@ -155,9 +157,11 @@ def _overflow_embed(overflow: Overflow) -> dict[str, Any]:
     return embed
 
 
-def discord_webhook_payload(message: Alert | Overflow | FollowUp) -> dict[str, Any]:
+def discord_webhook_payload(message: Alert | Overflow | FollowUp | Digest) -> dict[str, Any]:
     """Execute-webhook JSON: one embed, no pings except exactly the role routing asked for."""
-    if isinstance(message, Overflow):
+    if isinstance(message, Digest):
+        embed, mention = digest_embed(message, FOOTER), None  # a summary pings nobody
+    elif isinstance(message, Overflow):
         embed, mention = _overflow_embed(message), None
     elif isinstance(message, FollowUp):
         colour = (message.categories[0] if message.categories else _FALLBACK).colour

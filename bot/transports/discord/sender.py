@@ -1,4 +1,5 @@
-"""Discord bot sender: an Alert or Overflow as an embed posted to a channel over REST.
+"""Discord bot sender: an Alert, Overflow, FollowUp or Digest as an embed posted to a channel
+over REST.
 
 The embed, the role mention and its allowed_mentions come from the same renderer the Discord
 webhooks use (bot/transports/discord/format.py), so the bot and webhooks post identical alerts.
@@ -15,7 +16,7 @@ import aiohttp
 import discord
 
 from bot.delivery.messages import Message
-from bot.domain import Alert, Destination, DestinationKey, FollowUp, story_key
+from bot.domain import Alert, Destination, DestinationKey, Digest, FollowUp, story_key
 from bot.errors import DeliveryError, EditsExhausted, MessageGone
 from bot.retry import parse_retry_after
 from bot.transports.common import TransportHealth
@@ -44,6 +45,10 @@ def nonce_for(destination: Destination, message: Message) -> str:
     elif isinstance(message, FollowUp):
         newest = message.latest[0].link if message.latest else ""
         identity = f"followup:{message.event_id}:{message.more}:{newest}"
+    elif isinstance(message, Digest):
+        events = ",".join(str(item.event_id) for item in message.items)
+        period = f"{message.since.isoformat()}/{message.until.isoformat()}"
+        identity = f"digest:{message.reason}:{period}:{message.part}/{message.parts}:{events}"
     else:
         identity = "overflow:" + "\n".join(
             [message.feed, *(f"{i.link} {i.title}" for i in message.items)]

@@ -14,6 +14,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.channel_settings import ChannelSettings
+from bot.channel_watch import ChannelWatch
 from bot.commands import REFUSAL, Commands, Reply
 from bot.delivery.messages import Message
 from bot.domain import CategoryInfo, Destination
@@ -23,7 +25,8 @@ from bot.transports.discord.access import (
     make_caller,
     target_channel,
 )
-from bot.transports.discord.render import render_reply
+from bot.transports.discord.control import Settings, Watch
+from bot.transports.discord.interaction import answer
 from bot.transports.discord.sender import post
 
 log = logging.getLogger(__name__)
@@ -55,16 +58,6 @@ def category_choices(
     return [c for c in choices if needle in c.name.lower() or needle in c.value][:_CHOICES_MAX]
 
 
-async def answer(interaction: discord.Interaction[Any], reply: Reply) -> None:
-    """Send a Reply: the first message as the response, any overflow as follow-ups."""
-    chunks = render_reply(reply)
-    if not interaction.response.is_done():
-        await interaction.response.send_message(chunks[0], ephemeral=reply.ephemeral)
-        chunks = chunks[1:]
-    for chunk in chunks:
-        await interaction.followup.send(chunk, ephemeral=reply.ephemeral)
-
-
 class Westminster(app_commands.Group):
     """/westminster: subscribe a channel to Westminster alerts and inspect them."""
 
@@ -78,6 +71,10 @@ class Westminster(app_commands.Group):
         )
         self.use_cases = use_cases
         self.manager_roles = frozenset(manager_roles)
+        settings = ChannelSettings(use_cases)
+        self.watching = ChannelWatch(settings)
+        self.add_command(Settings(settings, self.manager_roles))
+        self.add_command(Watch(self.watching, self.manager_roles))
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         """Servers only: Discord enforces it too, but a subscription needs a server to belong to."""
@@ -226,6 +223,32 @@ class Westminster(app_commands.Group):
 
         reply = await self.use_cases.test(caller, target, send, advice=POST_ADVICE)
         await answer(interaction, reply)
+
+    @app_commands.command(description="Hold a channel's alerts for a while; they come as one after")
+    @app_commands.describe(
+        duration="How long, like 30m, 2h or 1d (at most 30 days)",
+        channel="Which channel (default: this channel)",
+    )
+    async def mute(
+        self,
+        interaction: discord.Interaction[Any],
+        duration: app_commands.Range[str, 1, 20],
+        channel: Target | None = None,
+    ) -> None:
+        """Mute a channel; only people who may manage it."""
+        target, rights = target_channel(interaction, channel)
+        caller = make_caller(interaction, rights, self.manager_roles)
+        await answer(interaction, await self.watching.mute(caller, target, duration))
+
+    @app_commands.command(description="End a channel's mute now")
+    @app_commands.describe(channel="Which channel (default: this channel)")
+    async def unmute(
+        self, interaction: discord.Interaction[Any], channel: Target | None = None
+    ) -> None:
+        """Unmute a channel; only people who may manage it."""
+        target, rights = target_channel(interaction, channel)
+        caller = make_caller(interaction, rights, self.manager_roles)
+        await answer(interaction, await self.watching.unmute(caller, target))
 
 
 def _cannot_thread(interaction: discord.Interaction[Any]) -> str | None:

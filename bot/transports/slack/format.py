@@ -1,4 +1,4 @@
-"""Slack rendering: an Alert, Overflow or FollowUp as Block Kit and incoming-webhook JSON.
+"""Slack rendering: an Alert, Overflow, FollowUp or Digest as Block Kit and incoming-webhook JSON.
 
 Plain dicts, no slack_sdk import, so the webhook transport and the Slack app adapter share them.
 The same JSON also serves Mattermost and Rocket.Chat, which read only the top-level "text".
@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.domain import Alert, CategoryInfo, FollowUp, Overflow, OverflowItem
+from bot.domain import Alert, CategoryInfo, Digest, FollowUp, Overflow, OverflowItem
 from bot.transports.events import confirmed, grown
+from bot.transports.slack.digest import digest_blocks, digest_text
 from bot.transports.slack.updates import (
     BREAKING,
     confirmed_text,
@@ -63,9 +64,9 @@ def _link(url: str | None, title: str, limit: int) -> str:
     return f"<{url}|{label}>" if label else f"<{url}>"
 
 
-def _mention(message: Alert | Overflow | FollowUp) -> str:
+def _mention(message: Alert | Overflow | FollowUp | Digest) -> str:
     """'<!subteam^ID> ' or '<!here> ' for the mention routing set (from a subscription or a
-    webhook's config, never from feed text), else nothing."""
+    webhook's config, never from feed text), else nothing: a digest is a summary, never a ping."""
     mention = message.mention if isinstance(message, Alert) else None
     if mention == HERE:
         return "<!here> "
@@ -153,8 +154,10 @@ def _overflow_heading(overflow: Overflow) -> str:
     return f"📰 {count} more {noun} from {source}"
 
 
-def slack_text(message: Alert | Overflow | FollowUp) -> str:
+def slack_text(message: Alert | Overflow | FollowUp | Digest) -> str:
     """The top-level fallback text: notifications, and all that Mattermost/Rocket.Chat show."""
+    if isinstance(message, Digest):
+        return digest_text(message)
     if isinstance(message, FollowUp):
         return follow_up_text(message)
     if isinstance(message, Overflow):
@@ -186,9 +189,11 @@ def slack_text(message: Alert | Overflow | FollowUp) -> str:
     return f"{text}\n{latest}" if latest else text
 
 
-def slack_webhook_payload(message: Alert | Overflow | FollowUp) -> dict[str, Any]:
+def slack_webhook_payload(message: Alert | Overflow | FollowUp | Digest) -> dict[str, Any]:
     """Incoming-webhook JSON: fallback text, blocks, no unfurls; one user-group ping if routed."""
-    if isinstance(message, Overflow):
+    if isinstance(message, Digest):
+        blocks = digest_blocks(message)
+    elif isinstance(message, Overflow):
         blocks = _overflow_blocks(message)
     elif isinstance(message, FollowUp):
         blocks = follow_up_blocks(message)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -16,6 +16,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.commands import Caller, Channel, Commands, Reply
 from bot.transports.slack.api import error_code
+from bot.transports.slack.control import CONTROL_VERBS, ControlHandler, changes
+from bot.transports.slack.control import HELP as CONTROL_HELP
 from bot.transports.slack.parse import Parsed, parse_command
 from bot.transports.slack.render import render_reply
 from bot.transports.slack.sender import SlackSender
@@ -40,8 +42,10 @@ HELP = (
     "• status: feed health, paused subscriptions, alerts waiting",
     "• why <link>: whether an article alerted, and why or why not",
     "• test [#channel]: post a sample alert to check the app can post there",
-    "subscribe, unsubscribe, updates and test are for workspace admins and owners (and the people "
-    "named in the config); everything else is for everyone.",
+    *CONTROL_HELP,
+    "subscribe, unsubscribe, updates, test, mute, unmute and changing settings or a watchlist are "
+    "for workspace admins and owners (and the people named in the config); everything else, "
+    "reading settings and watchlists too, is for everyone.",
 )
 
 
@@ -52,6 +56,10 @@ class SlashHandler:
     commands: Commands
     sender: SlackSender
     managers: Collection[str]
+    control: ControlHandler = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.control = ControlHandler.over(self.commands)
 
     async def handle(self, payload: Mapping[str, Any], client: Any) -> Reply:
         """Answer one invocation; users.info is asked only for what changes things."""
@@ -62,7 +70,7 @@ class SlashHandler:
         can_manage = False
         if parsed.verb == "updates" and not parsed.names():  # no need to ask Slack who asked
             return Reply.text(UPDATES_USAGE, ok=False)
-        if parsed.verb in MANAGING:
+        if parsed.verb in MANAGING or changes(parsed):
             allowed = await self._may_manage(client, user)
             if allowed is None:
                 return Reply.text(
@@ -76,6 +84,8 @@ class SlashHandler:
     async def _dispatch(self, parsed: Parsed, caller: Caller, payload: Mapping[str, Any]) -> Reply:
         if parsed.verb in MANAGING:
             return await self._manage(parsed, caller, payload)
+        if parsed.verb in CONTROL_VERBS:
+            return await self._control(parsed, caller, payload)
         names = parsed.names()
         handlers: dict[str, Callable[[], Awaitable[Reply]]] = {
             "list": lambda: self.commands.list(caller),
@@ -113,6 +123,14 @@ class SlashHandler:
             "test": lambda: self.commands.test(caller, channel, self.sender),
         }
         return await actions[parsed.verb]()
+
+    async def _control(self, parsed: Parsed, caller: Caller, payload: Mapping[str, Any]) -> Reply:
+        """settings, watch, mute and unmute: for this channel or the one named."""
+        problem = _ambiguity(parsed, ()) if parsed.unknown or parsed.channels[1:] else None
+        found = _channel(parsed, payload) if problem is None else problem
+        if isinstance(found, str):
+            return Reply.text(found, ok=False)
+        return await self.control.handle(parsed, caller, found)
 
     async def _why(self, parsed: Parsed) -> Reply:
         url = parsed.links[0] if parsed.links else (parsed.words[0] if parsed.words else "")

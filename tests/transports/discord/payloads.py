@@ -106,3 +106,13 @@ def interaction_payload(
             "resolved": resolved,
         },
     }
+
+
+def group_payload(
+    group: str, subcommand: str, *options: dict[str, Any], **kwargs: Any
+) -> dict[str, Any]:
+    """/westminster GROUP SUBCOMMAND (a subcommand group such as `settings quiet`)."""
+    payload = interaction_payload(subcommand, *options, **kwargs)
+    inner = payload["data"]["options"]
+    payload["data"]["options"] = [{"name": group, "type": 2, "options": inner}]
+    return payload

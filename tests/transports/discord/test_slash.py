@@ -82,8 +82,13 @@ async def test_sync_registers_a_guild_only_group_open_to_everyone(
         "status",
         "why",
         "test",
+        "mute",
+        "unmute",
+        "settings",
+        "watch",
     }
-    assert all(s["type"] == 1 for s in subs.values())
+    # Subcommands, and two subcommand groups (tested in test_control_slash).
+    assert {s["type"] for n, s in subs.items() if n not in ("settings", "watch")} == {1}
     subscribe = {o["name"]: o for o in subs["subscribe"]["options"]}
     assert list(subscribe) == ["category", "channel", "mention", "recent"]
     assert subscribe["category"] == subscribe["category"] | {"type": 3, "autocomplete": True}
