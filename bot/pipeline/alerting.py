@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import partial
 
 import aiosqlite
 
@@ -49,33 +50,22 @@ async def queue_alerts(
     if plan.alerting or plan.overflowing or plan.grown:
         destinations = await dest_store.active_destinations(conn)
     queued = 0
+    alert = partial(
+        _queue_alert, conn, ids=ids, categories=categories, now=now, plan_events=plan.events
+    )
     # Chat channels read top to bottom: queue the kept alerts oldest first.
     for candidate in sorted(plan.alerting, key=lambda c: c.effective):
         await _record_told(conn, candidate, Decision.ALERTED, ids, now)
-        queued += await _queue_alert(
-            conn,
-            candidate,
-            ids=ids,
-            categories=categories,
-            destinations=destinations,
-            now=now,
-            plan_events=plan.events,
-        )
+        queued += await alert(candidate, destinations=destinations)
     for candidate in _first_joins(plan, plan.widened, now):
         # The event gained a category: channels subscribed only to that one hear of it now
         # (the others already have its alert under the same key, so it is not queued twice).
-        queued += await _queue_alert(
-            conn,
-            candidate,
-            ids=ids,
-            categories=categories,
-            destinations=destinations,
-            now=now,
-            plan_events=plan.events,
-        )
-    queued += await _queue_floor(
-        conn, plan, ids=ids, categories=categories, destinations=destinations, now=now
-    )
+        queued += await alert(candidate, destinations=destinations)
+    floored = [d for d in destinations if d.control.min_reports > 1]
+    for candidate in _first_joins(plan, plan.grown, now) if floored else []:
+        # A new outlet may lift the event over a channel's noise floor: it alerts there once,
+        # showing every outlet so far (one that has its alert is not queued it twice).
+        queued += await alert(candidate, destinations=floored)
     for candidate in plan.overflowing:
         await _record_told(conn, candidate, Decision.OVERFLOW, ids, now)
     if plan.overflowing:
@@ -88,32 +78,6 @@ async def queue_alerts(
             len(plan.alerting) + len(plan.overflowing),
             len(plan.alerting),
             len(plan.overflowing),
-        )
-    return queued
-
-
-async def _queue_floor(
-    conn: aiosqlite.Connection,
-    plan: FeedPlan,
-    *,
-    ids: Mapping[int, int],
-    categories: Mapping[str, CategoryInfo],
-    destinations: Sequence[Destination],
-    now: datetime,
-) -> int:
-    """A new outlet may lift an event over a channel's noise floor: it alerts there once,
-    showing every outlet so far (channels that have its alert are not queued it twice)."""
-    floored = [d for d in destinations if d.control.min_reports > 1]
-    queued = 0
-    for candidate in _first_joins(plan, plan.grown, now) if floored else []:
-        queued += await _queue_alert(
-            conn,
-            candidate,
-            ids=ids,
-            categories=categories,
-            destinations=floored,
-            now=now,
-            plan_events=plan.events,
         )
     return queued
 

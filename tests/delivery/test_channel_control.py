@@ -20,6 +20,7 @@ from bot.config import EventsSettings, PollingSettings, Settings, WebhookSetting
 from bot.domain import ChannelControl, FeedSource
 from bot.store import destinations as dest_store
 from tests.support.chat_server import ChatServer
+from tests.support.clock import Clock
 from tests.support.feed_server import FeedServerThread
 from tests.support.rss import Item, rss_feed
 
@@ -44,14 +45,6 @@ STORIES = {  # two distinct defections, each reported by three outlets in turn
 def hours(start: int, end: int) -> str:
     """Quiet hours from START + start hours to START + end hours, as HH:MM-HH:MM in UTC."""
     return f"{START + timedelta(hours=start):%H:%M}-{START + timedelta(hours=end):%H:%M}"
-
-
-@dataclass
-class Clock:
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -135,7 +128,7 @@ async def room(tmp_path: Path, feeds: FeedServerThread, chat: ChatServer) -> Asy
         polling=PollingSettings(timeout=2, max_bytes=200_000, jitter=0),
         events=EventsSettings(edit_interval=0),
     )
-    room = Room(settings, feeds, chat, Clock())
+    room = Room(settings, feeds, chat, Clock(START))
     await room.start()
     assert room.runtime is not None
     await room.runtime.poller.poll_all(settings.feeds)  # first polls: empty feeds

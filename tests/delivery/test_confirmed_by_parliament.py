@@ -27,6 +27,7 @@ from bot.config import (
 from bot.domain import FeedSource
 from bot.store import watches
 from tests.support.chat_server import ChatServer, Reply
+from tests.support.clock import Clock
 from tests.support.feed_server import FeedServerThread
 from tests.support.members_api import MembersApiServer, SampleMember, Spell
 from tests.support.rss import Item, rss_feed
@@ -47,16 +48,6 @@ def leigh(*spells: Spell) -> SampleMember:
 def recorded(day: date) -> str:
     """How an alert says when Parliament recorded the move: '8 May 2024'."""
     return f"{day.day} {MONTHS.split()[day.month - 1]} {day.year}"
-
-
-@dataclass
-class Clock:
-    """The runtime's clock, moved by the test."""
-
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -123,7 +114,7 @@ async def newsroom(
 ) -> AsyncIterator[Newsroom]:
     feeds.set_feed("/bbc.xml", rss_feed("bbc", []))
     settings = newsroom_settings(tmp_path, feeds, chat, api)
-    clock = Clock()
+    clock = Clock(START)
     async with open_runtime(settings, clock=clock, parse_workers=1) as runtime:
         room = Newsroom(runtime, feeds, clock, [])
         await runtime.poller.poll_all(settings.feeds)  # first poll: an empty feed

@@ -19,6 +19,7 @@ from bot.app import Runtime, open_runtime
 from bot.config import EventsSettings, PollingSettings, WebhookSettings, load_settings
 from bot.domain import FeedSource
 from tests.support.chat_server import ChatServer, Reply
+from tests.support.clock import Clock
 from tests.support.feed_server import FeedServerThread
 from tests.support.rss import Item, rss_feed
 from tests.support.waiting import wait_for
@@ -31,16 +32,6 @@ REPORTS = [  # (feed, title): one fictional defection as three outlets report it
     ("itv", "Jane Marchmont's defection: what it means for Labour"),
     ("bbc", "Why Jane Marchmont defected to Labour"),
 ]
-
-
-@dataclass
-class Clock:
-    """The runtime's clock, moved by the test."""
-
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -86,7 +77,7 @@ async def newsroom(
         polling=PollingSettings(timeout=2, max_bytes=200_000, jitter=0),
         events=EventsSettings(edit_interval=0),
     )
-    clock = Clock()
+    clock = Clock(START)
     async with open_runtime(settings, clock=clock, parse_workers=1) as runtime:
         room = Newsroom(runtime, feeds, clock, {n: [] for n in names})
         await runtime.poller.poll_all(settings.feeds)  # first polls: empty feeds

@@ -13,17 +13,10 @@ from bot.delivery.holding import release_held
 from bot.pipeline.classify import Classifier
 from bot.store.connection import Database
 from bot.transports.discord.transport import DiscordTransport
+from tests.support.clock import Clock
 from tests.support.discord_api import DiscordAPI
 from tests.transports.control_helpers import TITLES, queue_alerts
 from tests.transports.discord.payloads import GUILD, HERE
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def test_a_muted_discord_channel_hears_nothing_until_the_mute_ends(
