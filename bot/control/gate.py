@@ -37,13 +37,7 @@ def hold_alert(
             # digest, so a night's events join the morning digest rather than a message of
             # their own.
             return DIGEST
-    if wanted & set(control.quiet_except):
-        return None
-    if muted(control, now):
-        return MUTED
-    if in_quiet_hours(control, now, default_zone):
-        return QUIET
-    return None
+    return _quiet(control, now, default_zone, wanted)
 
 
 def hold_update(
@@ -57,7 +51,13 @@ def hold_update(
     notify, and the alert they change is already in the channel."""
     if kind == "edit":
         return None
-    wanted = set(categories)
+    return _quiet(control, now, default_zone, set(categories))
+
+
+def _quiet(
+    control: ChannelControl, now: datetime, default_zone: str, wanted: set[str]
+) -> str | None:
+    """A mute or quiet hours hold it, unless its category is excepted from them."""
     if wanted & set(control.quiet_except):
         return None
     if muted(control, now):
