@@ -350,3 +350,21 @@ async def test_why_tells_what_was_held_and_what_a_digest_listed(room: Room) -> N
     await room.cycle(after=timedelta(hours=2))
     listed = (await room.runtime.commands.why("https://bbc.example/0")).plain()
     assert "To desk: alert listed in a digest" in listed
+
+
+async def test_quiet_hours_across_midnight_end_by_the_local_clock_after_it_goes_forward(
+    room: Room,
+) -> None:
+    # The night of 30-31 March 2024 in London: 22:00 GMT to 07:00 BST, which is 06:00 UTC.
+    room.clock.now = datetime(2024, 3, 30, 22, 0, tzinfo=UTC)
+    await room.control("desk", ChannelControl(quiet_hours="22:00-07:00", timezone="Europe/London"))
+    await room.report("marchmont", 0)  # 22:05 GMT
+    await room.report("ashdown", 0, after=timedelta(hours=3))  # 01:10 UTC: 02:10 BST
+    assert room.desk() == []
+    room.clock.now = datetime(2024, 3, 31, 5, 59, tzinfo=UTC)  # 06:59 BST
+    await room.cycle(after=timedelta())
+    assert room.desk() == []
+    await room.cycle(after=timedelta(minutes=2))  # 07:01 BST: over, an hour before 07:00 UTC
+    desk = room.desk()
+    assert len(desk) == 1
+    assert mentions(desk, "Jane Marchmont", "Tom Ashdown")
