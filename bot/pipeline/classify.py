@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -209,7 +209,7 @@ class Classifier:
         return found
 
     def _searched(
-        self, fields: list[_Field], groups: Iterable[int], categories: set[str], people: _People
+        self, fields: list[_Field], groups: tuple[int, ...], categories: set[str], people: _People
     ) -> list[Match]:
         """The matches of the regexes in prefilter `groups` of rules of `categories`, each rule
         once per field."""
@@ -218,7 +218,7 @@ class Classifier:
         prefilters, unit_rules = self._index(), self._unit_rules
         found: list[Match] = []
         for field, text, lowered, weight, scanned in fields:
-            units = set().union(*(prefilters[field].group(scanned, g) for g in groups))
+            units = prefilters[field].group(scanned, *groups)
             done = -1  # a rule's regexes are numbered together: skip the rest once one matched
             for unit in sorted(units):
                 index, rule = unit_rules[unit]
@@ -267,8 +267,9 @@ class Classifier:
         """The words of `text` that regex `unit` matches, if any; people tagged if it asks."""
         regex = self._compiled[unit] or self._regex(unit)
         if unit not in self._people_units:
-            if any(need not in lowered for need in self._needs[unit]):
-                return None
+            for need in self._needs[unit]:  # as in _wording
+                if need not in lowered:
+                    return None
             hit = regex.search(lowered)
             return text[hit.start() : hit.end()] if hit else None
         tagged = people.tagged(field, lowered, PERSON in self._units[unit][1])
