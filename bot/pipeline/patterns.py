@@ -220,14 +220,10 @@ def _anchors(pattern: str) -> frozenset[str] | None:
     For each top-level alternative, the most selective part it requires: a literal string that
     starts a word (or a set of them, from an alternation), longest shortest string first.
     """
-    parsed = _alternatives(pattern)
-    if parsed is None:
+    parts = _parts(pattern)
+    if parts is None:
         return None
-    c, branches = parsed
-    try:
-        best = [max(_needs(branch, c)[0], key=_rank, default=None) for branch in branches]
-    except Exception:  # a surprise from the private parser's structures: "unknown"
-        return None
+    best = [max(branch, key=_rank, default=None) for branch in parts]
     return frozenset().union(*best) if all(best) else None  # type: ignore[arg-type]
 
 
@@ -240,17 +236,27 @@ def required(pattern: str) -> tuple[str, ...]:
     with an `in` test or two, which cost a fraction of a search. Of a required alternation
     ("wins|won|survives") only the start its options share counts, if any.
     """
-    parsed = _alternatives(pattern)
-    if parsed is None or len(parsed[1]) != 1:
+    branches = _parts(pattern)
+    if branches is None or len(branches) != 1:
         return ()
-    c, (items,) = parsed
-    try:
-        parts = _needs(items, c)[0]
-    except Exception:  # as in _anchors
-        return ()
+    parts = branches[0]
     anchor = max(parts, key=_rank, default=None)
     shared = {_shared_start(part) for part in parts if part != anchor}
     return tuple(sorted((s for s in shared if len(s) >= 2), key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=4096)  # _anchors and required() both ask, for each field
+def _parts(pattern: str) -> list[list[frozenset[str]]] | None:
+    """For each top-level alternative of `pattern`, the parts it requires (see _needs); None
+    when unknown."""
+    parsed = _alternatives(pattern)
+    if parsed is None:
+        return None
+    c, branches = parsed
+    try:
+        return [_needs(branch, c)[0] for branch in branches]
+    except Exception:  # a surprise from the private parser's structures: "unknown"
+        return None
 
 
 def _shared_start(strings: frozenset[str]) -> str:
