@@ -16,13 +16,12 @@ import threading
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from bot.domain import CategoryInfo, Classification, Match
 from bot.knowledge.recognise import Mention, recognise
 from bot.knowledge.register import Register
 from bot.knowledge.tags import PERSON, Tagged, related, tag_field
-from bot.pipeline.patterns import Prefilter, compile_regex, lower
+from bot.pipeline.patterns import Prefilter, compile_regex, lower, required
 from bot.pipeline.rules import FIELDS, RuleSet, parse_ruleset, read_rules_text
 
 _EPSILON = 1e-9  # 0.7 * 1.5 must count as reaching a threshold of 1.05
@@ -70,6 +69,13 @@ class _People:
         return tagged
 
 
+# Prefilter groups: the wording rules that add to a score are searched in every headline; the
+# exclusions and the people rules only for the categories where they can matter.
+_WORDING, _EXCLUSIONS, _PEOPLE = range(3)
+# One field of a headline: its name, text, lower-cased text, weight and what the prefilter found.
+_Field = tuple[str, str, str, float, set[str]]
+
+
 class Classifier:
     """Multi-label headline classifier driven by a rules file."""
 
@@ -88,6 +94,12 @@ class Classifier:
         self._prefilters_lock = threading.Lock()
         rules = ruleset.rules
         self._people_units = frozenset(u for u, (i, _) in enumerate(self._units) if rules[i].people)
+        self._unit_rules = [(i, rules[i]) for i, _ in self._units]  # looked up once per candidate
+        self._groups = [
+            _EXCLUSIONS if rule.weight < 0 else _PEOPLE if rule.people else _WORDING
+            for _, rule in self._unit_rules
+        ]
+        self._needs: list[tuple[str, ...]] = []  # see patterns.required; built with the index
         # Units with {@other_party} / {@own_party}: a match must also relate party and person.
         self._relations = {
             u: "(?#own)" in source
@@ -116,12 +128,17 @@ class Classifier:
         if self._prefilters is None:
             with self._prefilters_lock:
                 if self._prefilters is None:
+                    # People regexes are searched in tagged text, which their strings may not be.
+                    self._needs = [
+                        () if u in self._people_units else required(source)
+                        for u, (_, source) in enumerate(self._units)
+                    ]
+                    rules = self._ruleset.rules
                     self._prefilters = {
                         field: Prefilter(
-                            [
-                                u if field in self._ruleset.rules[i].fields else None
-                                for i, u in self._units
-                            ]
+                            [u if field in rules[i].fields else None for i, u in self._units],
+                            self._groups,
+                            count=3,
                         )
                         for field in FIELDS
                     }
@@ -148,49 +165,73 @@ class Classifier:
         Exclusions can only lower a score, so unless `complete` they are tried only for the
         categories whose positive evidence reaches the threshold: the decisions are the same.
         """
-        rules, units, prefilters = self._ruleset.rules, self._units, self._index()
-        compiled, people_units = self._compiled, self._people_units
-        found: list[Match] = []
-        exclusions = []
-        deferred = []  # people rules: only worth recognising names for if still undecided
+        prefilters, weights = self._index(), self._ruleset.field_weights
+        fields: list[_Field] = []
         for field, text in (("title", title), ("summary", summary)):
-            if not text:
-                continue
-            lowered = lower(text)
-            weight = self._ruleset.field_weights[field]
+            if text:
+                lowered = lower(text)
+                found = prefilters[field].found(lowered)
+                fields.append((field, text, lowered, weights[field], found))
+        matches = self._wording(fields)
+        if complete:
+            every = set(self.categories)
+            matches += self._searched(fields, (_EXCLUSIONS, _PEOPLE), every, people)
+        elif fields:
+            matches += self._settle(matches, fields, people)
+        matches.sort(key=lambda m: (self._order[m.rule], m.field != "title"))
+        return matches
+
+    def _wording(self, fields: list[_Field]) -> list[Match]:
+        """The matches of the wording rules that add to a score: searched in every headline."""
+        prefilters, compiled, unit_rules, needs = (
+            self._index(),
+            self._compiled,
+            self._unit_rules,
+            self._needs,
+        )
+        found: list[Match] = []
+        for field, text, lowered, weight, scanned in fields:
             done = -1  # a rule counts once per field: skip its other regexes once one matched
-            for unit in sorted(prefilters[field].candidates(lowered)):
-                index = units[unit][0]
-                rule = rules[index]
+            for unit in sorted(prefilters[field].group(scanned, _WORDING)):
+                index, rule = unit_rules[unit]
                 if index == done:
                     continue
-                if rule.weight < 0 and not complete:
-                    exclusions.append((rule, unit, field, text, lowered, weight))
-                elif unit not in people_units:  # inline: this loop runs for every candidate
+                for need in needs[unit]:  # a string the regex needs is missing: no search
+                    if need not in lowered:
+                        break
+                else:
                     if hit := (compiled[unit] or self._regex(unit)).search(lowered):
                         done = index
+                        words = text[hit.start() : hit.end()]
                         found.append(
-                            Match(
-                                rule.category,
-                                rule.id,
-                                field,
-                                text[hit.start() : hit.end()],
-                                rule.weight * weight,
-                            )
+                            Match(rule.category, rule.id, field, words, rule.weight * weight)
                         )
-                elif not complete:
-                    deferred.append((rule, unit, field, text, lowered, weight))
-                elif (said := self._search(unit, text, lowered, field, people)) is not None:
-                    done = index
-                    found.append(Match(rule.category, rule.id, field, said, rule.weight * weight))
-        if deferred or exclusions:
-            found += self._settle(found, deferred, exclusions, people)
-        found.sort(key=lambda m: (self._order[m.rule], m.field != "title"))
         return found
 
-    def _settle(
-        self, found: list[Match], deferred: list[Any], exclusions: list[Any], people: _People
+    def _searched(
+        self, fields: list[_Field], groups: tuple[int, ...], categories: set[str], people: _People
     ) -> list[Match]:
+        """The matches of the regexes in prefilter `groups` of rules of `categories`, each rule
+        once per field."""
+        if not categories:
+            return []
+        prefilters, unit_rules = self._index(), self._unit_rules
+        found: list[Match] = []
+        for field, text, lowered, weight, scanned in fields:
+            units = prefilters[field].group(scanned, *groups)
+            done = -1  # a rule's regexes are numbered together: skip the rest once one matched
+            for unit in sorted(units):
+                index, rule = unit_rules[unit]
+                if (
+                    index != done
+                    and rule.category in categories
+                    and (said := self._search(unit, text, lowered, field, people)) is not None
+                ):
+                    done = index
+                    found.append(Match(rule.category, rule.id, field, said, rule.weight * weight))
+        return found
+
+    def _settle(self, found: list[Match], fields: list[_Field], people: _People) -> list[Match]:
         """Exclusion and people-rule matches, with names recognised only where they can matter.
 
         Positive rules only raise a score, so a category the wording alone decided, with no
@@ -198,13 +239,12 @@ class Classifier:
         (the costly part) is skipped for it. Everywhere else the result is what trying every
         rule would give.
         """
-        excluded = self._excluded(found, exclusions, people)
-        against = {match.category for match in excluded}
-        wording = self._scores(found)
         thresholds = self._ruleset.thresholds
-        decided = {c for c, s in wording.items() if s + _EPSILON >= thresholds[c]} - against
-        undecided = [d for d in deferred if d[0].category not in decided]
-        named = self._people_matches(found, undecided, people)
+        wording = self._scores(found)
+        reached = {c for c, s in wording.items() if s + _EPSILON >= thresholds[c]}
+        excluded = self._searched(fields, (_EXCLUSIONS,), reached, people)
+        decided = reached - {match.category for match in excluded}
+        named = self._searched(fields, (_PEOPLE,), set(wording) - decided, people)
         if not named:
             return excluded
         # Categories the people rules lifted to their threshold still face their exclusions.
@@ -213,8 +253,7 @@ class Classifier:
             for c, s in self._scores([*found, *named]).items()
             if s + _EPSILON >= thresholds[c] and wording[c] + _EPSILON < thresholds[c]
         }
-        late = [e for e in exclusions if e[0].category in lifted]
-        return excluded + named + self._excluded([*found, *named], late, people)
+        return excluded + named + self._searched(fields, (_EXCLUSIONS,), lifted, people)
 
     def _scores(self, matches: list[Match]) -> dict[str, float]:
         scores = dict.fromkeys(self.categories, 0.0)
@@ -222,45 +261,15 @@ class Classifier:
             scores[match.category] += match.weight
         return scores
 
-    def _people_matches(
-        self, found: list[Match], deferred: list[Any], people: _People
-    ) -> list[Match]:
-        """The people rules that match, each once per field."""
-        added: list[Match] = []
-        matched = {(match.rule, match.field) for match in found}  # a rule counts once per field
-        for rule, unit, field, text, lowered, weight in deferred:
-            if (rule.id, field) in matched:
-                continue
-            said = self._search(unit, text, lowered, field, people)
-            if said is not None:
-                matched.add((rule.id, field))
-                added.append(Match(rule.category, rule.id, field, said, rule.weight * weight))
-        return added
-
-    def _excluded(self, found: list[Match], exclusions: list[Any], people: _People) -> list[Match]:
-        """The exclusion matches of the categories whose positive evidence reached the threshold."""
-        excluded: list[Match] = []
-        scores = dict.fromkeys(self.categories, 0.0)
-        for match in found:
-            scores[match.category] += match.weight
-        thresholds = self._ruleset.thresholds
-        matched = set()
-        for rule, unit, field, text, lowered, weight in exclusions:
-            if scores[rule.category] + _EPSILON < thresholds[rule.category]:
-                continue
-            if (rule.id, field) not in matched and (
-                words := self._search(unit, text, lowered, field, people)
-            ) is not None:
-                matched.add((rule.id, field))
-                excluded.append(Match(rule.category, rule.id, field, words, rule.weight * weight))
-        return excluded
-
     def _search(
         self, unit: int, text: str, lowered: str, field: str, people: _People
     ) -> str | None:
         """The words of `text` that regex `unit` matches, if any; people tagged if it asks."""
         regex = self._compiled[unit] or self._regex(unit)
         if unit not in self._people_units:
+            for need in self._needs[unit]:  # as in _wording
+                if need not in lowered:
+                    return None
             hit = regex.search(lowered)
             return text[hit.start() : hit.end()] if hit else None
         tagged = people.tagged(field, lowered, PERSON in self._units[unit][1])

@@ -15,7 +15,7 @@ import pytest
 
 from bot.errors import ConfigError
 from bot.pipeline.classify import Classifier
-from bot.pipeline.patterns import compile_regex, lower
+from bot.pipeline.patterns import compile_regex, lower, required
 from bot.pipeline.rules import load_ruleset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -272,8 +272,8 @@ def test_explain_and_classify_agree(classifier: Classifier) -> None:
 # --- the prefilter never changes a result ---------------------------------------------------
 
 
-def test_prefilter_finds_every_match_a_full_search_would(classifier: Classifier) -> None:
-    ruleset = load_ruleset()
+def word_salads() -> list[str]:
+    """Headlines, then 300 word salads of their words: odd texts that many rules half-match."""
     texts = [
         "Tory MP defects to Labour",
         "Labour MPs quit party to form The Independent Group",
@@ -284,20 +284,49 @@ def test_prefilter_finds_every_match_a_full_search_would(classifier: Classifier)
         "Standards watchdog investigates MP's second job; inquiry told of leak",
         "Golfer defects to LIV; North Korean soldier crosses border; birth defects study",
         "Ofcom review finds BBC breached rules, French police investigate",
+        "Ex-MP's ‘no-confidence’ vote—TV debate on GB News; _tv xmp émp mp_ 12pm",
     ]
     words = " ".join(texts).split()
     shuffler = random.Random(1922)  # fixed seed: the same odd word salads every run
-    texts += [" ".join(shuffler.choices(words, k=shuffler.randint(3, 20))) for _ in range(300)]
-    for text in texts:
+    return texts + [
+        " ".join(shuffler.choices(words, k=shuffler.randint(3, 20))) for _ in range(300)
+    ]
+
+
+def test_prefilter_finds_every_match_a_full_search_would(classifier: Classifier) -> None:
+    ruleset = load_ruleset()
+    for text in word_salads():
         full = {
             (rule.id, field)
             for rule in ruleset.rules
             for field in ("title", "summary")
-            if field in rule.fields
-            and any(compile_regex(unit).search(lower(text)) for unit in rule.units)
+            if field in rule.fields and any(re.search(unit, lower(text)) for unit in rule.units)
         }
         explained = set(EXPLAINED_MATCH.findall(classifier.explain(text, text)))
         assert explained == full, text
+
+
+def test_regexes_compiled_to_search_faster_match_exactly_the_same() -> None:
+    units = {unit for rule in load_ruleset().rules for unit in rule.units}
+    rewritten = [unit for unit in units if compile_regex(unit).pattern != unit]
+    assert len(rewritten) >= 40  # the rules' `\b(?:a|b…)` patterns
+    texts = [lower(text) for text in word_salads()]
+    for unit in rewritten:
+        plain, faster = re.compile(unit), compile_regex(unit)
+        for text in texts:
+            hits = [plain.search(text), faster.search(text)]
+            assert [hit and hit.span() for hit in hits] == [hits[0] and hits[0].span()] * 2, unit
+
+
+def test_strings_a_regex_requires_are_in_every_text_it_matches() -> None:
+    units = [unit for rule in load_ruleset().rules for unit in rule.units]
+    assert sum(bool(required(unit)) for unit in units) >= 200
+    texts = [lower(text) for text in word_salads()]
+    for unit in units:
+        regex = re.compile(unit)
+        for text in texts:
+            if regex.search(text):
+                assert all(need in text for need in required(unit)), (unit, text)
 
 
 # --- rule files -----------------------------------------------------------------------------
