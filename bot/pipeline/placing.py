@@ -19,7 +19,9 @@ from bot.pipeline.actors import Actors
 from bot.pipeline.events import (
     ANONYMOUS,
     ANONYMOUS_JOINS_WITHIN,
+    BODY,
     DAY,
+    PEOPLE,
     RESUMES_WITHIN,
     UNNAMED_CANDIDATES,
     EventRef,
@@ -111,29 +113,76 @@ class Placer:
     def _best(
         self, actors: Actors, wanted: frozenset[str], at: datetime
     ) -> tuple[Join | None, Join | None]:
+        """The best open event to join, else the best closed one to resume (None, None: new).
+
+        Best is strongest, then latest reported, then newest; the closed one is sought only
+        when no open event matches, since only then is it used. Candidates are tried latest
+        first, so the search stops at the first join no later candidate could beat.
+        """
         day_grouped = self._day_grouped(wanted)
+        same_people = self.window.sharing_people(actors) | self.local.sharing_people(actors)
+        if same_people:
+            # Nothing beats the same people: the latest open event naming them, if one joins.
+            found = self._first(
+                same_people, actors, wanted=wanted, at=at, day_grouped=day_grouped, strongest=PEOPLE
+            )
+            if found is not None and found.strength == PEOPLE:
+                return found, None
         ids = self.window.candidates(actors) | self.local.candidates(actors)
         if day_grouped or not actors.signature.names:
             ids.update(self.window.latest_of(wanted, UNNAMED_CANDIDATES))
             ids.update(self.local.latest_of(wanted, UNNAMED_CANDIDATES))
+        # No open event joins by the same people here, so an open join is at most by day.
+        strongest = DAY if day_grouped else BODY
+        best = self._first(
+            ids, actors, wanted=wanted, at=at, day_grouped=day_grouped, strongest=strongest
+        )
+        if best is not None:
+            return best, None
+        closed = self._first(
+            ids,
+            actors,
+            wanted=wanted,
+            at=at,
+            day_grouped=day_grouped,
+            strongest=PEOPLE,
+            closed=True,
+        )
+        return None, closed
+
+    def _first(
+        self,
+        ids: set[int],
+        actors: Actors,
+        *,
+        wanted: frozenset[str],
+        at: datetime,
+        day_grouped: bool,
+        strongest: int,
+        closed: bool = False,
+    ) -> Join | None:
+        """The best join among open (or, with `closed`, recently closed) events of `ids`,
+        knowing none can be stronger than `strongest`."""
+        newest = at - self.window.window
+        oldest = newest - RESUMES_WITHIN if closed else newest
+        events = [e for e in map(self.get, ids) if e.categories & wanted]
+        events.sort(key=_recency, reverse=True)
         best: Join | None = None
-        closed: Join | None = None
-        for event_id in ids:
-            event = self.get(event_id)
-            if not event.categories & wanted:
-                continue
+        for event in events:
+            if closed and event.last_report >= newest:
+                continue  # open: not what is sought
+            if event.last_report < oldest:
+                break  # this and every later one closed too long ago (or, open sought, closed)
             join = why_same(actors, event)
             if join is None and day_grouped and self._day_grouped(event.categories):
                 # A session of one day (PMQs) is one event, whoever its reports name.
                 join = Join(event, DAY, "same day's session") if event.day == at.date() else None
-            if join is None:
-                continue
-            gap = at - event.last_report
-            if gap <= self.window.window:
-                best = _better(best, join)
-            elif gap <= self.window.window + RESUMES_WITHIN:
-                closed = _better(closed, join)
-        return best, closed
+            if join is not None and (best is None or join.strength > best.strength):
+                # Later candidates are reported earlier: only a stronger join can beat this.
+                best = join
+                if best.strength >= strongest:
+                    break
+        return best
 
     def _latest(self, wanted: frozenset[str], at: datetime) -> Join | None:
         ids = self.window.latest_of(wanted, 5) + self.local.latest_of(wanted, 5)
@@ -211,9 +260,5 @@ class Placer:
         return event_id
 
 
-def _better(current: Join | None, candidate: Join) -> Join:
-    if current is None:
-        return candidate
-    mine = (candidate.strength, candidate.event.last_report, candidate.event.id)
-    theirs = (current.strength, current.event.last_report, current.event.id)
-    return candidate if mine > theirs else current
+def _recency(event: EventRef) -> tuple[datetime, int]:
+    return event.last_report, event.id
