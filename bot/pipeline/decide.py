@@ -57,6 +57,7 @@ class DecideResult:
     categories: tuple[str, ...] = ()  # one entry per (alerting event, category), for metrics
     breaking: int = 0  # events that became breaking
     events: dict[int, EventRef] = field(default_factory=dict)  # stored ids: for the window
+    revisions: dict[int, int] = field(default_factory=dict)  # each stored event's revision
 
 
 async def decide_new(
@@ -107,6 +108,8 @@ async def decide_new(
     )
     alerted = tuple(c for a in plan.alerting for c in a.row.classification.categories)
     stored = {ids.get(i, i): _with_ids(e, ids) for i, e in plan.events.items()}
+    # After every write of them (alerts mark theirs), so the window knows its own writes.
+    written = await event_store.revisions(conn, list(stored))
     return DecideResult(
         plan.fresh,
         len(plan.alerting),
@@ -115,6 +118,7 @@ async def decide_new(
         alerted,
         breaking=len(plan.breaking),
         events=stored,
+        revisions=written,
     )
 
 

@@ -234,11 +234,18 @@ class EventWindow:
     # No event's last report is older than this (it may be older than the oldest's), so prune
     # looks through the events only when one may have left the window.
     _oldest: datetime | None = None
+    # The revision of each event this process wrote, while the window holds it as written.
+    _own: dict[int, int] = field(default_factory=dict)
 
-    def put(self, event: EventRef) -> None:
-        """Add or replace an event (after its plan was stored, or as read from the store)."""
+    def put(self, event: EventRef, revision: int = 0) -> None:
+        """Add or replace an event: as read from the store, or as this process stored it (with
+        the revision it was written at, once that is committed)."""
         before = self.events.get(event.id)
         self.events[event.id] = event
+        if revision:
+            self._own[event.id] = revision
+        else:
+            self._own.pop(event.id, None)
         if self._oldest is None or event.last_report < self._oldest:
             self._oldest = event.last_report
         # Keys stay indexed once added, so only what this version adds needs indexing: a big
@@ -251,6 +258,10 @@ class EventWindow:
             if not listed or listed[-1] != event.id:
                 listed.append(event.id)
 
+    def holds(self, event_id: int, revision: int) -> bool:
+        """Whether this process wrote the event at `revision` and holds that version."""
+        return self._own.get(event_id) == revision
+
     def prune(self, now: datetime) -> int:
         """Forget events too old to join or be continued; returns how many."""
         horizon = now - self.window - RESUMES_WITHIN
@@ -261,10 +272,11 @@ class EventWindow:
             self._oldest = min((e.last_report for e in self.events.values()), default=None)
             return 0
         kept = [e for i, e in self.events.items() if e.last_report >= horizon]
+        own, self._own = self._own, {}
         self.events, self._index, self._by_category = {}, {}, {}
         self._oldest = None
         for event in sorted(kept, key=lambda e: e.id):
-            self.put(event)
+            self.put(event, own.get(event.id, 0))
         return len(old)
 
     def candidates(self, actors: Actors) -> set[int]:

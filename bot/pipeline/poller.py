@@ -210,8 +210,8 @@ class Poller:
             )
         if decided is not None:
             # Only now that the plan is stored: a rolled-back plan leaves the window as it was.
-            for event in decided.events.values():
-                self.window.put(event)
+            for event_id, event in decided.events.items():
+                self.window.put(event, decided.revisions.get(event_id, 0))
         if state is not None and state.failures > 0:
             log.info("feed %s: recovered after %d failed polls", feed.name, state.failures)
         return _recorded_outcome(feed, decided)

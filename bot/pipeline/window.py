@@ -6,6 +6,7 @@ the same database, or a plan this process stored), so a poll never reloads the w
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +17,9 @@ from bot.domain import Signature
 from bot.pipeline.actors import Body
 from bot.pipeline.events import RESUMES_WITHIN, EventRef, EventWindow
 from bot.store import events as event_store
+
+# A first load decodes thousands of events: the loop runs between batches of this many.
+DECODE_BATCH = 200
 
 
 def encode(event: EventRef, link: str = "") -> event_store.EventRow:
@@ -80,7 +84,11 @@ async def refresh(conn: aiosqlite.Connection, window: EventWindow, now: datetime
     rows, newest = await event_store.changed_since(
         conn, window.revision, now - window.window - RESUMES_WITHIN
     )
-    for row in rows:
+    for number, row in enumerate(rows, 1):
+        if window.holds(row.id, row.revision):
+            continue  # this process wrote it and holds it as written: nothing to decode
         window.put(decode(row))
+        if number % DECODE_BATCH == 0:
+            await asyncio.sleep(0)
     window.revision = newest
     window.prune(now)
