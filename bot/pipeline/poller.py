@@ -9,7 +9,7 @@ import random
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import aiohttp
 
@@ -182,7 +182,8 @@ class Poller:
             now,
             self.settings.polling.backfill,
         )
-        items = self._classified(feed, parsed) if parsed is not None else []
+        items = self._entries(feed, parsed) if parsed is not None else []
+        classify = self._classify_as_of(self.clock().date())
         async with self.db.transaction() as conn:
             decided = None
             if parsed is not None:
@@ -196,6 +197,7 @@ class Poller:
                     events=self.settings.events,
                     catch_up=catch_up,
                     now=now,
+                    classify=classify,
                 )
             await feed_store.record_success(
                 conn,
@@ -216,25 +218,25 @@ class Poller:
             log.info("feed %s: recovered after %d failed polls", feed.name, state.failures)
         return _recorded_outcome(feed, decided)
 
-    def _classified(
+    def _entries(
         self, feed: FeedSource, parsed: ParsedFeed
-    ) -> list[tuple[Headline, Classification]]:
-        """Each parsed headline with its classification, in feed order."""
-        # Who sat for which party, or held which post, is judged on the day it was published.
-        today = self.clock().date()
-        items = [
-            (
-                h,
-                self.classifier.classify(
-                    h.title, h.summary, h.published.date() if h.published else today
-                ),
-            )
-            for h in parsed.headlines
-        ]
-        if not items:
+    ) -> list[tuple[Headline, Classification | None]]:
+        """Each parsed headline, in feed order, left for decide_new to classify if unseen."""
+        if not parsed.headlines:
             # A readable feed that lists nothing is often a publisher fault worth seeing.
             log.warning("feed %s: the feed lists no entries", feed.name)
-        return items
+        return [(h, None) for h in parsed.headlines]
+
+    def _classify_as_of(self, today: date) -> Callable[[Headline], Classification]:
+        """Classification of one headline as the poller does it; `today` for undated ones."""
+
+        def classify(h: Headline) -> Classification:
+            # Who sat for which party, or held which post, is judged on the day it was published.
+            return self.classifier.classify(
+                h.title, h.summary, h.published.date() if h.published else today
+            )
+
+        return classify
 
     async def _failed(
         self,
