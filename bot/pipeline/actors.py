@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -105,6 +105,18 @@ DEVELOPMENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+
+def _any_of(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str]:
+    """One pattern that matches a text wherever one of these (all case-blind) does: most texts
+    match none, and one search is cheaper than each in turn."""
+    listed = list(patterns)
+    assert all(p.flags & re.IGNORECASE for p in listed)  # noqa: S101 - the union is case-blind
+    return re.compile("|".join(f"(?:{p.pattern})" for p in listed), re.IGNORECASE)
+
+
+_ANY_JURISDICTION = _any_of(pattern for _, pattern in _JURISDICTIONS)
+_ANY_DEVELOPMENT = _any_of(pattern for _, pattern in DEVELOPMENTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,14 +269,20 @@ def _body_words(words: list[str], *, backwards: bool) -> frozenset[str]:
 
 def jurisdiction_of(text: str) -> str:
     """Which devolved parliament a text is about ("" for Westminster or none named)."""
+    if not _ANY_JURISDICTION.search(text):
+        return ""
     return next((nation for nation, pattern in _JURISDICTIONS if pattern.search(text)), "")
 
 
 def developments_in(title: str) -> frozenset[str]:
     """The developments a title announces: a resignation, a vote's result, a sanction, findings."""
+    if not _ANY_DEVELOPMENT.search(title):
+        return frozenset()
     return frozenset(kind for kind, pattern in DEVELOPMENTS if pattern.search(title))
 
 
 def _fold(word: str) -> str:
+    if word.isascii():
+        return word  # nothing to decompose
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -77,7 +77,7 @@ class EventRef:
         """This event with one more report."""
         outlets = self.outlets
         at = report.at
-        if all(name != report.outlet for name, _ in outlets):
+        if report.outlet not in dict(outlets):  # built in C: a big event has many outlets
             outlets = (*outlets, (report.outlet, report.seen))
         names = _union(self.names, actors.names)
         leads = _union(self.leads, actors.leads)

@@ -19,7 +19,7 @@ from bot.pipeline.events import RESUMES_WITHIN, EventRef, EventWindow
 from bot.store import events as event_store
 
 # A first load decodes thousands of events: the loop runs between batches of this many.
-DECODE_BATCH = 200
+DECODE_BATCH = 100
 
 
 def encode(event: EventRef, link: str = "") -> event_store.EventRow:

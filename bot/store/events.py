@@ -3,6 +3,7 @@ events grouped reports by who and what they name rather than by wording)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +15,8 @@ from bot.store.connection import from_db, to_db
 
 # How many of an event's newest reports an alert lists.
 LATEST_SHOWN = 3
+# Rows turned into EventRows between two turns of the event loop.
+ROW_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +83,18 @@ async def changed_since(
         (revision, to_db(reported_after)),
     )
     newest = await conn.execute_fetchall("SELECT COALESCE(MAX(revision), 0) FROM stories")
-    return [_row(r) for r in rows], int(next(iter(newest))[0])
+    return await _rows(list(rows)), int(next(iter(newest))[0])
+
+
+async def _rows(raw: list[Sequence[object]]) -> list[EventRow]:
+    """The rows as EventRows; a process's first read has thousands, so the loop runs between
+    batches of them."""
+    found: list[EventRow] = []
+    for start in range(0, len(raw), ROW_BATCH):
+        if start:
+            await asyncio.sleep(0)
+        found.extend(_row(r) for r in raw[start : start + ROW_BATCH])
+    return found
 
 
 async def revisions(conn: aiosqlite.Connection, event_ids: Sequence[int]) -> dict[int, int]:
