@@ -11,6 +11,7 @@ The rules, written down in docs/events.md:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -120,11 +121,18 @@ class Placer:
         first, so the search stops at the first join no later candidate could beat.
         """
         day_grouped = self._day_grouped(wanted)
+        newest = at - self.window.window  # reported before this: closed
         same_people = self.window.sharing_people(actors) | self.local.sharing_people(actors)
         if same_people:
             # Nothing beats the same people: the latest open event naming them, if one joins.
-            found = self._first(
-                same_people, actors, wanted=wanted, at=at, day_grouped=day_grouped, strongest=PEOPLE
+            found, _ = self._first(
+                self._ordered(same_people, wanted),
+                0,
+                actors,
+                at=at,
+                day_grouped=day_grouped,
+                strongest=PEOPLE,
+                oldest=newest,
             )
             if found is not None and found.strength == PEOPLE:
                 return found, None
@@ -132,47 +140,51 @@ class Placer:
         if day_grouped or not actors.signature.names:
             ids.update(self.window.latest_of(wanted, UNNAMED_CANDIDATES))
             ids.update(self.local.latest_of(wanted, UNNAMED_CANDIDATES))
+        ordered = self._ordered(ids, wanted)
         # No open event joins by the same people here, so an open join is at most by day.
         strongest = DAY if day_grouped else BODY
-        best = self._first(
-            ids, actors, wanted=wanted, at=at, day_grouped=day_grouped, strongest=strongest
+        best, closed_from = self._first(
+            ordered, 0, actors, at=at, day_grouped=day_grouped, strongest=strongest, oldest=newest
         )
         if best is not None:
             return best, None
-        closed = self._first(
-            ids,
+        # The open ones all failed; the closed ones follow them in the same order.
+        closed, _ = self._first(
+            ordered,
+            closed_from,
             actors,
-            wanted=wanted,
             at=at,
             day_grouped=day_grouped,
             strongest=PEOPLE,
-            closed=True,
+            oldest=newest - RESUMES_WITHIN,
         )
         return None, closed
 
+    def _ordered(self, ids: set[int], wanted: frozenset[str]) -> list[EventRef]:
+        """The events of `ids` in one of the categories, latest reported (then newest) first."""
+        events = [e for e in map(self.get, ids) if e.categories & wanted]
+        events.sort(key=_RECENCY, reverse=True)
+        return events
+
     def _first(
         self,
-        ids: set[int],
+        events: list[EventRef],
+        start: int,
         actors: Actors,
         *,
-        wanted: frozenset[str],
         at: datetime,
         day_grouped: bool,
         strongest: int,
-        closed: bool = False,
-    ) -> Join | None:
-        """The best join among open (or, with `closed`, recently closed) events of `ids`,
-        knowing none can be stronger than `strongest`."""
-        newest = at - self.window.window
-        oldest = newest - RESUMES_WITHIN if closed else newest
-        events = [e for e in map(self.get, ids) if e.categories & wanted]
-        events.sort(key=_recency, reverse=True)
+        oldest: datetime,
+    ) -> tuple[Join | None, int]:
+        """The best join among `events` from `start` on reported at or after `oldest`, knowing
+        none can be stronger than `strongest`; and where those reported before `oldest` begin
+        (once every event up to there was tried)."""
         best: Join | None = None
-        for event in events:
-            if closed and event.last_report >= newest:
-                continue  # open: not what is sought
+        for index in range(start, len(events)):
+            event = events[index]
             if event.last_report < oldest:
-                break  # this and every later one closed too long ago (or, open sought, closed)
+                return best, index  # this and every later one reported too long ago
             join = why_same(actors, event)
             if join is None and day_grouped and self._day_grouped(event.categories):
                 # A session of one day (PMQs) is one event, whoever its reports name.
@@ -181,8 +193,8 @@ class Placer:
                 # Later candidates are reported earlier: only a stronger join can beat this.
                 best = join
                 if best.strength >= strongest:
-                    break
-        return best
+                    return best, index + 1
+        return best, len(events)
 
     def _latest(self, wanted: frozenset[str], at: datetime) -> Join | None:
         ids = self.window.latest_of(wanted, 5) + self.local.latest_of(wanted, 5)
@@ -260,5 +272,5 @@ class Placer:
         return event_id
 
 
-def _recency(event: EventRef) -> tuple[datetime, int]:
-    return event.last_report, event.id
+# Latest reported, then newest: the order candidates are tried in.
+_RECENCY = operator.attrgetter("last_report", "id")
