@@ -30,6 +30,7 @@ from bot.pipeline.fetch import (
 )
 from bot.pipeline.parse import ParsedFeed, parse_feed
 from bot.store import feeds as feed_store
+from bot.store import headlines as headline_store
 from bot.store.connection import Database
 
 log = logging.getLogger(__name__)
@@ -182,8 +183,8 @@ class Poller:
             now,
             self.settings.polling.backfill,
         )
-        items = self._entries(feed, parsed) if parsed is not None else []
         classify = self._classify_as_of(self.clock().date())
+        items = await self._entries(feed, parsed, classify) if parsed is not None else []
         async with self.db.transaction() as conn:
             decided = None
             if parsed is not None:
@@ -218,14 +219,20 @@ class Poller:
             log.info("feed %s: recovered after %d failed polls", feed.name, state.failures)
         return _recorded_outcome(feed, decided)
 
-    def _entries(
-        self, feed: FeedSource, parsed: ParsedFeed
+    async def _entries(
+        self, feed: FeedSource, parsed: ParsedFeed, classify: Callable[[Headline], Classification]
     ) -> list[tuple[Headline, Classification | None]]:
-        """Each parsed headline, in feed order, left for decide_new to classify if unseen."""
+        """Each parsed headline in feed order, classified if the feed never listed it before.
+
+        Classified here, before the write transaction, so the lock is not held for it; an entry
+        taken for known here and found new under the lock is classified by decide_new.
+        """
         if not parsed.headlines:
             # A readable feed that lists nothing is often a publisher fault worth seeing.
             log.warning("feed %s: the feed lists no entries", feed.name)
-        return [(h, None) for h in parsed.headlines]
+        keys = [h.entry_key for h in parsed.headlines]
+        known = await headline_store.known_keys(self.db.conn, feed.name, keys)
+        return [(h, None if h.entry_key in known else classify(h)) for h in parsed.headlines]
 
     def _classify_as_of(self, today: date) -> Callable[[Headline], Classification]:
         """Classification of one headline as the poller does it; `today` for undated ones."""
