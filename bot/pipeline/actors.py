@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -32,6 +33,11 @@ _BODY_INTO = re.compile(
     r"\b(inquiry|investigation|probe)\s+into\s+((?:[\w'’-]+\s*){1,3})", re.IGNORECASE
 )
 _INVESTIGATOR_WORDS = frozenset(_INVESTIGATOR.split("|"))
+# Every _BODY match holds one of these nouns: where the first one is bounds where a match can
+# start, so the costly pattern is tried only near the nouns, never along the whole text.
+_NOUN = re.compile(rf"{_TOPICAL}|{_INVESTIGATOR}", re.IGNORECASE)
+_WORDS_BEFORE = 3  # as many words as _BODY takes before its noun
+_STOPS = frozenset(chr(c) for c in range(128) if not (chr(c).isalnum() or chr(c) in "_'-"))
 # Words that do not say which body: articles, adjectives of any report, institutional filler.
 _FILLER = frozenset(
     """
@@ -99,6 +105,18 @@ DEVELOPMENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+
+def _any_of(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str]:
+    """One pattern that matches a text wherever one of these (all case-blind) does: most texts
+    match none, and one search is cheaper than each in turn."""
+    listed = list(patterns)
+    assert all(p.flags & re.IGNORECASE for p in listed)  # noqa: S101 - the union is case-blind
+    return re.compile("|".join(f"(?:{p.pattern})" for p in listed), re.IGNORECASE)
+
+
+_ANY_JURISDICTION = _any_of(pattern for _, pattern in _JURISDICTIONS)
+_ANY_DEVELOPMENT = _any_of(pattern for _, pattern in DEVELOPMENTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +204,7 @@ def _people(
 def bodies_in(text: str) -> frozenset[Body]:
     """The inquiries and investigating bodies a text names, by the words that say which."""
     found: set[Body] = set()
-    for match in _BODY.finditer(text):
+    for match in _body_matches(text):
         words = _body_words(match.group(1).split(), backwards=True)
         if words:
             found.add(Body(words, match.group(2).lower() in _INVESTIGATOR_WORDS))
@@ -195,6 +213,36 @@ def bodies_in(text: str) -> frozenset[Body]:
         if words:
             found.add(Body(words, match.group(1).lower() != "inquiry"))
     return frozenset(found)
+
+
+def _body_matches(text: str) -> Iterator[re.Match[str]]:
+    # The matches _BODY.finditer(text) gives, searching from a few words before each noun.
+    pos = 0
+    while (noun := _NOUN.search(text, pos)) is not None:
+        match = _BODY.search(text, max(pos, _earliest_start(text, noun.start())))
+        if match is None:
+            return
+        yield match
+        pos = match.end()
+
+
+def _earliest_start(text: str, noun: int) -> int:
+    """Where the first match ending at or after `noun` can start: _BODY's words before its
+    noun are word characters and spaces, at most _WORDS_BEFORE runs of word characters."""
+    at, runs, in_word = noun, 0, False
+    while at > 0:
+        char = text[at - 1]
+        if char.isspace():
+            in_word = False
+        elif char in _STOPS:
+            break
+        elif not in_word:
+            # Any other character is taken for a word character: the bound only gets earlier.
+            runs, in_word = runs + 1, True
+            if runs > _WORDS_BEFORE:
+                break
+        at -= 1
+    return at
 
 
 def _body_words(words: list[str], *, backwards: bool) -> frozenset[str]:
@@ -221,14 +269,20 @@ def _body_words(words: list[str], *, backwards: bool) -> frozenset[str]:
 
 def jurisdiction_of(text: str) -> str:
     """Which devolved parliament a text is about ("" for Westminster or none named)."""
+    if not _ANY_JURISDICTION.search(text):
+        return ""
     return next((nation for nation, pattern in _JURISDICTIONS if pattern.search(text)), "")
 
 
 def developments_in(title: str) -> frozenset[str]:
     """The developments a title announces: a resignation, a vote's result, a sanction, findings."""
+    if not _ANY_DEVELOPMENT.search(title):
+        return frozenset()
     return frozenset(kind for kind, pattern in DEVELOPMENTS if pattern.search(title))
 
 
 def _fold(word: str) -> str:
+    if word.isascii():
+        return word  # nothing to decompose
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -37,6 +37,8 @@ from bot.store import headlines
 log = logging.getLogger(__name__)
 
 DEFAULT_EVENTS = EventsSettings()
+# A headline's classification, for those decide_new finds unseen.
+Classify = Callable[[Headline], Classification]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +52,13 @@ class DecideResult:
     categories: tuple[str, ...] = ()  # one entry per (alerting event, category), for metrics
     breaking: int = 0  # events that became breaking
     events: dict[int, EventRef] = field(default_factory=dict)  # stored ids: for the window
+    revisions: dict[int, int] = field(default_factory=dict)  # each stored event's revision
 
 
 async def decide_new(
     conn: aiosqlite.Connection,
     feed: str,
-    items: Sequence[tuple[Headline, Classification]],
+    items: Sequence[tuple[Headline, Classification | None]],
     *,
     categories: Mapping[str, CategoryInfo],
     polling: PollingSettings,
@@ -64,16 +67,18 @@ async def decide_new(
     window: EventWindow | None = None,
     actors_of: ActorsOf = headline_actors,
     events: EventsSettings = DEFAULT_EVENTS,
+    classify: Classify | None = None,
 ) -> DecideResult:
     """Record every unseen entry, place it in its event, and queue alerts and updates.
 
-    `window` is the process's event window (None: read one from the store for this call); the
-    caller puts the result's events into it once the transaction commits.
+    An entry given without its classification (None) is classified by `classify` only if it is
+    unseen. `window` is the process's event window (None: read one from the store for this
+    call); the caller puts the result's events into it once the transaction commits.
     """
     window = window or EventWindow(timedelta(hours=events.window))
     # Whatever another process stored since this window last looked.
     await refresh_window(conn, window, now)
-    fresh = await _fresh(conn, feed, items, now)
+    fresh = _classified(await _fresh(conn, feed, items, now), classify)
     fresh, categories = await _watched(conn, fresh, categories)
     # One lookup for every link instead of a trip to the SQLite thread per headline.
     event_of_link = await headlines.find_by_links(conn, [h.link for h, _ in fresh])
@@ -99,8 +104,17 @@ async def decide_new(
         now=now,
         edit_interval=events.edit_interval,
     )
+    return await _result(conn, plan, ids, queued)
+
+
+async def _result(
+    conn: aiosqlite.Connection, plan: FeedPlan, ids: Mapping[int, int], queued: int
+) -> DecideResult:
+    """What the stored plan came to, with each event as stored and the revision it took."""
     alerted = _metric_categories(plan)
     stored = {ids.get(i, i): _with_ids(e, ids) for i, e in plan.events.items()}
+    # After every write of them (alerts mark theirs), so the window knows its own writes.
+    written = await event_store.revisions(conn, list(stored))
     return DecideResult(
         plan.fresh,
         len(plan.alerting),
@@ -109,6 +123,7 @@ async def decide_new(
         alerted,
         breaking=len(plan.breaking),
         events=stored,
+        revisions=written,
     )
 
 
@@ -175,18 +190,33 @@ def _log_row(feed: str, row: Row, ids: Mapping[int, int]) -> None:
 async def _fresh(
     conn: aiosqlite.Connection,
     feed: str,
-    items: Sequence[tuple[Headline, Classification]],
+    items: Sequence[tuple[Headline, Classification | None]],
     now: datetime,
-) -> list[tuple[Headline, Classification]]:
+) -> list[tuple[Headline, Classification | None]]:
     """The entries this feed never listed before (the others are marked seen again)."""
     known = await headlines.known_keys(conn, feed, [h.entry_key for h, _ in items])
     await headlines.touch(conn, feed, known, now)
     return _unique([(h, c) for h, c in items if h.entry_key not in known])
 
 
-def _unique(
-    items: list[tuple[Headline, Classification]],
+def _classified(
+    items: list[tuple[Headline, Classification | None]], classify: Classify | None
 ) -> list[tuple[Headline, Classification]]:
+    """Every entry with its classification, classifying those given without one."""
+    done: list[tuple[Headline, Classification]] = []
+    for headline, given in items:
+        if given is not None:
+            done.append((headline, given))
+        elif classify is not None:
+            done.append((headline, classify(headline)))
+        else:
+            raise ValueError(f"{headline.entry_key}: no classification and nothing to classify")
+    return done
+
+
+def _unique(
+    items: list[tuple[Headline, Classification | None]],
+) -> list[tuple[Headline, Classification | None]]:
     # A feed that lists one entry twice must not insert (and fail on) the same key twice.
     seen_keys: set[str] = set()
     unique = []

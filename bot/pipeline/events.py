@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from bot.domain import Signature
 from bot.pipeline.actors import Actors, Body
 from bot.pipeline.stories import same_story
+
+_T = TypeVar("_T")
 
 # A saga that resumes this long after its last report is named by the new event's alert.
 RESUMES_WITHIN = timedelta(days=7)
@@ -75,19 +77,23 @@ class EventRef:
         """This event with one more report."""
         outlets = self.outlets
         at = report.at
-        if all(name != report.outlet for name, _ in outlets):
+        if report.outlet not in dict(outlets):  # built in C: a big event has many outlets
             outlets = (*outlets, (report.outlet, report.seen))
+        names = _union(self.names, actors.names)
+        leads = _union(self.leads, actors.leads)
+        if not (leads.isdisjoint(actors.names) and leads.isdisjoint(self.names)):
+            leads = leads - actors.names - self.names
         return replace(
             self,
-            categories=self.categories | frozenset(categories),
+            categories=_union(self.categories, frozenset(categories)),
             last_report=max(self.last_report, at),
-            people=self.people | actors.people,
-            principal=self.principal | actors.principal,
-            bodies=self.bodies | actors.bodies,
-            names=self.names | actors.names,
-            leads=(self.leads | actors.leads) - actors.names - self.names,
+            people=_union(self.people, actors.people),
+            principal=_union(self.principal, actors.principal),
+            bodies=_union(self.bodies, actors.bodies),
+            names=names,
+            leads=leads,
             jurisdiction=self.jurisdiction or actors.jurisdiction,
-            kinds=self.kinds | actors.kinds,
+            kinds=_union(self.kinds, actors.kinds),
             signatures=(*self.signatures, actors.signature)[-KEPT_SIGNATURES:],
             outlets=outlets,
             who=_merge_who(self.who, actors.who),
@@ -121,6 +127,11 @@ def new_event(
         outlets=((report.outlet, report.seen),),
         who=actors.who,
     )
+
+
+def _union(mine: frozenset[_T], more: frozenset[_T]) -> frozenset[_T]:
+    # The same set as `mine | more`, without copying a big event's sets for nothing new.
+    return mine if more <= mine else mine | more
 
 
 def _merge_who(
@@ -220,11 +231,26 @@ class EventWindow:
     _index: dict[tuple[str, object], set[int]] = field(default_factory=dict)
     _by_category: dict[str, list[int]] = field(default_factory=dict)
     revision: int = 0  # the store's newest event revision this window has read
+    # No event's last report is older than this (it may be older than the oldest's), so prune
+    # looks through the events only when one may have left the window.
+    _oldest: datetime | None = None
+    # The revision of each event this process wrote, while the window holds it as written.
+    _own: dict[int, int] = field(default_factory=dict)
 
-    def put(self, event: EventRef) -> None:
-        """Add or replace an event (after its plan was stored, or as read from the store)."""
+    def put(self, event: EventRef, revision: int = 0) -> None:
+        """Add or replace an event: as read from the store, or as this process stored it (with
+        the revision it was written at, once that is committed)."""
+        before = self.events.get(event.id)
         self.events[event.id] = event
-        for key in _keys(event):
+        if revision:
+            self._own[event.id] = revision
+        else:
+            self._own.pop(event.id, None)
+        if self._oldest is None or event.last_report < self._oldest:
+            self._oldest = event.last_report
+        # Keys stay indexed once added, so only what this version adds needs indexing: a big
+        # event grown by one report adds a name or two, not its hundreds again.
+        for key in _keys(event) if before is None else _added_keys(before, event):
             self._index.setdefault(key, set()).add(event.id)
         ids = self._by_category
         for category in event.categories:
@@ -232,16 +258,25 @@ class EventWindow:
             if not listed or listed[-1] != event.id:
                 listed.append(event.id)
 
+    def holds(self, event_id: int, revision: int) -> bool:
+        """Whether this process wrote the event at `revision` and holds that version."""
+        return self._own.get(event_id) == revision
+
     def prune(self, now: datetime) -> int:
         """Forget events too old to join or be continued; returns how many."""
         horizon = now - self.window - RESUMES_WITHIN
+        if self._oldest is None or self._oldest >= horizon:
+            return 0
         old = [i for i, e in self.events.items() if e.last_report < horizon]
         if not old:
+            self._oldest = min((e.last_report for e in self.events.values()), default=None)
             return 0
         kept = [e for i, e in self.events.items() if e.last_report >= horizon]
+        own, self._own = self._own, {}
         self.events, self._index, self._by_category = {}, {}, {}
+        self._oldest = None
         for event in sorted(kept, key=lambda e: e.id):
-            self.put(event)
+            self.put(event, own.get(event.id, 0))
         return len(old)
 
     def candidates(self, actors: Actors) -> set[int]:
@@ -249,6 +284,13 @@ class EventWindow:
         found: set[int] = set()
         for key in _query_keys(actors):
             found |= self._index.get(key, set())
+        return found
+
+    def sharing_people(self, actors: Actors) -> set[int]:
+        """Ids of events naming one of a report's people."""
+        found: set[int] = set()
+        for pid in actors.people:
+            found |= self._index.get(("p", pid), set())
         return found
 
     def latest_of(self, categories: Iterable[str], limit: int) -> list[int]:
@@ -268,6 +310,21 @@ def _keys(event: EventRef) -> Iterator[tuple[str, object]]:
     for name in event.names:
         yield ("n", name)
     for lead in event.leads:
+        yield ("l", lead)
+
+
+def _added_keys(before: EventRef, event: EventRef) -> Iterator[tuple[str, object]]:
+    # _keys(event) less those _keys(before) already gave.
+    for pid in event.people - before.people:
+        yield ("p", pid)
+    if event.bodies is not before.bodies:
+        known = {word for body in before.bodies for word in body.words}
+        for body in event.bodies:
+            for word in body.words - known:
+                yield ("b", word)
+    for name in event.names - before.names:
+        yield ("n", name)
+    for lead in event.leads - before.leads:
         yield ("l", lead)
 
 

@@ -91,7 +91,8 @@ def plain_text(raw: str, limit: int) -> str:
         lt = raw.rfind("<")
         if lt > raw.rfind(">"):
             raw = raw[:lt]
-    text = _strip_markup(raw)
+    # Without a tag or an entity the parser would hand the text back unchanged.
+    text = _strip_markup(raw) if "<" in raw or "&" in raw else raw
     # Double-escaped HTML (&amp;lt;b&amp;gt;) is common in feeds: one more pass removes those tags.
     if _TAG_LIKE.search(text):
         text = _strip_markup(text)

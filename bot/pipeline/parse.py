@@ -19,6 +19,7 @@ from typing import Any
 from bot.domain import Headline
 from bot.errors import ParseError
 from bot.pipeline.normalise import canonical_url, plain_text
+from bot.pipeline.plain_rss import read_plain_rss
 
 TITLE_LIMIT = 300
 SUMMARY_LIMIT = 600
@@ -28,6 +29,8 @@ _GUID_LIMIT = 1000
 _FIRST_ELEMENT = re.compile(r"<[A-Za-z_]")
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)
 _URL_GUID = re.compile(r"https?://", re.IGNORECASE)
+# What feedparser is told of a document _defuse re-encoded as UTF-8.
+_AS_UTF8 = {"content-type": "application/xml; charset=utf-8"}
 _ENTRY_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>", re.IGNORECASE)
 
 
@@ -115,7 +118,7 @@ def _defuse(feed_name: str, body: bytes, content_type: str | None) -> _Defused:
     except Exception as exc:  # hostile input must never kill the cycle with a library bug
         raise ParseError(feed_name, f"undecodable: {type(exc).__name__}") from exc
     if info.get("encoding"):
-        headers = {"content-type": "application/xml; charset=utf-8"}
+        headers = dict(_AS_UTF8)
     # latin-1 maps bytes 1:1, so this works on UTF-8 and on undecodable raw bytes alike.
     text, declared = _strip_doctypes(data.decode("latin-1"))
     if _has_head_entities(text):
@@ -229,16 +232,28 @@ def parse_feed(
     if not body.strip():
         raise ParseError(feed_name, "empty document")
     defused = _defuse(feed_name, body, content_type)
-    result = _run_feedparser(feed_name, defused)
-    bozo = result.get("bozo_exception") if result.get("bozo") else defused.encoding_issue
-    entries = _complete(defused.data, result.get("entries") or [], bozo)
-    if not entries:
-        _refuse_if_unusable(feed_name, body, result, bozo)
-    feed = result.get("feed") or {}
+    plain = read_plain_rss(defused.data) if _plain_candidate(defused) else None
+    if plain is not None:
+        feed, entries, bozo = plain[0], plain[1], None
+    else:
+        result = _run_feedparser(feed_name, defused)
+        bozo = result.get("bozo_exception") if result.get("bozo") else defused.encoding_issue
+        entries = _complete(defused.data, result.get("entries") or [], bozo)
+        if not entries:
+            _refuse_if_unusable(feed_name, body, result, bozo)
+        feed = result.get("feed") or {}
     feed_title = plain_text(str(feed.get("title") or ""), TITLE_LIMIT)
     shown_outlet = outlet or feed_title or feed_name
     headlines = _headlines(feed_name, entries, base_url, shown_outlet)
     return ParsedFeed(feed_title, headlines, _ttl(feed), _warning(bozo, defused.had_entities))
+
+
+def _plain_candidate(defused: _Defused) -> bool:
+    """Whether plain_rss may read the document: UTF-8 now, with nothing feedparser complained
+    about or that _defuse removed (those keep feedparser's own reading and warnings)."""
+    return (
+        defused.headers == _AS_UTF8 and defused.encoding_issue is None and not defused.had_entities
+    )
 
 
 def _run_feedparser(feed_name: str, defused: _Defused) -> Any:

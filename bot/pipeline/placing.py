@@ -11,6 +11,7 @@ The rules, written down in docs/events.md:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -19,7 +20,9 @@ from bot.pipeline.actors import Actors
 from bot.pipeline.events import (
     ANONYMOUS,
     ANONYMOUS_JOINS_WITHIN,
+    BODY,
     DAY,
+    PEOPLE,
     RESUMES_WITHIN,
     UNNAMED_CANDIDATES,
     EventRef,
@@ -114,29 +117,87 @@ class Placer:
     def _best(
         self, actors: Actors, wanted: frozenset[str], at: datetime
     ) -> tuple[Join | None, Join | None]:
+        """The best open event to join, else the best closed one to resume (None, None: new).
+
+        Best is strongest, then latest reported, then newest; the closed one is sought only
+        when no open event matches, since only then is it used. Candidates are tried latest
+        first, so the search stops at the first join no later candidate could beat.
+        """
         day_grouped = self._day_grouped(wanted)
+        newest = at - self.window.window  # reported before this: closed
+        same_people = self.window.sharing_people(actors) | self.local.sharing_people(actors)
+        if same_people:
+            # Nothing beats the same people: the latest open event naming them, if one joins.
+            found, _ = self._first(
+                self._ordered(same_people, wanted),
+                0,
+                actors,
+                at=at,
+                day_grouped=day_grouped,
+                strongest=PEOPLE,
+                oldest=newest,
+            )
+            if found is not None and found.strength == PEOPLE:
+                return found, None
         ids = self.window.candidates(actors) | self.local.candidates(actors)
         if day_grouped or not actors.signature.names:
             ids.update(self.window.latest_of(wanted, UNNAMED_CANDIDATES))
             ids.update(self.local.latest_of(wanted, UNNAMED_CANDIDATES))
+        ordered = self._ordered(ids, wanted)
+        # No open event joins by the same people here, so an open join is at most by day.
+        strongest = DAY if day_grouped else BODY
+        best, closed_from = self._first(
+            ordered, 0, actors, at=at, day_grouped=day_grouped, strongest=strongest, oldest=newest
+        )
+        if best is not None:
+            return best, None
+        # The open ones all failed; the closed ones follow them in the same order.
+        closed, _ = self._first(
+            ordered,
+            closed_from,
+            actors,
+            at=at,
+            day_grouped=day_grouped,
+            strongest=PEOPLE,
+            oldest=newest - RESUMES_WITHIN,
+        )
+        return None, closed
+
+    def _ordered(self, ids: set[int], wanted: frozenset[str]) -> list[EventRef]:
+        """The events of `ids` in one of the categories, latest reported (then newest) first."""
+        events = [e for e in map(self.get, ids) if e.categories & wanted]
+        events.sort(key=_RECENCY, reverse=True)
+        return events
+
+    def _first(
+        self,
+        events: list[EventRef],
+        start: int,
+        actors: Actors,
+        *,
+        at: datetime,
+        day_grouped: bool,
+        strongest: int,
+        oldest: datetime,
+    ) -> tuple[Join | None, int]:
+        """The best join among `events` from `start` on reported at or after `oldest`, knowing
+        none can be stronger than `strongest`; and where those reported before `oldest` begin
+        (once every event up to there was tried)."""
         best: Join | None = None
-        closed: Join | None = None
-        for event_id in ids:
-            event = self.get(event_id)
-            if not event.categories & wanted:
-                continue
+        for index in range(start, len(events)):
+            event = events[index]
+            if event.last_report < oldest:
+                return best, index  # this and every later one reported too long ago
             join = why_same(actors, event)
             if join is None and day_grouped and self._day_grouped(event.categories):
                 # A session of one day (PMQs) is one event, whoever its reports name.
                 join = Join(event, DAY, "same day's session") if event.day == at.date() else None
-            if join is None:
-                continue
-            gap = at - event.last_report
-            if gap <= self.window.window:
-                best = _better(best, join)
-            elif gap <= self.window.window + RESUMES_WITHIN:
-                closed = _better(closed, join)
-        return best, closed
+            if join is not None and (best is None or join.strength > best.strength):
+                # Later candidates are reported earlier: only a stronger join can beat this.
+                best = join
+                if best.strength >= strongest:
+                    return best, index + 1
+        return best, len(events)
 
     def _latest(self, wanted: frozenset[str], at: datetime) -> Join | None:
         ids = self.window.latest_of(wanted, 5) + self.local.latest_of(wanted, 5)
@@ -214,9 +275,5 @@ class Placer:
         return event_id
 
 
-def _better(current: Join | None, candidate: Join) -> Join:
-    if current is None:
-        return candidate
-    mine = (candidate.strength, candidate.event.last_report, candidate.event.id)
-    theirs = (current.strength, current.event.last_report, current.event.id)
-    return candidate if mine > theirs else current
+# Latest reported, then newest: the order candidates are tried in.
+_RECENCY = operator.attrgetter("last_report", "id")

@@ -9,7 +9,7 @@ import random
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import aiohttp
 
@@ -30,6 +30,7 @@ from bot.pipeline.fetch import (
 )
 from bot.pipeline.parse import ParsedFeed, parse_feed
 from bot.store import feeds as feed_store
+from bot.store import headlines as headline_store
 from bot.store.connection import Database
 
 log = logging.getLogger(__name__)
@@ -182,7 +183,8 @@ class Poller:
             now,
             self.settings.polling.backfill,
         )
-        items = self._classified(feed, parsed) if parsed is not None else []
+        classify = self._classify_as_of(self.clock().date())
+        items = await self._entries(feed, parsed, classify) if parsed is not None else []
         async with self.db.transaction() as conn:
             decided = None
             if parsed is not None:
@@ -196,6 +198,7 @@ class Poller:
                     events=self.settings.events,
                     catch_up=catch_up,
                     now=now,
+                    classify=classify,
                 )
             await feed_store.record_success(
                 conn,
@@ -210,31 +213,37 @@ class Poller:
             )
         if decided is not None:
             # Only now that the plan is stored: a rolled-back plan leaves the window as it was.
-            for event in decided.events.values():
-                self.window.put(event)
+            for event_id, event in decided.events.items():
+                self.window.put(event, decided.revisions.get(event_id, 0))
         if state is not None and state.failures > 0:
             log.info("feed %s: recovered after %d failed polls", feed.name, state.failures)
         return _recorded_outcome(feed, decided)
 
-    def _classified(
-        self, feed: FeedSource, parsed: ParsedFeed
-    ) -> list[tuple[Headline, Classification]]:
-        """Each parsed headline with its classification, in feed order."""
-        # Who sat for which party, or held which post, is judged on the day it was published.
-        today = self.clock().date()
-        items = [
-            (
-                h,
-                self.classifier.classify(
-                    h.title, h.summary, h.published.date() if h.published else today
-                ),
-            )
-            for h in parsed.headlines
-        ]
-        if not items:
+    async def _entries(
+        self, feed: FeedSource, parsed: ParsedFeed, classify: Callable[[Headline], Classification]
+    ) -> list[tuple[Headline, Classification | None]]:
+        """Each parsed headline in feed order, classified if the feed never listed it before.
+
+        Classified here, before the write transaction, so the lock is not held for it; an entry
+        taken for known here and found new under the lock is classified by decide_new.
+        """
+        if not parsed.headlines:
             # A readable feed that lists nothing is often a publisher fault worth seeing.
             log.warning("feed %s: the feed lists no entries", feed.name)
-        return items
+        keys = [h.entry_key for h in parsed.headlines]
+        known = await headline_store.known_keys(self.db.conn, feed.name, keys)
+        return [(h, None if h.entry_key in known else classify(h)) for h in parsed.headlines]
+
+    def _classify_as_of(self, today: date) -> Callable[[Headline], Classification]:
+        """Classification of one headline as the poller does it; `today` for undated ones."""
+
+        def classify(h: Headline) -> Classification:
+            # Who sat for which party, or held which post, is judged on the day it was published.
+            return self.classifier.classify(
+                h.title, h.summary, h.published.date() if h.published else today
+            )
+
+        return classify
 
     async def _failed(
         self,

@@ -161,6 +161,8 @@ _PARTIES = frozenset(
     }
 )
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+# Marks between two words that make the second open a clause.
+_CLAUSE_MARKS = frozenset(":.?!|–—-\"'‘“")
 
 MIN_CONTENT_OVERLAP = 0.6
 # With no named people to anchor on, ask for more of the wording to agree, in both directions.
@@ -200,7 +202,7 @@ def _opens_clause(text: str, words: list[re.Match[str]], index: int) -> bool:
     if index == 0:
         return True
     between = text[words[index - 1].end() : words[index].start()]
-    return any(mark in between for mark in ":.?!|–—-\"'‘“")
+    return between != " " and not _CLAUSE_MARKS.isdisjoint(between)
 
 
 def _next_is_name(words: list[re.Match[str]], index: int) -> bool:
@@ -256,5 +258,7 @@ def _events_clash(a: frozenset[str], b: frozenset[str]) -> bool:
 
 def _fold(word: str) -> str:
     # "Johnson's" and "Johnsons" are the same name; accents do not make a different person.
+    if word.isascii():
+        return word  # nothing to decompose
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

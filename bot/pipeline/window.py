@@ -6,7 +6,11 @@ the same database, or a plan this process stored), so a poll never reloads the w
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
 import json
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +20,9 @@ from bot.domain import Signature
 from bot.pipeline.actors import Body
 from bot.pipeline.events import RESUMES_WITHIN, EventRef, EventWindow
 from bot.store import events as event_store
+
+# A first load decodes thousands of events: the loop runs between batches of this many.
+DECODE_BATCH = 100
 
 
 def encode(event: EventRef, link: str = "") -> event_store.EventRow:
@@ -77,10 +84,35 @@ def decode(row: event_store.EventRow) -> EventRef:
 
 async def refresh(conn: aiosqlite.Connection, window: EventWindow, now: datetime) -> None:
     """Bring the window up to date with the store: read only what changed since last time."""
-    rows, newest = await event_store.changed_since(
-        conn, window.revision, now - window.window - RESUMES_WITHIN
-    )
-    for row in rows:
-        window.put(decode(row))
+    first = window.revision == 0
+    with _collector_paused() if first else contextlib.nullcontext():
+        rows, newest = await event_store.changed_since(
+            conn, window.revision, now - window.window - RESUMES_WITHIN
+        )
+        for number, row in enumerate(rows, 1):
+            if window.holds(row.id, row.revision):
+                continue  # this process wrote it and holds it as written: nothing to decode
+            window.put(decode(row))
+            if number % DECODE_BATCH == 0:
+                await asyncio.sleep(0)
+    if first and rows:
+        # The window lives as long as the process, like what start-up built (bot.app's
+        # settle_heap): frozen, full collections never walk its thousands of records again.
+        # Its records hold no cycles, so those pruned later are still freed.
+        gc.freeze()
     window.revision = newest
     window.prune(now)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a first load builds its records: each full
+    collection would walk all of them with the GIL held, stalling the loop (and it would
+    find no garbage: they are all kept)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()

@@ -3,8 +3,9 @@ events grouped reports by who and what they name rather than by wording)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import aiosqlite
@@ -15,6 +16,8 @@ from bot.store.watches import CONFIRMED
 
 # How many of an event's newest reports an alert lists.
 LATEST_SHOWN = 3
+# Rows turned into EventRows between two turns of the event loop.
+ROW_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +35,13 @@ class EventRow:
     continues: int | None = None
     development: str | None = None
     breaking: bool = False
+    # The write it was read at (0: not read from the store); not part of what it says.
+    revision: int = field(default=0, compare=False)
 
 
 _COLUMNS = (
     "id, title, link, categories, created_at, last_report_at, actors, alerted_at, continues_id, "
-    "development, breaking_at"
+    "development, breaking_at, revision"
 )
 
 
@@ -53,6 +58,7 @@ def _row(row: Sequence[object]) -> EventRow:
         continues=None if row[8] is None else int(str(row[8])),
         development=None if row[9] is None else str(row[9]),
         breaking=row[10] is not None,
+        revision=int(str(row[11])),
     )
 
 
@@ -71,12 +77,36 @@ async def changed_since(
 ) -> tuple[list[EventRow], int]:
     """Events written after `revision` whose last report is after `reported_after`, and the
     newest revision written (to ask from next time)."""
+    # `+id`: ordering by the bare rowid lets SQLite scan the whole table in id order instead
+    # of seeking the few changed rows through stories_revision.
     rows = await conn.execute_fetchall(
-        f"SELECT {_COLUMNS} FROM stories WHERE revision > ? AND last_report_at >= ? ORDER BY id",
+        f"SELECT {_COLUMNS} FROM stories WHERE revision > ? AND last_report_at >= ? ORDER BY +id",
         (revision, to_db(reported_after)),
     )
     newest = await conn.execute_fetchall("SELECT COALESCE(MAX(revision), 0) FROM stories")
-    return [_row(r) for r in rows], int(next(iter(newest))[0])
+    return await _rows(list(rows)), int(next(iter(newest))[0])
+
+
+async def _rows(raw: list[Sequence[object]]) -> list[EventRow]:
+    """The rows as EventRows; a process's first read has thousands, so the loop runs between
+    batches of them."""
+    found: list[EventRow] = []
+    for start in range(0, len(raw), ROW_BATCH):
+        if start:
+            await asyncio.sleep(0)
+        found.extend(_row(r) for r in raw[start : start + ROW_BATCH])
+    return found
+
+
+async def revisions(conn: aiosqlite.Connection, event_ids: Sequence[int]) -> dict[int, int]:
+    """The revision each of these events was last written with (absent: no such event)."""
+    if not event_ids:
+        return {}
+    marks = ",".join("?" * len(event_ids))
+    rows = await conn.execute_fetchall(
+        f"SELECT id, revision FROM stories WHERE id IN ({marks})", tuple(event_ids)
+    )
+    return {int(r[0]): int(r[1]) for r in rows}
 
 
 async def insert_event(

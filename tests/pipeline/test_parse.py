@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import pickle
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import pytest
 
 from bot.domain import Headline
 from bot.errors import ParseError
-from bot.pipeline.normalise import canonical_url, plain_text
+from bot.pipeline.normalise import _strip_markup, canonical_url, plain_text
 from bot.pipeline.parse import ParsedFeed, parse_feed
 
 
@@ -276,6 +277,15 @@ def test_key_kinds_cannot_collide() -> None:
 )
 def test_plain_text(raw: str, expected: str) -> None:
     assert plain_text(raw, 300) == expected
+
+
+def test_text_without_tags_or_entities_is_what_the_html_parser_gives_back() -> None:
+    # plain_text skips the HTML parser for such text: it must hand it back unchanged.
+    rng = random.Random(7)
+    alphabet = "ab Z;#x9/>\"'\t\r\n\u00a0\u2019\u0085é—"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert _strip_markup(text) == text
 
 
 def test_script_content_never_reaches_headlines() -> None:

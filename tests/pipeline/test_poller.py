@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.app import open_runtime
 from bot.config import PollingSettings, Settings, WebhookSettings, load_settings
-from bot.domain import FeedSource
+from bot.domain import Classification, FeedSource
+from bot.pipeline.classify import Classifier
 from bot.store.connection import Database
 from tests.support.chat_server import ChatServer
 from tests.support.feed_server import FeedServerThread
@@ -35,6 +36,21 @@ def settings_for(tmp_path: Path, feeds: dict[str, str], hooks: list[WebhookSetti
         console=False,
         polling=PollingSettings(timeout=2, max_bytes=200_000),
     )
+
+
+class CountingClassifier:
+    """A classifier that notes every title it is asked about."""
+
+    def __init__(self, inner: Classifier) -> None:
+        self.inner = inner
+        self.titles: list[str] = []
+
+    def classify(self, title: str, summary: str, on: date) -> Classification:
+        self.titles.append(title)
+        return self.inner.classify(title, summary, on)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
 
 
 def hook(chat: ChatServer, path: str, categories: tuple[str, ...] | None = None) -> WebhookSettings:
@@ -113,6 +129,28 @@ async def test_unchanged_body_without_validators_is_not_parsed_again(
         [first] = await runtime.poller.poll_all(settings.feeds)
         [second] = await runtime.poller.poll_all(settings.feeds)
     assert (first.status, second.status) == ("changed", "not_modified")
+
+
+async def test_only_entries_the_feed_never_listed_are_classified(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    later = Item(
+        "Second Tory MP Dan Example defects to Labour",
+        "https://news.example/d",
+        guid="d",
+        published=NOW - timedelta(minutes=5),
+    )
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION]))
+    settings = settings_for(tmp_path, {"BBC": feeds.url("/bbc.xml")}, [hook(chat, "/d")])
+    async with open_runtime(settings) as runtime:
+        counting = CountingClassifier(runtime.poller.classifier)
+        runtime.poller.classifier = counting  # type: ignore[assignment]
+        [first] = await runtime.poller.poll_all(settings.feeds)
+        feeds.set_feed("/bbc.xml", rss_feed("BBC", [later, DEFECTION]))
+        [second] = await runtime.poller.poll_all(settings.feeds)
+    assert (first.new, second.new) == (1, 1)
+    # The entry the first poll stored is seen again, not classified again.
+    assert counting.titles == [DEFECTION.title, later.title]
 
 
 async def test_a_flood_sends_the_cap_and_one_summary(
