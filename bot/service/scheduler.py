@@ -8,6 +8,7 @@ import fcntl
 import logging
 import random
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -114,45 +115,39 @@ class Service:
                 coalesce=True,
                 misfire_grace_time=int(interval),
             )
-        self.scheduler.add_job(
+        self._every(
             self.prune_job,
-            "interval",
-            id="maintenance:prune",
-            seconds=PRUNE_EVERY_S,
-            next_run_time=now + timedelta(seconds=PRUNE_FIRST_S),
-            max_instances=1,
-            coalesce=True,
+            "maintenance:prune",
+            PRUNE_EVERY_S,
+            now + timedelta(seconds=PRUNE_FIRST_S),
         )
-        self.scheduler.add_job(
+        self._every(
             self.release_job,
-            "interval",
-            id="control:release",
-            seconds=RELEASE_EVERY_S,
-            next_run_time=now + timedelta(seconds=RELEASE_EVERY_S),
-            max_instances=1,
-            coalesce=True,
+            "control:release",
+            RELEASE_EVERY_S,
+            now + timedelta(seconds=RELEASE_EVERY_S),
         )
         if self.runtime.confirmer is not None:
             every = self.runtime.settings.polling.interval
-            self.scheduler.add_job(
-                self.confirm_job,
-                "interval",
-                id="parliament:confirm",
-                seconds=every,
-                next_run_time=now + timedelta(seconds=every),
-                max_instances=1,
-                coalesce=True,
+            self._every(
+                self.confirm_job, "parliament:confirm", every, now + timedelta(seconds=every)
             )
         if self.ops is not None:
-            self.scheduler.add_job(
-                self.ops_job,
-                "interval",
-                id="ops:check",
-                seconds=CHECK_EVERY_S,
-                next_run_time=now,
-                max_instances=1,
-                coalesce=True,
-            )
+            self._every(self.ops_job, "ops:check", CHECK_EVERY_S, now)
+
+    def _every(
+        self, job: Callable[[], Awaitable[None]], job_id: str, seconds: float, first: datetime
+    ) -> None:
+        """A housekeeping job every `seconds` from `first`: never two at once, misses merged."""
+        self.scheduler.add_job(
+            job,
+            "interval",
+            id=job_id,
+            seconds=seconds,
+            next_run_time=first,
+            max_instances=1,
+            coalesce=True,
+        )
 
     async def poll_job(self, feed: FeedSource) -> None:
         """Poll one feed; wake the delivery worker when it queued alerts or updates."""
