@@ -136,7 +136,7 @@ class Service:
             self._every(self.ops_job, "ops:check", CHECK_EVERY_S, now)
 
     def _every(
-        self, job: Callable[[], Awaitable[None]], job_id: str, seconds: float, first: datetime
+        self, job: Callable[[], Awaitable[object]], job_id: str, seconds: float, first: datetime
     ) -> None:
         """A housekeeping job every `seconds` from `first`: never two at once, misses merged."""
         self.scheduler.add_job(
