@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 
 from bot.app import Runtime, open_runtime
-from bot.config import EventsSettings, PollingSettings, Settings, WebhookSettings, load_settings
-from bot.domain import ChannelControl, FeedSource
+from bot.config import Settings
+from bot.domain import ChannelControl
 from bot.store import destinations as dest_store
 from tests.support.chat_server import ChatServer
 from tests.support.clock import Clock
 from tests.support.feed_server import FeedServerThread
+from tests.support.newsroom import newsroom_settings
 from tests.support.rss import Item, rss_feed
 
 # On the hour, so quiet hours and digest times (to the minute) fall where the tests say.
@@ -114,20 +115,7 @@ class Room:
 
 @pytest.fixture
 async def room(tmp_path: Path, feeds: FeedServerThread, chat: ChatServer) -> AsyncIterator[Room]:
-    base = load_settings(None, env={"DIVISION_BELL_DATA": str(tmp_path)})
-    for outlet in OUTLETS:
-        feeds.set_feed(f"/{outlet}.xml", rss_feed(outlet, []))
-    settings = replace(
-        base,
-        feeds=tuple(FeedSource(o, feeds.url(f"/{o}.xml"), outlet=o.upper()) for o in OUTLETS),
-        webhooks=(
-            WebhookSettings("discord", chat.url(DESK), None, "desk"),
-            WebhookSettings("slack", chat.url(WIRE), None, "wire"),
-        ),
-        console=False,
-        polling=PollingSettings(timeout=2, max_bytes=200_000, jitter=0),
-        events=EventsSettings(edit_interval=0),
-    )
+    settings = newsroom_settings(tmp_path, feeds, chat, OUTLETS, desk=DESK, wire=WIRE)
     room = Room(settings, feeds, chat, Clock(START))
     await room.start()
     assert room.runtime is not None

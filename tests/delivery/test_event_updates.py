@@ -9,18 +9,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.app import Runtime, open_runtime
-from bot.config import EventsSettings, PollingSettings, WebhookSettings, load_settings
-from bot.domain import FeedSource
 from tests.support.chat_server import ChatServer, Reply
 from tests.support.clock import Clock
 from tests.support.feed_server import FeedServerThread
+from tests.support.newsroom import newsroom_settings
 from tests.support.rss import Item, rss_feed
 from tests.support.waiting import wait_for
 
@@ -62,21 +61,8 @@ class Newsroom:
 async def newsroom(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> AsyncIterator[Newsroom]:
-    base = load_settings(None, env={"DIVISION_BELL_DATA": str(tmp_path)})
     names = ("bbc", "sky", "itv")
-    for name in names:
-        feeds.set_feed(f"/{name}.xml", rss_feed(name, []))
-    settings = replace(
-        base,
-        feeds=tuple(FeedSource(n, feeds.url(f"/{n}.xml"), outlet=n.upper()) for n in names),
-        webhooks=(
-            WebhookSettings("discord", chat.url(DESK), None, "desk"),
-            WebhookSettings("slack", chat.url(WIRE), None, "wire"),
-        ),
-        console=False,
-        polling=PollingSettings(timeout=2, max_bytes=200_000, jitter=0),
-        events=EventsSettings(edit_interval=0),
-    )
+    settings = newsroom_settings(tmp_path, feeds, chat, names, desk=DESK, wire=WIRE)
     clock = Clock(START)
     async with open_runtime(settings, clock=clock, parse_workers=1) as runtime:
         room = Newsroom(runtime, feeds, clock, {n: [] for n in names})
