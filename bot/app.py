@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 import aiohttp
-import aiosqlite
 
 from bot import USER_AGENT
 from bot.commands import Commands
@@ -30,6 +29,7 @@ from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
 from bot.store import outbox
 from bot.store.connection import BUSY_TIMEOUT_S, Database
+from bot.store.sql import Conn, Store
 from bot.transports.base import Transport, TransportContext
 from bot.transports.console import ConsoleSender
 from bot.transports.webhooks import WebhookSender
@@ -55,7 +55,7 @@ class Runtime:
     """Everything a poll or the service needs, opened and ready."""
 
     settings: Settings
-    db: Database
+    db: Store
     classifier: Classifier
     poller: Poller
     deliverer: Deliverer
@@ -81,7 +81,7 @@ def build_transports(context: TransportContext) -> list[Transport]:
 
 
 async def sync_config(
-    db: Database,
+    db: Store,
     settings: Settings,
     now: datetime,
     categories: Mapping[str, CategoryInfo] | None = None,
@@ -105,7 +105,7 @@ async def sync_config(
 
 
 async def _sync_webhook(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     hook: WebhookSettings,
     settings: Settings,
     categories: Mapping[str, CategoryInfo] | None,

@@ -23,8 +23,8 @@ from bot.replies import Segment as Segment  # noqa: PLC0414
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
 from bot.store import history, outbox
-from bot.store.connection import Database
 from bot.store.holding import held_count
+from bot.store.sql import Store
 from bot.why_story import WhyStory
 
 MAX_LATEST = 10
@@ -71,7 +71,7 @@ REFUSAL = (
 class Commands:
     """The use cases behind /westminster, over the shared store."""
 
-    db: Database
+    db: Store
     categories: Mapping[str, CategoryInfo]
     feeds: Sequence[FeedSource] = ()
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))

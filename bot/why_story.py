@@ -16,7 +16,7 @@ from bot.pipeline.normalise import canonical_url
 from bot.replies import Link, Reply, ReplyLines
 from bot.store import feeds as feed_store
 from bot.store import history, watches
-from bot.store.connection import Database
+from bot.store.sql import Store
 
 _DECISIONS: dict[str, str] = {  # keyed by Decision; history rows hold its value
     Decision.ALERTED: "it alerted",
@@ -37,7 +37,7 @@ _DECISIONS: dict[str, str] = {  # keyed by Decision; history rows hold its value
 class WhyStory:
     """Explains the decisions about one link from the store's history."""
 
-    db: Database
+    db: Store
     label: Callable[[str], str]  # '🔀 Defection' for a category name
     polling: PollingSettings  # for the backfill and age numbers
     display: DisplaySettings  # the times people read

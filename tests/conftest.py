@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.store.connection import Database
+from bot.store.postgres import PostgresDatabase
+from bot.store.sql import Store
 from tests.support.chat_server import ChatServer
 from tests.support.feed_server import FeedServer, FeedServerThread
 
@@ -40,11 +42,44 @@ def chat() -> Iterator[ChatServer]:
         server.stop()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str | None:
+    """Each backend in turn: None for SQLite, else a fresh PostgreSQL database's URL."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_dsn"))
+    return None
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A new database (real SQLite file, migrated) in the test's temporary folder."""
-    database = await Database.open(tmp_path / "db.sqlite3")
+async def db(store_url: str | None, tmp_path: Path) -> AsyncIterator[Store]:
+    """A new, migrated database: a real SQLite file in the test's temporary folder, and (the
+    same test again) a fresh database on the throwaway PostgreSQL server."""
+    if store_url:
+        database: Store = await PostgresDatabase.open(store_url)
+    else:
+        database = await Database.open(tmp_path / "db.sqlite3")
     try:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def postgres_dsn() -> AsyncIterator[str]:
+    """TEMPORARY: a fresh database on the server DIVISION_BELL_TEST_POSTGRES_DSN names."""
+    import os
+    import uuid
+
+    import asyncpg
+
+    admin = os.environ.get("DIVISION_BELL_TEST_POSTGRES_DSN")
+    if not admin:
+        pytest.skip("no PostgreSQL")
+    name = "t" + uuid.uuid4().hex[:12]
+    con = await asyncpg.connect(admin)
+    await con.execute(f"CREATE DATABASE {name}")
+    await con.close()
+    yield admin.rsplit("/", 1)[0] + "/" + name
+    con = await asyncpg.connect(admin)
+    await con.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    await con.close()

@@ -16,7 +16,7 @@ from bot.delivery.deliver import Sender
 from bot.domain import Alert, Destination, DestinationKey
 from bot.errors import DeliveryError
 from bot.store import destinations as dest_store
-from bot.store.connection import Database
+from bot.store.sql import Store
 
 _ADVICE = {
     "webhook:discord": "check the URL (a new one under the same name keeps its alerts) and that "
@@ -76,7 +76,7 @@ async def _try(destination: Destination, sender: Sender | None, alert: Alert) ->
     return None
 
 
-async def _clear_broken(db: Database, destination: Destination) -> str:
+async def _clear_broken(db: Store, destination: Destination) -> str:
     # The destination answered, so whatever broke it is fixed: its held alerts may go again.
     async with db.transaction() as conn:
         await dest_store.clear_broken(conn, destination.id)

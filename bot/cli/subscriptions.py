@@ -20,6 +20,7 @@ from bot.control import settings as check
 from bot.domain import ChannelControl
 from bot.store import transfer
 from bot.store.connection import Database
+from bot.store.sql import Store
 
 FORMAT = "division-bell-subscriptions"
 VERSION = 1
@@ -69,7 +70,7 @@ async def _import(settings: Settings, records: list[transfer.ChannelRecord]) -> 
         await db.close()
 
 
-async def export_json(db: Database, now: datetime) -> str:
+async def export_json(db: Store, now: datetime) -> str:
     """Every chat channel's subscriptions as a JSON document."""
     channels = await transfer.chat_channels(db.conn, CHAT_KINDS)
     document = {
@@ -127,7 +128,7 @@ def parse_export(
     return records, warnings
 
 
-async def import_records(db: Database, records: list[transfer.ChannelRecord]) -> int:
+async def import_records(db: Store, records: list[transfer.ChannelRecord]) -> int:
     """Write the channels in one transaction; returns the subscriptions written."""
     written = 0
     async with db.transaction() as conn:

@@ -23,7 +23,7 @@ from bot.knowledge.members_api import MembersApi, MembersApiError, OutageLog
 from bot.knowledge.members_records import MemberHistory, PartyEntry
 from bot.knowledge.parties import resolve
 from bot.store import watches
-from bot.store.connection import Database
+from bot.store.sql import Store
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class Confirmer:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         parliament: ParliamentSettings,
         *,
         clock: Callable[[], datetime],

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import aiosqlite
-
 from bot.delivery.holding import DEFAULT_ZONE, held_reason
 from bot.delivery.leases import LeaseOwner, holder_is_dead
 from bot.delivery.messages import Message
@@ -25,7 +23,7 @@ from bot.retry import bounded_wait
 from bot.store import destinations as dest_store
 from bot.store import holding, outbox
 from bot.store import updates as update_store
-from bot.store.connection import Database, from_db
+from bot.store.sql import Conn, Store
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +85,7 @@ class Deliverer:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         senders: Mapping[str, Sender],
         *,
         editors: Mapping[str, Editor] | None = None,
@@ -135,7 +133,7 @@ class Deliverer:
                 return report
             await asyncio.sleep(max(wait, 0.01))
 
-    async def _take_back_dead_leases(self, conn: aiosqlite.Connection) -> None:
+    async def _take_back_dead_leases(self, conn: Conn) -> None:
         for text in await outbox.lease_owners(conn, self.clock()):
             holder = LeaseOwner.parse(text)
             if holder is not None and holder_is_dead(holder, self.owner):
@@ -151,7 +149,7 @@ class Deliverer:
         return await self._seconds_to_next_due()
 
     async def _seconds_to_next_due(self) -> float | None:
-        next_at = from_db(await outbox.next_due_at(self.db.conn, kinds=tuple(self.senders)))
+        next_at = await outbox.next_due_at(self.db.conn, kinds=tuple(self.senders))
         if next_at is None:
             return None
         return max((next_at - self.clock()).total_seconds(), 0.0)

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from itertools import groupby
 
-import aiosqlite
-
 from bot.config import DisplaySettings
 from bot.control import gate
 from bot.delivery.messages import Message, dump_message, load_message
@@ -20,8 +18,9 @@ from bot.store import destinations as dest_store
 from bot.store import events as event_store
 from bot.store import holding
 from bot.store import updates as update_store
-from bot.store.connection import Database, to_db
+from bot.store.connection import to_db
 from bot.store.outbox import OutboxRow
+from bot.store.sql import Conn, Store
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ def held_reason(
     return gate.hold_alert(control, now, zone, ())
 
 
-async def release_held(db: Database, *, now: datetime, zone: str) -> int:
+async def release_held(db: Store, *, now: datetime, zone: str) -> int:
     """Release every held row whose time has come; returns how many messages that queued."""
     async with db.transaction() as conn:
         rows = await holding.held_rows(conn)
@@ -96,7 +95,7 @@ def _ready(
 
 
 async def _release(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     destination: Destination,
     ready: Sequence[holding.HeldRow],
     now: datetime,
@@ -138,7 +137,7 @@ def _reason(rows: Sequence[holding.HeldRow]) -> str:
 
 
 async def _items(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     destination_id: int,
     alerts: Sequence[holding.HeldRow],
     updates: Sequence[holding.HeldRow],
@@ -165,7 +164,7 @@ async def _items(
     return [item for item, _ in ordered], shown
 
 
-async def _item(conn: aiosqlite.Connection, alert: Alert, updated: bool) -> DigestItem:
+async def _item(conn: Conn, alert: Alert, updated: bool) -> DigestItem:
     state = await event_store.event_state(conn, alert.story_id)
     reports = state.reports if state is not None else 1
     outlets = state.outlets if state is not None else (alert.outlet,)

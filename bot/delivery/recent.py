@@ -11,17 +11,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.delivery.messages import dump_message, load_message
 from bot.domain import Alert, CategoryInfo, story_key
 from bot.store import history, outbox
+from bot.store.sql import Conn
 
 RECENT = timedelta(hours=24)
 
 
 async def queue_recent(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     destination_id: int,
     *,
     wanted: Sequence[str],

@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.store import updates as update_store
+from bot.store.sql import Conn
 from bot.store.updates import CONFIRMATION
 
 EDITABLE = frozenset({"console", "discord", "webhook:discord", "slack"})
@@ -45,9 +44,7 @@ def update_kind(
     return "followup"
 
 
-async def arm(
-    conn: aiosqlite.Connection, event_ids: Sequence[int], *, now: datetime, edit_interval: float
-) -> int:
+async def arm(conn: Conn, event_ids: Sequence[int], *, now: datetime, edit_interval: float) -> int:
     """Re-arm the update rows of events that have new reports; returns how many were armed."""
     armed = 0
     for event_id in event_ids:
@@ -69,7 +66,7 @@ async def arm(
     return armed
 
 
-async def arm_confirmation(conn: aiosqlite.Connection, event_id: int, *, now: datetime) -> int:
+async def arm_confirmation(conn: Conn, event_id: int, *, now: datetime) -> int:
     """Queue, for every destination told of the event, one update saying Parliament confirmed
     it: an edit of the alert, a reply in its thread, or one follow-up, sent once, due now."""
     armed = 0

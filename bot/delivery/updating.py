@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import aiosqlite
-
 from bot.delivery.messages import Message, load_message
 from bot.domain import Alert, EventState, FollowUp
 from bot.store import events as event_store
 from bot.store import stories, updates
 from bot.store.outbox import OutboxRow
+from bot.store.sql import Conn
 from bot.store.updates import CONFIRMATION
 
 
@@ -30,7 +29,7 @@ class Outgoing:
     wait: bool = False  # the alert is not sent yet: try this update again later
 
 
-async def with_event(conn: aiosqlite.Connection, alert: Alert) -> tuple[Alert, int | None]:
+async def with_event(conn: Conn, alert: Alert) -> tuple[Alert, int | None]:
     """The alert showing its event as it stands now, and how many reports that is."""
     state = await event_store.event_state(conn, alert.story_id)
     if state is None:
@@ -47,7 +46,7 @@ def _shown(state: EventState) -> EventState | None:
     return state if shown else None
 
 
-async def outgoing(conn: aiosqlite.Connection, row: OutboxRow) -> Outgoing:
+async def outgoing(conn: Conn, row: OutboxRow) -> Outgoing:
     """What sending this row means now."""
     if row.kind == "alert" or row.event_id is None:
         message = load_message(row.message)
@@ -74,16 +73,14 @@ async def outgoing(conn: aiosqlite.Connection, row: OutboxRow) -> Outgoing:
     return await update
 
 
-async def _edit(conn: aiosqlite.Connection, original: Alert, remote_id: str, told: int) -> Outgoing:
+async def _edit(conn: Conn, original: Alert, remote_id: str, told: int) -> Outgoing:
     alert, reports = await with_event(conn, original)
     if reports is None or reports <= told:
         return Outgoing("edit", None)
     return Outgoing("edit", alert, remote_id, reports)
 
 
-async def _more(
-    conn: aiosqlite.Connection, row: OutboxRow, original: Alert, remote_id: str, told: int
-) -> Outgoing:
+async def _more(conn: Conn, row: OutboxRow, original: Alert, remote_id: str, told: int) -> Outgoing:
     assert row.event_id is not None  # noqa: S101 - update rows always name their event
     more, latest = await event_store.reports_since(conn, row.event_id, told)
     if not more:
@@ -100,9 +97,7 @@ async def _more(
     return Outgoing(action, followup, remote_id, told + more)
 
 
-async def _confirmation(
-    conn: aiosqlite.Connection, row: OutboxRow, original: Alert, remote_id: str
-) -> Outgoing:
+async def _confirmation(conn: Conn, row: OutboxRow, original: Alert, remote_id: str) -> Outgoing:
     """Parliament confirmed the event: the alert edited to say so, or a follow-up saying it."""
     assert row.event_id is not None  # noqa: S101 - update rows always name their event
     alert, reports = await with_event(conn, original)

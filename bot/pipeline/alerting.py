@@ -12,8 +12,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import partial
 
-import aiosqlite
-
 from bot.delivery.messages import dump_message
 from bot.domain import (
     Alert,
@@ -33,12 +31,13 @@ from bot.store import destinations as dest_store
 from bot.store import events as event_store
 from bot.store import headlines, outbox, stories
 from bot.store.connection import to_db
+from bot.store.sql import Conn
 
 log = logging.getLogger(__name__)
 
 
 async def queue_alerts(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     feed: str,
     plan: FeedPlan,
     *,
@@ -111,7 +110,7 @@ def new_row(
 
 
 async def _record_told(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     candidate: Alerting,
     decision: Decision,
     ids: Mapping[int, int],
@@ -130,7 +129,7 @@ async def _record_told(
 
 
 async def _queue_alert(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     candidate: Alerting,
     *,
     ids: Mapping[int, int],
@@ -176,7 +175,7 @@ async def _queue_alert(
 
 
 async def _queue_overflow(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     feed: str,
     overflowing: Sequence[Alerting],
     *,

@@ -13,8 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.config import EventsSettings, PollingSettings
 from bot.delivery import updates
 from bot.domain import (
@@ -33,6 +31,7 @@ from bot.pipeline.window import encode
 from bot.pipeline.window import refresh as refresh_window
 from bot.store import events as event_store
 from bot.store import headlines
+from bot.store.sql import Conn
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ class DecideResult:
 
 
 async def decide_new(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     feed: str,
     items: Sequence[tuple[Headline, Classification | None]],
     *,
@@ -107,9 +106,7 @@ async def decide_new(
     return await _result(conn, plan, ids, queued)
 
 
-async def _result(
-    conn: aiosqlite.Connection, plan: FeedPlan, ids: Mapping[int, int], queued: int
-) -> DecideResult:
+async def _result(conn: Conn, plan: FeedPlan, ids: Mapping[int, int], queued: int) -> DecideResult:
     """What the stored plan came to, with each event as stored and the revision it took."""
     alerted = _metric_categories(plan)
     stored = {ids.get(i, i): _with_ids(e, ids) for i, e in plan.events.items()}
@@ -128,7 +125,7 @@ async def _result(
 
 
 async def _watched(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     fresh: list[tuple[Headline, Classification]],
     categories: Mapping[str, CategoryInfo],
 ) -> tuple[list[tuple[Headline, Classification]], Mapping[str, CategoryInfo]]:
@@ -148,9 +145,7 @@ def _metric_categories(plan: FeedPlan) -> tuple[str, ...]:
     )
 
 
-async def _store_events(
-    conn: aiosqlite.Connection, plan: FeedPlan, now: datetime
-) -> dict[int, int]:
+async def _store_events(conn: Conn, plan: FeedPlan, now: datetime) -> dict[int, int]:
     """Insert the plan's new events (in creation order) and update the changed ones."""
     ids: dict[int, int] = {}
     for local in sorted((i for i in plan.events if i < 0), reverse=True):
@@ -188,7 +183,7 @@ def _log_row(feed: str, row: Row, ids: Mapping[int, int]) -> None:
 
 
 async def _fresh(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     feed: str,
     items: Sequence[tuple[Headline, Classification | None]],
     now: datetime,

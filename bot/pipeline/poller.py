@@ -31,7 +31,7 @@ from bot.pipeline.fetch import (
 from bot.pipeline.parse import ParsedFeed, parse_feed
 from bot.store import feeds as feed_store
 from bot.store import headlines as headline_store
-from bot.store.connection import Database
+from bot.store.sql import Store
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class Poller:
     def __init__(
         self,
         settings: Settings,
-        db: Database,
+        db: Store,
         classifier: Classifier,
         session: aiohttp.ClientSession,
         parse_executor: Executor | None,

@@ -9,12 +9,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.domain import Classification, Headline
 from bot.knowledge.joining import defection_claim
 from bot.pipeline.classify import shared_register
 from bot.store import watches
+from bot.store.sql import Conn
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +22,7 @@ WATCH_FOR = timedelta(days=7)
 
 
 async def watch_defection(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     event_id: int,
     headline: Headline,
     classification: Classification,

@@ -15,13 +15,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-import aiosqlite
-
 from bot.domain import CategoryInfo, Classification, Headline, Match
 from bot.knowledge.parties import ALIAS_PATTERN, code_of_alias, resolve
 from bot.knowledge.recognise import recognise
 from bot.knowledge.register import Register
 from bot.store import destinations as dest_store
+from bot.store.sql import Conn
 
 WATCH_PREFIX = "watch:"
 WATCH_EMOJI = "👁️"
@@ -115,7 +114,7 @@ class Watchlist:
 _BUILT: dict[tuple[tuple[str, ...], int], Watchlist] = {}
 
 
-async def current_watchlist(conn: aiosqlite.Connection, register: Register) -> Watchlist | None:
+async def current_watchlist(conn: Conn, register: Register) -> Watchlist | None:
     """The watchlist of every active destination (None when no one watches anything), built
     again only when the terms change."""
     terms = await dest_store.watch_terms(conn)

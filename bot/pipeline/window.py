@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.domain import Signature
 from bot.pipeline.actors import Body
 from bot.pipeline.events import RESUMES_WITHIN, EventRef, EventWindow
 from bot.store import events as event_store
+from bot.store.sql import Conn
 
 # A first load decodes thousands of events: the loop runs between batches of this many.
 DECODE_BATCH = 100
@@ -82,7 +81,7 @@ def decode(row: event_store.EventRow) -> EventRef:
     )
 
 
-async def refresh(conn: aiosqlite.Connection, window: EventWindow, now: datetime) -> None:
+async def refresh(conn: Conn, window: EventWindow, now: datetime) -> None:
     """Bring the window up to date with the store: read only what changed since last time."""
     first = window.revision == 0
     with _collector_paused() if first else contextlib.nullcontext():

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from bot.store.connection import Database
+from bot.store.sql import Store
 
 DB_TIMEOUT_S = 5.0  # a database that takes longer than this to answer SELECT 1 is not healthy
 STALE_INTERVALS = 3
@@ -32,7 +32,7 @@ class HealthMonitor:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         transports: Sequence[Connectable],
         interval: float,
         *,
@@ -82,8 +82,7 @@ class HealthMonitor:
     async def _database(self) -> str:
         try:
             async with asyncio.timeout(DB_TIMEOUT_S):
-                async with self.db.conn.execute("SELECT count(*) FROM sqlite_master") as cursor:
-                    await cursor.fetchone()
+                await self.db.ping()
         except TimeoutError:
             return f"error: no answer within {DB_TIMEOUT_S:g}s"
         except Exception as exc:  # any failure means unhealthy; the details say which

@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from bot.domain import Destination
 from bot.pipeline.poller import PollOutcome
 from bot.store import outbox
-from bot.store.connection import Database
+from bot.store.sql import Store
 
 LAG_TICK_S = 0.5
 _PREFIX = "division_bell_"
@@ -92,7 +92,7 @@ class Metrics:
         self.sends.labels(destination=destination.label, outcome=outcome).inc()
         self.send_latency.labels(kind=destination.kind).observe(seconds)
 
-    async def render(self, db: Database | None) -> bytes:
+    async def render(self, db: Store | None) -> bytes:
         """The exposition text, with gauges read from the database just now (when open)."""
         if db is not None:
             self.outbox_depth.set(await outbox.depth(db.conn))

@@ -17,7 +17,7 @@ from bot.errors import DeliveryError
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
 from bot.store import ops_state
-from bot.store.connection import Database
+from bot.store.sql import Store
 from bot.transports.text import escape_discord, escape_slack
 from bot.transports.webhooks import post_webhook
 
@@ -32,7 +32,7 @@ class OpsNotifier:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         settings: Settings,
         ops: OpsSettings,
         session: aiohttp.ClientSession,

@@ -7,42 +7,32 @@ import sqlite3
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
 
 from bot.errors import StorageError
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+from bot.store.sql import from_db, to_db
+
+__all__ = ["BUSY_TIMEOUT_S", "Database", "from_db", "to_db"]
 
 # Another process (a `run` beside a manual `poll`) may hold the write lock; wait this long.
 BUSY_TIMEOUT_S = 30.0
 
 
-def to_db(moment: datetime) -> str:
-    """A UTC datetime as fixed-width text, so SQL string order is time order."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime reached the store")
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
-def from_db(text: str | None) -> datetime | None:
-    """The inverse of to_db; None stays None."""
-    if text is None:
-        return None
-    # fromisoformat reads to_db's format (the trailing Z included, since 3.11) about ten times
-    # faster than strptime, and a poll reads a few of these for every feed.
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
 class Database:
-    """One aiosqlite connection; writes go through `transaction()`, one at a time."""
+    """The SQLite store: one aiosqlite connection; writes go through `transaction()`, one at a
+    time."""
+
+    backend = "sqlite"
 
     def __init__(
         self, conn: aiosqlite.Connection, path: Path, busy_timeout: float = BUSY_TIMEOUT_S
     ) -> None:
         self.conn = conn
         self.path = path
+        self.location = str(path)
         self.busy_timeout = busy_timeout
         self._write_lock = asyncio.Lock()
 
@@ -115,6 +105,14 @@ class Database:
                 await self.conn.execute("ROLLBACK")
                 raise
             await self.conn.execute("COMMIT")
+
+    async def ping(self) -> None:
+        """Raise StorageError unless the file answers a query."""
+        try:
+            async with self.conn.execute("SELECT count(*) FROM sqlite_master") as cursor:
+                await cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.path}: database unusable ({exc})") from None
 
     async def close(self) -> None:
         """Close the connection."""

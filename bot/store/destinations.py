@@ -7,17 +7,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from bot.domain import ChannelControl, Destination, DestinationKey
 from bot.store.connection import from_db, to_db
+from bot.store.sql import Conn, is_none_of, is_one_of
 
 CONFIG_KINDS = ("console", "webhook:discord", "webhook:slack")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 async def upsert_destination(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     key: str,
     kind: str,
@@ -39,7 +38,7 @@ async def upsert_destination(
     return int(row[0])
 
 
-async def claim_key(conn: aiosqlite.Connection, *, key: str, former_key: str, label: str) -> bool:
+async def claim_key(conn: Conn, *, key: str, former_key: str, label: str) -> bool:
     """Move a webhook's row to its new key (its name), keeping subscriptions and queued alerts.
 
     The row is found under `former_key` (the key it had before it was named), else as the one
@@ -62,7 +61,7 @@ async def claim_key(conn: aiosqlite.Connection, *, key: str, former_key: str, la
     return True
 
 
-async def set_address(conn: aiosqlite.Connection, destination_id: int, address: str) -> bool:
+async def set_address(conn: Conn, destination_id: int, address: str) -> bool:
     """Record where a webhook posts; a changed address clears its broken mark (returns True)."""
     async with conn.execute(
         "SELECT address, broken_reason FROM destinations WHERE id = ?", (destination_id,)
@@ -78,7 +77,7 @@ async def set_address(conn: aiosqlite.Connection, destination_id: int, address: 
     return retry
 
 
-async def destination_id(conn: aiosqlite.Connection, key: str) -> int | None:
+async def destination_id(conn: Conn, key: str) -> int | None:
     """The id of the destination with this key, active or not; None when there is none."""
     async with conn.execute("SELECT id FROM destinations WHERE key = ?", (key,)) as cursor:
         row = await cursor.fetchone()
@@ -86,7 +85,7 @@ async def destination_id(conn: aiosqlite.Connection, key: str) -> int | None:
 
 
 async def set_subscriptions(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     destination_id: int,
     categories: Sequence[str],
     *,
@@ -95,31 +94,31 @@ async def set_subscriptions(
     created_by: str = "config",
 ) -> None:
     """Replace a config destination's categories and mention (the config is their source)."""
-    marks = ",".join("?" * len(categories))
     await conn.execute(
-        f"DELETE FROM subscriptions WHERE destination_id = ? AND category NOT IN ({marks})",
+        "DELETE FROM subscriptions WHERE destination_id = ? AND "
+        + is_none_of("category", len(categories)),
         (destination_id, *categories),
     )
     await conn.executemany(
         "INSERT INTO subscriptions (destination_id, category, mention, created_by, created_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET mention = excluded.mention",
+        "VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (destination_id, category) DO UPDATE SET mention = excluded.mention",
         [(destination_id, c, mention, created_by, to_db(now)) for c in categories],
     )
 
 
-async def deactivate_config_destinations(conn: aiosqlite.Connection, keep: Sequence[int]) -> None:
+async def deactivate_config_destinations(conn: Conn, keep: Sequence[int]) -> None:
     """Config destinations no longer in the config stop receiving alerts (history is kept)."""
-    # An empty list stays empty: `NOT IN (NULL)` is never true, so a config with neither console
-    # nor webhooks would have kept every old webhook active. SQLite accepts `NOT IN ()`.
-    marks = ",".join("?" * len(keep))
-    kinds = ",".join("?" * len(CONFIG_KINDS))
+    # An empty list keeps nothing: a config with neither console nor webhooks deactivates every
+    # old webhook (`NOT IN (NULL)` would have kept them all).
     await conn.execute(
-        f"UPDATE destinations SET active = 0 WHERE kind IN ({kinds}) AND id NOT IN ({marks})",
+        f"UPDATE destinations SET active = 0 WHERE {is_one_of('kind', len(CONFIG_KINDS))} "
+        f"AND {is_none_of('id', len(keep))}",
         (*CONFIG_KINDS, *keep),
     )
 
 
-async def active_destinations(conn: aiosqlite.Connection) -> list[Destination]:
+async def active_destinations(conn: Conn) -> list[Destination]:
     """Every active destination with its subscriptions."""
     async with conn.execute(
         "SELECT d.id, d.key, d.kind, d.label, d.scope, d.channel, d.broken_reason, "
@@ -148,16 +147,14 @@ async def active_destinations(conn: aiosqlite.Connection) -> list[Destination]:
     return list(found.values())
 
 
-async def set_updates(conn: aiosqlite.Connection, destination_id: int, updates: str) -> None:
+async def set_updates(conn: Conn, destination_id: int, updates: str) -> None:
     """What later reports of an alerted event do here: "edit", "thread" or "off"."""
     await conn.execute(
         "UPDATE destinations SET updates = ? WHERE id = ?", (updates, destination_id)
     )
 
 
-async def set_control(
-    conn: aiosqlite.Connection, destination_id: int, control: ChannelControl
-) -> None:
+async def set_control(conn: Conn, destination_id: int, control: ChannelControl) -> None:
     """Replace a destination's quiet hours, digest, watchlist, noise floor and mute."""
     await conn.execute(
         "UPDATE destinations SET control = ? WHERE id = ?",
@@ -165,7 +162,7 @@ async def set_control(
     )
 
 
-async def watch_terms(conn: aiosqlite.Connection) -> tuple[str, ...]:
+async def watch_terms(conn: Conn) -> tuple[str, ...]:
     """Every term any active destination watches, in a stable order (no repeats)."""
     rows = await conn.execute_fetchall(
         "SELECT control FROM destinations WHERE active = 1 AND control LIKE '%\"watch\"%' "
@@ -178,9 +175,7 @@ async def watch_terms(conn: aiosqlite.Connection) -> tuple[str, ...]:
     return tuple(terms.values())
 
 
-async def mark_broken(
-    conn: aiosqlite.Connection, destination_id: int, reason: str, now: datetime
-) -> None:
+async def mark_broken(conn: Conn, destination_id: int, reason: str, now: datetime) -> None:
     """Stop sending to a destination that can never accept (deleted webhook, lost permission)."""
     await conn.execute(
         "UPDATE destinations SET broken_reason = ?, broken_at = ? WHERE id = ?",
@@ -188,7 +183,7 @@ async def mark_broken(
     )
 
 
-async def clear_broken(conn: aiosqlite.Connection, destination_id: int) -> None:
+async def clear_broken(conn: Conn, destination_id: int) -> None:
     """A destination works again (re-subscribed or config fixed)."""
     await conn.execute(
         "UPDATE destinations SET broken_reason = NULL, broken_at = NULL WHERE id = ?",
@@ -197,7 +192,7 @@ async def clear_broken(conn: aiosqlite.Connection, destination_id: int) -> None:
 
 
 async def subscribe(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     key: str,
     kind: str,
@@ -221,15 +216,14 @@ async def subscribe(
         existing = {row[0] for row in await cursor.fetchall()}
     await conn.executemany(
         "INSERT INTO subscriptions (destination_id, category, mention, created_by, created_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET mention = excluded.mention",
+        "VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (destination_id, category) DO UPDATE SET mention = excluded.mention",
         [(dest_id, c, mention, created_by, to_db(now)) for c in categories],
     )
     return [c for c in categories if c not in existing]
 
 
-async def unsubscribe(
-    conn: aiosqlite.Connection, key: str, categories: Sequence[str] | None
-) -> list[str]:
+async def unsubscribe(conn: Conn, key: str, categories: Sequence[str] | None) -> list[str]:
     """Remove a channel's subscriptions (all when `categories` is None); returns those removed."""
     dest_id = await destination_id(conn, key)
     if dest_id is None:
@@ -238,10 +232,9 @@ async def unsubscribe(
         sql = "DELETE FROM subscriptions WHERE destination_id = ? RETURNING category"
         params: tuple[object, ...] = (dest_id,)
     else:
-        marks = ",".join("?" * len(categories)) or "NULL"
         sql = (
             "DELETE FROM subscriptions WHERE destination_id = ? "
-            f"AND category IN ({marks}) RETURNING category"
+            f"AND {is_one_of('category', len(categories))} RETURNING category"
         )
         params = (dest_id, *categories)
     async with conn.execute(sql, params) as cursor:
@@ -250,12 +243,12 @@ async def unsubscribe(
     return sorted(removed)
 
 
-async def _drop_if_unsubscribed(conn: aiosqlite.Connection, dest_id: int) -> None:
+async def _drop_if_unsubscribed(conn: Conn, dest_id: int) -> None:
     # A chat channel with no subscriptions left is not a destination any more, unless it
     # watches people or phrases: watch hits alert it whatever their category.
     await conn.execute(
         "UPDATE destinations SET active = 0 WHERE id = ? AND kind NOT IN ('console') "
-        "AND json_extract(control, '$.watch') IS NULL "
+        "AND control NOT LIKE '%\"watch\"%' "
         "AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE destination_id = ?)",
         (dest_id, dest_id),
     )
@@ -275,9 +268,7 @@ class SubscriptionRow:
     broken_reason: str | None
 
 
-async def scope_subscriptions(
-    conn: aiosqlite.Connection, kind: str, scope: str
-) -> list[SubscriptionRow]:
+async def scope_subscriptions(conn: Conn, kind: str, scope: str) -> list[SubscriptionRow]:
     """Every subscription of one Discord guild or Slack workspace."""
     async with conn.execute(
         "SELECT d.key, d.channel, d.label, s.category, s.mention, s.created_by, s.created_at, "
@@ -292,7 +283,7 @@ async def scope_subscriptions(
     ]
 
 
-async def remove_scope(conn: aiosqlite.Connection, kind: str, scope: str) -> int:
+async def remove_scope(conn: Conn, kind: str, scope: str) -> int:
     """Forget a whole guild or workspace (the bot was removed); returns destinations dropped."""
     async with conn.execute(
         "DELETE FROM destinations WHERE kind = ? AND scope = ? RETURNING id", (kind, scope)
@@ -300,13 +291,13 @@ async def remove_scope(conn: aiosqlite.Connection, kind: str, scope: str) -> int
         return len(list(await cursor.fetchall()))
 
 
-async def remove_destination(conn: aiosqlite.Connection, key: str) -> bool:
+async def remove_destination(conn: Conn, key: str) -> bool:
     """Forget one channel (it was deleted); its queued alerts go with it."""
     async with conn.execute("DELETE FROM destinations WHERE key = ? RETURNING id", (key,)) as cur:
         return await cur.fetchone() is not None
 
 
-async def find_destination(conn: aiosqlite.Connection, key: str) -> Destination | None:
+async def find_destination(conn: Conn, key: str) -> Destination | None:
     """One active destination by key, with its subscriptions."""
     for destination in await active_destinations(conn):
         if destination.key == key:

@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.domain import EventState, Report, confirmation_text
 from bot.store.connection import from_db, to_db
+from bot.store.sql import Conn
 from bot.store.watches import CONFIRMED
 
 # How many of an event's newest reports an alert lists.
 LATEST_SHOWN = 3
+_NO_LIMIT = 2**62  # LIMIT … OFFSET needs a limit in SQLite; "all the rest"
 # Rows turned into EventRows between two turns of the event loop.
 ROW_BATCH = 500
 
@@ -73,7 +73,7 @@ _NEXT_REVISION = "(SELECT COALESCE(MAX(revision), 0) + 1 FROM stories)"
 
 
 async def changed_since(
-    conn: aiosqlite.Connection, revision: int, reported_after: datetime
+    conn: Conn, revision: int, reported_after: datetime
 ) -> tuple[list[EventRow], int]:
     """Events written after `revision` whose last report is after `reported_after`, and the
     newest revision written (to ask from next time)."""
@@ -98,7 +98,7 @@ async def _rows(raw: list[Sequence[object]]) -> list[EventRow]:
     return found
 
 
-async def revisions(conn: aiosqlite.Connection, event_ids: Sequence[int]) -> dict[int, int]:
+async def revisions(conn: Conn, event_ids: Sequence[int]) -> dict[int, int]:
     """The revision each of these events was last written with (absent: no such event)."""
     if not event_ids:
         return {}
@@ -109,9 +109,7 @@ async def revisions(conn: aiosqlite.Connection, event_ids: Sequence[int]) -> dic
     return {int(r[0]): int(r[1]) for r in rows}
 
 
-async def insert_event(
-    conn: aiosqlite.Connection, event: EventRow, signature: str, now: datetime
-) -> int:
+async def insert_event(conn: Conn, event: EventRow, signature: str, now: datetime) -> int:
     """Store a new event; returns its id."""
     (row,) = await conn.execute_fetchall(
         "INSERT INTO stories (created_at, title, link, categories, signature, actors, "
@@ -133,7 +131,7 @@ async def insert_event(
     return int(row[0])
 
 
-async def update_event(conn: aiosqlite.Connection, event: EventRow, now: datetime) -> None:
+async def update_event(conn: Conn, event: EventRow, now: datetime) -> None:
     """Store an event's new reports: categories, actors, last report, breaking."""
     await conn.execute(
         "UPDATE stories SET categories = ?, actors = ?, last_report_at = ?, "
@@ -148,7 +146,7 @@ async def update_event(conn: aiosqlite.Connection, event: EventRow, now: datetim
     )
 
 
-async def mark_alerted(conn: aiosqlite.Connection, event_id: int, now: datetime) -> None:
+async def mark_alerted(conn: Conn, event_id: int, now: datetime) -> None:
     """Remember that an event's alert was queued, so later reports update it."""
     await conn.execute(
         f"UPDATE stories SET alerted_at = COALESCE(alerted_at, ?), revision = {_NEXT_REVISION} "
@@ -157,9 +155,7 @@ async def mark_alerted(conn: aiosqlite.Connection, event_id: int, now: datetime)
     )
 
 
-async def event_state(
-    conn: aiosqlite.Connection, event_id: int, latest: int = LATEST_SHOWN
-) -> EventState | None:
+async def event_state(conn: Conn, event_id: int, latest: int = LATEST_SHOWN) -> EventState | None:
     """How far an event has grown, as an alert or update shows it (None if it is gone)."""
     found = list(
         await conn.execute_fetchall(
@@ -199,14 +195,14 @@ async def event_state(
 
 
 async def reports_since(
-    conn: aiosqlite.Connection, event_id: int, after: int, latest: int = LATEST_SHOWN
+    conn: Conn, event_id: int, after: int, latest: int = LATEST_SHOWN
 ) -> tuple[int, tuple[Report, ...]]:
     """How many reports came after the first `after`, and the newest few of them."""
     rows = await conn.execute_fetchall(
         "SELECT title, link, outlet, first_seen_at FROM headlines "
         "WHERE story_id = ? AND decision != 'duplicate_url' ORDER BY first_seen_at, id "
-        "LIMIT -1 OFFSET ?",
-        (event_id, after),
+        "LIMIT ? OFFSET ?",
+        (event_id, _NO_LIMIT, after),
     )
     reports = [Report(str(r[0]), str(r[1]), str(r[2]), _when(r[3])) for r in rows]
     return len(reports), tuple(reversed(reports[-latest:]))

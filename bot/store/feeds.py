@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.store.connection import from_db, to_db
+from bot.store.sql import Conn, Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +30,7 @@ class FeedState:
     last_parsed_at: datetime | None = None  # last poll that read the entries (not a 304)
 
 
-async def sync_feeds(conn: aiosqlite.Connection, feeds: list[tuple[str, str]]) -> None:
+async def sync_feeds(conn: Conn, feeds: list[tuple[str, str]]) -> None:
     """Make sure every configured (name, url) has a row; a changed URL starts afresh."""
     # One statement for the whole list: every `poll` starts with this, and one trip to the
     # SQLite thread per feed was a visible part of a large poll's start-up.
@@ -44,14 +43,14 @@ async def sync_feeds(conn: aiosqlite.Connection, feeds: list[tuple[str, str]]) -
     )
 
 
-async def get_feed(conn: aiosqlite.Connection, name: str) -> FeedState | None:
+async def get_feed(conn: Conn, name: str) -> FeedState | None:
     """One feed's state, or None if unknown."""
     # One trip to the SQLite thread (execute_fetchall), not three: every poll starts here.
     rows = await conn.execute_fetchall("SELECT * FROM feeds WHERE name = ?", (name,))
     return next((_state(row) for row in rows), None)
 
 
-async def all_feeds(conn: aiosqlite.Connection) -> list[FeedState]:
+async def all_feeds(conn: Conn) -> list[FeedState]:
     """Every feed's state, by name."""
     async with conn.execute("SELECT * FROM feeds ORDER BY name") as cursor:
         rows = await cursor.fetchall()
@@ -59,7 +58,7 @@ async def all_feeds(conn: aiosqlite.Connection) -> list[FeedState]:
 
 
 async def record_success(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     name: str,
     *,
     now: datetime,
@@ -71,30 +70,31 @@ async def record_success(
     parsed: bool = False,
 ) -> None:
     """A poll that reached the feed (200 or 304): store validators, clear the failure count."""
+    # A 304 says nothing about entries, so only a parsed body moves last_parsed_at.
+    parsed_at = "last_parsed_at = ?, " if parsed else ""
+    stamp = to_db(now)
     await conn.execute(
         "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = ?, "
         "title = COALESCE(?, title), first_success_at = COALESCE(first_success_at, ?), "
-        "last_success_at = ?, last_attempt_at = ?, failures = 0, failing_since = NULL, "
-        "next_poll_at = ?, last_parsed_at = CASE WHEN ? THEN ? ELSE last_parsed_at END "
-        "WHERE name = ?",
+        f"last_success_at = ?, last_attempt_at = ?, failures = 0, failing_since = NULL, "
+        f"{parsed_at}next_poll_at = ? WHERE name = ?",
         (
             etag,
             last_modified,
             body_hash,
             title,
-            to_db(now),
-            to_db(now),
-            to_db(now),
+            stamp,
+            stamp,
+            stamp,
+            *((stamp,) if parsed else ()),
             to_db(next_poll_at),
-            parsed,
-            to_db(now),
             name,
         ),
     )
 
 
 async def record_failure(
-    conn: aiosqlite.Connection, name: str, *, now: datetime, error: str, next_poll_at: datetime
+    conn: Conn, name: str, *, now: datetime, error: str, next_poll_at: datetime
 ) -> None:
     """A failed poll: keep the error for status and push the next poll back."""
     await conn.execute(
@@ -123,7 +123,7 @@ class Churn:
         return self.rekeyed >= 2 and self.rekeyed * 2 >= self.listed
 
 
-async def churned_feeds(conn: aiosqlite.Connection) -> dict[str, Churn]:
+async def churned_feeds(conn: Conn) -> dict[str, Churn]:
     """Churn for each feed whose latest parse brought at least two new entries.
 
     Derived from what is stored, without a schema change: every poll that parses a feed stamps
@@ -131,7 +131,8 @@ async def churned_feeds(conn: aiosqlite.Connection) -> dict[str, Churn]:
     last_parsed_at, so the entries of the latest document and the new ones among them are exact.
     """
     async with conn.execute(
-        "SELECT f.name, COUNT(*), SUM(h.first_seen_at = f.last_parsed_at) FROM feeds f "
+        "SELECT f.name, COUNT(*), "
+        "SUM(CASE WHEN h.first_seen_at = f.last_parsed_at THEN 1 ELSE 0 END) FROM feeds f "
         "JOIN headlines h ON h.last_seen_at = f.last_parsed_at AND h.feed = f.name "
         "WHERE f.first_success_at < f.last_parsed_at GROUP BY f.name"
     ) as cursor:
@@ -149,7 +150,7 @@ async def churned_feeds(conn: aiosqlite.Connection) -> dict[str, Churn]:
                 f"ON f.name = h.feed WHERE h.feed = ? AND h.first_seen_at = f.last_parsed_at "
                 f"AND h.{column} != '' INTERSECT SELECT h.{column} FROM headlines h JOIN feeds f "
                 f"ON f.name = h.feed WHERE h.feed = ? AND h.first_seen_at < f.last_parsed_at "
-                f"AND h.{column} != '')",
+                f"AND h.{column} != '') AS shown_again",
                 (name, name),
             ) as cursor:
                 row = await cursor.fetchone()
@@ -158,7 +159,7 @@ async def churned_feeds(conn: aiosqlite.Connection) -> dict[str, Churn]:
     return found
 
 
-def _state(row: aiosqlite.Row) -> FeedState:
+def _state(row: Row) -> FeedState:
     return FeedState(
         name=row["name"],
         url=row["url"],

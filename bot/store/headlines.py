@@ -7,10 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain import Headline
 from bot.store.connection import to_db
+from bot.store.sql import Conn
 
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # Reads use execute_fetchall: one trip to aiosqlite's thread instead of three (execute, fetch,
@@ -18,7 +17,7 @@ _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 # thread hand-off (benchmarks/cycles.py).
 
 
-async def known_keys(conn: aiosqlite.Connection, feed: str, keys: Sequence[str]) -> set[str]:
+async def known_keys(conn: Conn, feed: str, keys: Sequence[str]) -> set[str]:
     """Which of these entry keys this feed has shown before."""
     found: set[str] = set()
     for start in range(0, len(keys), _CHUNK):
@@ -29,7 +28,7 @@ async def known_keys(conn: aiosqlite.Connection, feed: str, keys: Sequence[str])
     return found
 
 
-async def touch(conn: aiosqlite.Connection, feed: str, keys: Iterable[str], now: datetime) -> None:
+async def touch(conn: Conn, feed: str, keys: Iterable[str], now: datetime) -> None:
     """Record that these entries are still in the feed (retention counts from the last sighting)."""
     stamp = to_db(now)
     await conn.executemany(
@@ -38,7 +37,7 @@ async def touch(conn: aiosqlite.Connection, feed: str, keys: Iterable[str], now:
     )
 
 
-async def find_by_links(conn: aiosqlite.Connection, links: Iterable[str]) -> dict[str, int | None]:
+async def find_by_links(conn: Conn, links: Iterable[str]) -> dict[str, int | None]:
     """For each link seen before, the story a new headline with it joins (None: in no story).
 
     That is the story of the oldest earlier headline with the link that has one.
@@ -101,9 +100,7 @@ def _values(row: NewHeadline, stamp: str) -> tuple[object, ...]:
     )
 
 
-async def insert_headlines(
-    conn: aiosqlite.Connection, rows: Sequence[NewHeadline], now: datetime
-) -> None:
+async def insert_headlines(conn: Conn, rows: Sequence[NewHeadline], now: datetime) -> None:
     """Keep several new headlines, in order, in one statement (one trip to the SQLite thread)."""
     if rows:
         stamp = to_db(now)

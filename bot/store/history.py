@@ -6,10 +6,9 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from bot.domain import story_key
 from bot.store.connection import from_db, to_db
+from bot.store.sql import Conn
 from bot.store.updates import CONFIRMATION
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -47,19 +46,17 @@ class SeenHeadline:
     joined_on: str | None = None  # why it joined its event (or why a new one began)
 
 
-async def latest_alerted(
-    conn: aiosqlite.Connection, category: str | None, limit: int
-) -> list[AlertedStory]:
+async def latest_alerted(conn: Conn, category: str | None, limit: int) -> list[AlertedStory]:
     """The alerted events with the latest reports, optionally in one category."""
     async with conn.execute(
         "SELECT s.id, s.title, s.link, s.categories, s.alerted_at, "
         "(SELECT group_concat(outlet, '\x1f') FROM (SELECT outlet FROM headlines h "
-        " WHERE h.story_id = s.id GROUP BY outlet ORDER BY MIN(h.id))), "
+        " WHERE h.story_id = s.id GROUP BY outlet ORDER BY MIN(h.id)) AS outlets), "
         "(SELECT COUNT(*) FROM headlines h WHERE h.story_id = s.id "
         " AND h.decision != 'duplicate_url'), "
         "COALESCE(s.last_report_at, s.alerted_at), s.breaking_at "
         "FROM stories s WHERE s.alerted_at IS NOT NULL "
-        "AND (? IS NULL OR ',' || s.categories || ',' LIKE '%,' || ? || ',%') "
+        "AND (CAST(? AS TEXT) IS NULL OR ',' || s.categories || ',' LIKE '%,' || ? || ',%') "
         "ORDER BY COALESCE(s.last_report_at, s.alerted_at) DESC, s.id DESC LIMIT ?",
         (category, category, limit),
     ) as cursor:
@@ -80,7 +77,7 @@ async def latest_alerted(
     ]
 
 
-async def headlines_with_link(conn: aiosqlite.Connection, link: str) -> list[SeenHeadline]:
+async def headlines_with_link(conn: Conn, link: str) -> list[SeenHeadline]:
     """Every stored headline with this canonical link, oldest first."""
     async with conn.execute(
         "SELECT h.feed, h.title, h.link, h.categories, h.evidence, h.decision, h.story_id, "
@@ -131,9 +128,7 @@ class EventSummary:
     reports: int  # all of them; `members` may list only the first few
 
 
-async def event_summary(
-    conn: aiosqlite.Connection, event_id: int, limit: int = 12
-) -> EventSummary | None:
+async def event_summary(conn: Conn, event_id: int, limit: int = 12) -> EventSummary | None:
     """An event and its first `limit` reports, for `why`."""
     found = list(
         await conn.execute_fetchall(
@@ -175,7 +170,7 @@ class Delivery:
     held: str | None = None  # why channel control held it: "quiet", "muted", "digest"
 
 
-async def story_deliveries(conn: aiosqlite.Connection, story_id: int) -> list[Delivery]:
+async def story_deliveries(conn: Conn, story_id: int) -> list[Delivery]:
     """Where an event's alert and its updates went (or wait), by destination label."""
     async with conn.execute(
         "SELECT d.label, o.status, o.sent_at, o.last_error, d.broken_reason, "
@@ -199,7 +194,7 @@ class RecentAlert:
     message: str  # as encoded for the outbox (bot.delivery.messages)
 
 
-async def recent_alerts(conn: aiosqlite.Connection, since: datetime) -> list[RecentAlert]:
+async def recent_alerts(conn: Conn, since: datetime) -> list[RecentAlert]:
     """Stories alerted since `since`, oldest first, each with the first message queued for it."""
     async with conn.execute(
         "SELECT id, categories FROM stories WHERE alerted_at >= ? ORDER BY alerted_at, id",

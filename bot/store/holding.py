@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.store.connection import from_db, to_db
+from bot.store.sql import Conn
 
 RELEASED = "released"
 
@@ -32,7 +31,7 @@ class HeldRow:
     breaking: bool = False  # its event has become breaking since
 
 
-async def hold(conn: aiosqlite.Connection, row_id: int, reason: str) -> None:
+async def hold(conn: Conn, row_id: int, reason: str) -> None:
     """Keep a claimed row back: it is not sent until released or taken into a digest."""
     await conn.execute(
         "UPDATE outbox SET status = 'held', held = ?, lease_until = NULL WHERE id = ?",
@@ -40,7 +39,7 @@ async def hold(conn: aiosqlite.Connection, row_id: int, reason: str) -> None:
     )
 
 
-async def held_rows(conn: aiosqlite.Connection) -> list[HeldRow]:
+async def held_rows(conn: Conn) -> list[HeldRow]:
     """Every held row of an active destination, oldest first."""
     rows = await conn.execute_fetchall(
         "SELECT o.id, o.destination_id, o.kind, o.event_id, o.message, o.held, o.created_at, "
@@ -62,7 +61,7 @@ def _when(stamp: str) -> datetime:
     return moment
 
 
-async def release(conn: aiosqlite.Connection, row_ids: Sequence[int], now: datetime) -> None:
+async def release(conn: Conn, row_ids: Sequence[int], now: datetime) -> None:
     """Send these held rows as they are, now, without holding them again."""
     await conn.executemany(
         "UPDATE outbox SET status = 'pending', held = ?, next_attempt_at = ?, attempts = 0 "
@@ -72,7 +71,7 @@ async def release(conn: aiosqlite.Connection, row_ids: Sequence[int], now: datet
 
 
 async def digested(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     alerts: Sequence[int],
     updates: Sequence[tuple[int, int]],
     now: datetime,
@@ -86,13 +85,14 @@ async def digested(
     )
     await conn.executemany(
         "UPDATE outbox SET status = 'sent', sent_at = ?, held = NULL, "
-        "told_reports = MAX(told_reports, ?) WHERE id = ? AND status = 'held'",
-        [(stamp, told, row_id) for row_id, told in updates],
+        "told_reports = CASE WHEN told_reports > ? THEN told_reports ELSE ? END "
+        "WHERE id = ? AND status = 'held'",
+        [(stamp, told, told, row_id) for row_id, told in updates],
     )
 
 
 async def enqueue_digest(
-    conn: aiosqlite.Connection, destination_id: int, key: str, message: str, now: datetime
+    conn: Conn, destination_id: int, key: str, message: str, now: datetime
 ) -> bool:
     """Queue one digest message (never held: it is what holding was waiting for)."""
     async with conn.execute(
@@ -103,7 +103,7 @@ async def enqueue_digest(
         return await cursor.fetchone() is not None
 
 
-async def held_count(conn: aiosqlite.Connection, destination_id: int) -> int:
+async def held_count(conn: Conn, destination_id: int) -> int:
     """How many messages a destination has waiting for quiet hours, a mute or a digest."""
     rows = await conn.execute_fetchall(
         "SELECT COUNT(*) FROM outbox WHERE destination_id = ? AND status = 'held'",

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.store.connection import from_db, to_db
+from bot.store.sql import Conn
+
+_ROWS_PER_INSERT = 1_000  # 6 values a row: well under SQLite's 32,766 variables per statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,7 @@ class OutboxRow:
 
 
 async def enqueue(
-    conn: aiosqlite.Connection, destination_id: int, dedupe_key: str, message: str, now: datetime
+    conn: Conn, destination_id: int, dedupe_key: str, message: str, now: datetime
 ) -> bool:
     """Queue a message; False when this destination already has it (never queued twice)."""
     async with conn.execute(
@@ -38,7 +39,7 @@ async def enqueue(
 
 
 async def enqueue_many(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     rows: Sequence[tuple[int, str, str]],
     now: datetime,
     *,
@@ -49,19 +50,25 @@ async def enqueue_many(
     if not rows:
         return 0
     stamp = to_db(now)
-    # One trip to the SQLite thread for a whole fan-out: one row at a time, a story for many
-    # channels spent most of its time in round trips (benchmarks/scale.py).
-    cursor = await conn.executemany(
-        "INSERT INTO outbox (destination_id, dedupe_key, message, created_at, next_attempt_at, "
-        "event_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [(dest, key, message, stamp, stamp, event_id) for dest, key, message in rows],
-    )
-    # executemany sums the rows each execution changed, and a conflict changes none.
-    return max(cursor.rowcount, 0)
+    # One statement per chunk for a whole fan-out: one row at a time, a story for many channels
+    # spent most of its time in round trips (benchmarks/scale.py). RETURNING counts the new
+    # rows on both backends (a conflict returns none).
+    added = 0
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        values = ",".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk))
+        params = [v for d, k, m in chunk for v in (d, k, m, stamp, stamp, event_id)]
+        async with conn.execute(
+            "INSERT INTO outbox (destination_id, dedupe_key, message, created_at, "
+            f"next_attempt_at, event_id) VALUES {values} ON CONFLICT DO NOTHING RETURNING id",
+            params,
+        ) as cursor:
+            added += len(list(await cursor.fetchall()))
+    return added
 
 
 async def claim_due(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     now: datetime,
     lease: float,
@@ -89,7 +96,7 @@ async def claim_due(
 
 
 async def mark_sent(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     row_id: int,
     now: datetime,
     remote_id: str | None,
@@ -104,9 +111,7 @@ async def mark_sent(
     )
 
 
-async def mark_retry(
-    conn: aiosqlite.Connection, row_id: int, next_attempt: datetime, error: str
-) -> None:
+async def mark_retry(conn: Conn, row_id: int, next_attempt: datetime, error: str) -> None:
     """A retryable failure: try again at `next_attempt`."""
     await conn.execute(
         "UPDATE outbox SET next_attempt_at = ?, last_error = ?, lease_until = NULL WHERE id = ?",
@@ -114,7 +119,7 @@ async def mark_retry(
     )
 
 
-async def lease_owners(conn: aiosqlite.Connection, now: datetime) -> list[str]:
+async def lease_owners(conn: Conn, now: datetime) -> list[str]:
     """Who holds the unexpired leases on pending rows."""
     async with conn.execute(
         "SELECT DISTINCT lease_owner FROM outbox WHERE status = 'pending' "
@@ -124,7 +129,7 @@ async def lease_owners(conn: aiosqlite.Connection, now: datetime) -> list[str]:
         return [row[0] for row in await cursor.fetchall()]
 
 
-async def release_owner(conn: aiosqlite.Connection, owner: str) -> int:
+async def release_owner(conn: Conn, owner: str) -> int:
     """Give back every pending row a (dead) sender had leased; returns how many."""
     async with conn.execute(
         "UPDATE outbox SET lease_until = NULL, lease_owner = NULL "
@@ -134,46 +139,51 @@ async def release_owner(conn: aiosqlite.Connection, owner: str) -> int:
         return len(list(await cursor.fetchall()))
 
 
-async def release(conn: aiosqlite.Connection, row_id: int, not_before: datetime) -> None:
+async def release(conn: Conn, row_id: int, not_before: datetime) -> None:
     """Give back a claimed row unsent (its destination is backing off), not counting a try."""
+    stamp = to_db(not_before)
     await conn.execute(
-        "UPDATE outbox SET lease_until = NULL, attempts = MAX(attempts - 1, 0), "
-        "next_attempt_at = MAX(next_attempt_at, ?) WHERE id = ?",
-        (to_db(not_before), row_id),
+        "UPDATE outbox SET lease_until = NULL, "
+        "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
+        "next_attempt_at = CASE WHEN next_attempt_at > ? THEN next_attempt_at ELSE ? END "
+        "WHERE id = ?",
+        (stamp, stamp, row_id),
     )
 
 
-async def next_attempt_of(conn: aiosqlite.Connection, row_id: int) -> datetime | None:
+async def next_attempt_of(conn: Conn, row_id: int) -> datetime | None:
     """When one row will next be tried."""
     async with conn.execute("SELECT next_attempt_at FROM outbox WHERE id = ?", (row_id,)) as cur:
         row = await cur.fetchone()
     return from_db(row[0]) if row else None
 
 
-async def next_due_at(conn: aiosqlite.Connection, *, kinds: Sequence[str]) -> str | None:
+async def next_due_at(conn: Conn, *, kinds: Sequence[str]) -> datetime | None:
     """When the earliest pending row for these destination kinds becomes due."""
     marks = ",".join("?" * len(kinds)) or "NULL"
     sql = (
-        "SELECT MIN(MAX(o.next_attempt_at, COALESCE(o.lease_until, ''))) FROM outbox o "
+        "SELECT MIN(CASE WHEN o.lease_until > o.next_attempt_at THEN o.lease_until "
+        "ELSE o.next_attempt_at END) FROM outbox o "
         "JOIN destinations d ON d.id = o.destination_id WHERE o.status = 'pending' "
         f"AND d.active = 1 AND d.broken_reason IS NULL AND d.kind IN ({marks})"
     )
     async with conn.execute(sql, tuple(kinds)) as cursor:
         row = await cursor.fetchone()
-    return row[0] if row and row[0] else None
+    return from_db(row[0]) if row and row[0] else None
 
 
-async def depth(conn: aiosqlite.Connection) -> int:
+async def depth(conn: Conn) -> int:
     """How many messages wait to be sent."""
     async with conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0
 
 
-async def pending_counts(conn: aiosqlite.Connection) -> tuple[int, int]:
+async def pending_counts(conn: Conn) -> tuple[int, int]:
     """Pending messages: (waiting for a working destination, held for a broken or paused one)."""
     sql = (
-        "SELECT COALESCE(SUM(d.active = 1 AND d.broken_reason IS NULL), 0), COUNT(*) "
+        "SELECT COALESCE(SUM(CASE WHEN d.active = 1 AND d.broken_reason IS NULL THEN 1 ELSE 0 "
+        "END), 0), COUNT(*) "
         "FROM outbox o JOIN destinations d ON d.id = o.destination_id WHERE o.status = 'pending'"
     )
     async with conn.execute(sql) as cursor:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.store.connection import from_db, to_db
+from bot.store.sql import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +41,7 @@ class RefreshRecord:
 
 
 async def replace_people(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     people: list[StoredPerson],
     spells: list[StoredSpell],
     record: RefreshRecord,
@@ -68,7 +67,7 @@ async def replace_people(
     )
 
 
-async def stored_people(conn: aiosqlite.Connection) -> list[StoredPerson]:
+async def stored_people(conn: Conn) -> list[StoredPerson]:
     """Every refreshed person, by id."""
     async with conn.execute(
         "SELECT id, name, house, seat, party, membership_start FROM people ORDER BY id"
@@ -76,19 +75,19 @@ async def stored_people(conn: aiosqlite.Connection) -> list[StoredPerson]:
         return [StoredPerson(*row) for row in await cursor.fetchall()]
 
 
-async def stored_spells(conn: aiosqlite.Connection) -> dict[int, list[StoredSpell]]:
+async def stored_spells(conn: Conn) -> dict[int, list[StoredSpell]]:
     """Every refreshed person's party spells, oldest first."""
     spells: dict[int, list[StoredSpell]] = {}
     async with conn.execute(
         "SELECT person_id, party, start_date, end_date, house FROM party_spells "
-        "ORDER BY person_id, start_date, rowid"
+        "ORDER BY person_id, start_date, end_date, party, house"
     ) as cursor:
         for row in await cursor.fetchall():
             spells.setdefault(row[0], []).append(StoredSpell(*row))
     return spells
 
 
-async def last_refresh(conn: aiosqlite.Connection) -> RefreshRecord | None:
+async def last_refresh(conn: Conn) -> RefreshRecord | None:
     """When and from where the stored people were read; None before the first refresh."""
     async with conn.execute("SELECT refreshed_at, source FROM people_refresh") as cursor:
         row = await cursor.fetchone()

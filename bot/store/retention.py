@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.store.connection import Database, to_db
+from bot.store.sql import Store, is_none_of, to_db
 
 # Rows deleted per transaction: keeps each write short, so polls never wait long behind pruning.
 CHUNK = 2_000
@@ -23,7 +22,7 @@ class Pruned:
 
 
 async def prune(
-    db: Database, *, cutoff: datetime, configured: Sequence[str], chunk: int = CHUNK
+    db: Store, *, cutoff: datetime, configured: Sequence[str], chunk: int = CHUNK
 ) -> Pruned:
     """Delete what retention allows, in short transactions; safe beside running polls.
 
@@ -34,13 +33,13 @@ async def prune(
     `chunk` is the most rows one transaction deletes.
     """
     stamp = to_db(cutoff)
+    unlisted = is_none_of("h.feed", len(configured))
     headlines = await _delete_chunks(
         db,
         "DELETE FROM headlines WHERE id IN (SELECT h.id FROM headlines h "
-        "LEFT JOIN feeds f ON f.name = h.feed WHERE h.last_seen_at < ? "
-        "AND (h.feed NOT IN (SELECT value FROM json_each(?)) "
+        f"LEFT JOIN feeds f ON f.name = h.feed WHERE h.last_seen_at < ? AND ({unlisted} "
         "OR f.last_parsed_at > h.last_seen_at) LIMIT ?)",
-        (stamp, json.dumps(list(configured))),
+        (stamp, *configured),
         chunk,
     )
     # The newest story is never deleted: SQLite reuses the highest rowid once it is gone, and a
@@ -64,7 +63,7 @@ async def prune(
     return Pruned(headlines=headlines, stories=stories, outbox=outbox)
 
 
-async def _delete_chunks(db: Database, sql: str, params: tuple[object, ...], chunk: int) -> int:
+async def _delete_chunks(db: Store, sql: str, params: tuple[object, ...], chunk: int) -> int:
     total = 0
     while True:
         async with db.transaction() as conn:

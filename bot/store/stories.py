@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from bot.store.sql import Conn
 
 
-async def also_reported_by(
-    conn: aiosqlite.Connection, story_id: int, outlet: str
-) -> tuple[str, ...]:
+async def also_reported_by(conn: Conn, story_id: int, outlet: str) -> tuple[str, ...]:
     """The other outlets that carried a story (all but `outlet`), in the order they reported it."""
     rows = await conn.execute_fetchall(
         "SELECT outlet FROM headlines WHERE story_id = ? AND outlet != ? "

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.store.connection import from_db
+from bot.store.sql import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +17,7 @@ class Tallies:
     headlines: list[tuple[datetime, bool]]  # (first seen; has a category)
 
 
-async def tallies(conn: aiosqlite.Connection, sent: list[tuple[str, datetime]]) -> Tallies:
+async def tallies(conn: Conn, sent: list[tuple[str, datetime]]) -> Tallies:
     """The messages sent (as counted by the caller), and every headline's first-seen time and
     categorisation."""
     # The whole table, not grouped in SQL: the caller buckets by day in a time zone SQLite lacks.

@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain import ChannelControl
 from bot.store.connection import from_db, to_db
 from bot.store.destinations import set_control
+from bot.store.sql import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +38,7 @@ class ChannelRecord:
     control: ChannelControl | None = None  # None: an export from before channel control
 
 
-async def chat_channels(conn: aiosqlite.Connection, kinds: Sequence[str]) -> list[ChannelRecord]:
+async def chat_channels(conn: Conn, kinds: Sequence[str]) -> list[ChannelRecord]:
     """Every active chat channel of these kinds that has subscriptions or settings, by key."""
     marks = ",".join("?" * len(kinds)) or "NULL"
     async with conn.execute(
@@ -67,7 +66,7 @@ async def chat_channels(conn: aiosqlite.Connection, kinds: Sequence[str]) -> lis
     return list(channels.values())
 
 
-async def import_channel(conn: aiosqlite.Connection, record: ChannelRecord) -> int:
+async def import_channel(conn: Conn, record: ChannelRecord) -> int:
     """Create or update a channel and its subscriptions as recorded; returns subscriptions written.
 
     Importing the same file twice changes nothing; a broken mark is cleared, so a moved host
@@ -94,7 +93,8 @@ async def import_channel(conn: aiosqlite.Connection, record: ChannelRecord) -> i
         await set_control(conn, row[0], record.control)
     await conn.executemany(
         "INSERT INTO subscriptions (destination_id, category, mention, created_by, created_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET mention = excluded.mention, "
+        "VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (destination_id, category) DO UPDATE SET mention = excluded.mention, "
         "created_by = excluded.created_by, created_at = excluded.created_at",
         [
             (row[0], s.category, s.mention, s.created_by, to_db(s.created_at))

@@ -10,10 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain import story_key
 from bot.store.connection import from_db, to_db
+from bot.store.sql import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +41,7 @@ def confirmation_key(event_id: int) -> str:
     return f"confirmed:{event_id}"
 
 
-async def told_of(conn: aiosqlite.Connection, event_id: int) -> list[Told]:
+async def told_of(conn: Conn, event_id: int) -> list[Told]:
     """The active destinations queued an event's alert, with their update rows."""
     rows = await conn.execute_fetchall(
         "SELECT o.destination_id, d.kind, d.updates FROM outbox o "
@@ -69,7 +68,7 @@ async def told_of(conn: aiosqlite.Connection, event_id: int) -> list[Told]:
 
 
 async def arm_row(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     destination_id: int,
     event_id: int,
     kind: str,
@@ -91,7 +90,7 @@ async def arm_row(
 
 
 async def add_confirmation_row(
-    conn: aiosqlite.Connection, destination_id: int, event_id: int, kind: str, now: datetime
+    conn: Conn, destination_id: int, event_id: int, kind: str, now: datetime
 ) -> bool:
     """Queue a destination's one confirmation update (an edit, reply or follow-up, as `kind`
     says); False if it already has one. Unlike the other update rows it is sent once, unless
@@ -115,7 +114,7 @@ async def add_confirmation_row(
         return await cursor.fetchone() is not None
 
 
-async def stop_row(conn: aiosqlite.Connection, row_id: int, status: str, reason: str) -> None:
+async def stop_row(conn: Conn, row_id: int, status: str, reason: str) -> None:
     """Never send this update row again: status "gone" (message deleted) or "exhausted"."""
     await conn.execute(
         "UPDATE outbox SET status = ?, last_error = ?, lease_until = NULL WHERE id = ?",
@@ -133,9 +132,7 @@ class SentAlert:
     told_reports: int
 
 
-async def sent_alert(
-    conn: aiosqlite.Connection, destination_id: int, event_id: int
-) -> SentAlert | None:
+async def sent_alert(conn: Conn, destination_id: int, event_id: int) -> SentAlert | None:
     """The destination's alert row for an event (None if it never had one)."""
     rows = list(
         await conn.execute_fetchall(
@@ -150,7 +147,7 @@ async def sent_alert(
     return SentAlert(str(status), remote_id, str(message), int(told))
 
 
-async def told_reports(conn: aiosqlite.Connection, row_ids: Sequence[int]) -> int:
+async def told_reports(conn: Conn, row_ids: Sequence[int]) -> int:
     """The most reports any of these rows has shown its destination."""
     marks = ",".join("?" * len(row_ids)) or "NULL"
     rows = list(

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.store.connection import from_db, to_db
+from bot.store.sql import Conn
 
 OPEN, CONFIRMED, EXPIRED = "open", "confirmed", "expired"
 
@@ -58,7 +57,7 @@ def _watch(row: Sequence[object]) -> Watch:
     )
 
 
-async def add_watch(conn: aiosqlite.Connection, watch: Watch) -> bool:
+async def add_watch(conn: Conn, watch: Watch) -> bool:
     """Start watching an event's claim; False if the event is already watched."""
     async with conn.execute(
         "INSERT INTO party_watches (event_id, person_id, person_name, party, first_report_at, "
@@ -75,7 +74,7 @@ async def add_watch(conn: aiosqlite.Connection, watch: Watch) -> bool:
         return await cursor.fetchone() is not None
 
 
-async def open_watches(conn: aiosqlite.Connection, now: datetime) -> list[Watch]:
+async def open_watches(conn: Conn, now: datetime) -> list[Watch]:
     """The watches still open at `now`, oldest first."""
     rows = await conn.execute_fetchall(
         f"SELECT {_COLUMNS} FROM party_watches WHERE status = ? AND until > ? ORDER BY event_id",
@@ -84,7 +83,7 @@ async def open_watches(conn: aiosqlite.Connection, now: datetime) -> list[Watch]
     return [_watch(r) for r in rows]
 
 
-async def expire_watches(conn: aiosqlite.Connection, now: datetime) -> list[Watch]:
+async def expire_watches(conn: Conn, now: datetime) -> list[Watch]:
     """Close the open watches whose week is out at `now`; returns them."""
     rows = await conn.execute_fetchall(
         f"UPDATE party_watches SET status = ?, closed_at = ? WHERE status = ? AND until <= ? "
@@ -95,7 +94,7 @@ async def expire_watches(conn: aiosqlite.Connection, now: datetime) -> list[Watc
 
 
 async def confirm_watch(
-    conn: aiosqlite.Connection, event_id: int, party: str, recorded_on: date, now: datetime
+    conn: Conn, event_id: int, party: str, recorded_on: date, now: datetime
 ) -> bool:
     """Record that Parliament confirmed an open watch; False if it was not open."""
     async with conn.execute(
@@ -106,7 +105,7 @@ async def confirm_watch(
         return await cursor.fetchone() is not None
 
 
-async def watch_of(conn: aiosqlite.Connection, event_id: int) -> Watch | None:
+async def watch_of(conn: Conn, event_id: int) -> Watch | None:
     """An event's watch, whatever became of it (None if it was never watched)."""
     rows = list(
         await conn.execute_fetchall(

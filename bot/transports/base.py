@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.commands import Commands
 from bot.config import Settings
 from bot.delivery.deliver import Editor, Sender
-from bot.store.connection import Database
+from bot.store.sql import Store
 
 if TYPE_CHECKING:  # slow to import, and only the Slack HTTP mode of `run` serves anything
     from aiohttp import web
@@ -22,7 +22,7 @@ class TransportContext:
     """Everything a transport may use; it reaches the core only through these."""
 
     settings: Settings
-    db: Database
+    db: Store
     commands: Commands
     clock: Callable[[], datetime]
     # The service's HTTP app (for Slack HTTP mode); None in `poll`, which serves nothing.

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.domain import Headline, Signature
 from bot.store import destinations, events, headlines
-from bot.store.connection import Database
+from bot.store.sql import Store, to_db
 
 T0 = datetime(2024, 3, 6, 12, 0, tzinfo=UTC)
 
@@ -19,10 +19,15 @@ def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-async def fetch(db: Database, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-    """Every row a query reads, as plain tuples."""
+async def fetch(db: Store, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """Every row a query reads, as plain tuples; stored times as to_db writes them (PostgreSQL
+    returns a timestamptz as a datetime, SQLite the text), so one expectation fits both."""
     async with db.conn.execute(sql, tuple(params)) as cursor:
-        return [tuple(row) for row in await cursor.fetchall()]
+        return [tuple(map(_as_text, row)) for row in await cursor.fetchall()]
+
+
+def _as_text(value: object) -> object:
+    return to_db(value) if isinstance(value, datetime) else value
 
 
 def headline(
@@ -40,7 +45,7 @@ def headline(
 
 
 async def add_headline(
-    db: Database,
+    db: Store,
     key: str,
     *,
     story_id: int | None = None,
@@ -58,7 +63,7 @@ SIGNATURE = Signature(frozenset({"marchmont"}), frozenset({"defect"}), frozenset
 
 
 async def add_story(
-    db: Database,
+    db: Store,
     title: str = "Tory MP Marchmont defects",
     *,
     categories: Sequence[str] = ("defection",),
@@ -80,7 +85,7 @@ async def add_story(
 
 
 async def add_destination(
-    db: Database,
+    db: Store,
     key: str,
     *,
     kind: str = "discord",
@@ -96,7 +101,7 @@ async def add_destination(
 
 
 async def subscribe(
-    db: Database,
+    db: Store,
     channel: str,
     categories: Sequence[str],
     *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import asyncpg
 import pytest
 
 from bot.store import headlines
@@ -144,7 +145,7 @@ async def test_insert_headlines_keeps_every_field_in_order(db: Database) -> None
 
 async def test_an_entry_is_kept_once_per_feed(db: Database) -> None:
     await add_headline(db, "same")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
         await add_headline(db, "same")
     await add_headline(db, "same", feed="Sky")
     assert await fetch(db, "SELECT feed FROM headlines ORDER BY feed") == [("BBC",), ("Sky",)]

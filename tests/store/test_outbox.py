@@ -202,12 +202,10 @@ async def test_next_due_at_is_the_earliest_pending_row_a_sender_could_take(db: D
     assert await outbox.next_due_at(db.conn, kinds=["discord"]) is None
     await queue(db, channel, "story:1", now=at(3))
     await queue(db, hook, "story:1", now=at(1))
-    assert await outbox.next_due_at(db.conn, kinds=["discord"]) == to_db(at(3))
-    assert await outbox.next_due_at(db.conn, kinds=["discord", "webhook:slack"]) == to_db(at(1))
+    assert await outbox.next_due_at(db.conn, kinds=["discord"]) == at(3)
+    assert await outbox.next_due_at(db.conn, kinds=["discord", "webhook:slack"]) == at(1)
     await claim(db, at(3))  # leased: due again when the lease runs out
-    assert await outbox.next_due_at(db.conn, kinds=["discord"]) == to_db(
-        at(3) + timedelta(seconds=LEASE)
-    )
+    assert await outbox.next_due_at(db.conn, kinds=["discord"]) == at(3) + timedelta(seconds=LEASE)
 
 
 async def test_depth_and_pending_counts_split_working_from_held(db: Database) -> None:

@@ -11,7 +11,7 @@ from discord.http import Route
 from bot.commands import Commands
 from bot.domain import DestinationKey
 from bot.store import destinations as dest_store
-from bot.store.connection import Database
+from bot.store.sql import Store
 from bot.transports.discord.slash import Westminster, WestminsterTree
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def intents() -> discord.Intents:
 class DivisionBellClient(discord.AutoShardedClient):
     """One shard for a small bot; more when /gateway/bot says so (from 2,500 guilds)."""
 
-    def __init__(self, db: Database, use_cases: Commands, manager_roles: Collection[int]) -> None:
+    def __init__(self, db: Store, use_cases: Commands, manager_roles: Collection[int]) -> None:
         # The bot never joins voice: discord.py's warnings about missing voice libraries are noise.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False

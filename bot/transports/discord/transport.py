@@ -19,7 +19,7 @@ import discord
 from bot.commands import Commands
 from bot.delivery.deliver import Editor, Sender
 from bot.errors import ConfigError
-from bot.store.connection import Database
+from bot.store.sql import Store
 from bot.transports.base import Transport, TransportContext
 from bot.transports.common import TransportHealth
 from bot.transports.discord.access import parse_roles
@@ -44,7 +44,7 @@ class DiscordTransport:
         *,
         token: str,
         api_base: str,
-        db: Database,
+        db: Store,
         commands: Commands,
         manager_roles: tuple[str, ...] = (),
         dev_guild: int | None = None,

@@ -1,0 +1,120 @@
+"""The PostgreSQL store: an asyncpg pool, migrations under an advisory lock, one writer here.
+
+Chosen by `[storage] url_env` (or `url`); SQLite stays the default for one host. Several
+processes share one database: migrations take a transaction-level advisory lock so replicas
+starting together migrate one after the other, and the outbox is leased row by row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from bot.errors import StorageError
+from bot.store.pg_conn import PgConn
+from bot.store.schema_pg import MIGRATIONS, SCHEMA_VERSION
+
+# pg_advisory_xact_lock key for migrating: "DBMG" in ASCII, so it is recognisable in pg_locks.
+MIGRATION_LOCK = 0x44424D47
+CONNECT_TIMEOUT_S = 10.0
+POOL_MAX = 10
+
+# asyncpg and socket errors that mean the server is unreachable or refused us.
+CONNECT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+
+
+def is_postgres_url(url: str) -> bool:
+    """Whether `url` names a PostgreSQL database (postgresql:// or postgres://)."""
+    return urlsplit(url).scheme in ("postgresql", "postgres")
+
+
+def mask_password(url: str) -> str:
+    """The URL with any password replaced by ***, for logs and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+
+
+class PostgresDatabase:
+    """The PostgreSQL store: a pool for reads; this process writes one transaction at a time."""
+
+    backend = "postgresql"
+
+    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+        self.pool = pool
+        self.url = url
+        self.location = mask_password(url)
+        self._write_lock = asyncio.Lock()
+        self._conn = PgConn(pool)
+
+    @classmethod
+    async def open(cls, url: str, *, pool_size: int = POOL_MAX) -> PostgresDatabase:
+        """Connect to `url` and bring its schema up to date (StorageError when unreachable)."""
+        try:
+            pool = await asyncpg.create_pool(
+                url, min_size=1, max_size=pool_size, timeout=CONNECT_TIMEOUT_S, init=_prepare
+            )
+        except CONNECT_ERRORS as exc:
+            raise StorageError(f"{mask_password(url)}: cannot connect ({exc})") from None
+        db = cls(pool, url)
+        try:
+            await db._migrate()
+        except BaseException:
+            await pool.close()
+            raise
+        return db
+
+    async def _migrate(self) -> None:
+        async with self.pool.acquire() as con, con.transaction():
+            await con.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            await con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
+            version = int(await con.fetchval("SELECT max(version) FROM schema_version") or 0)
+            if version > SCHEMA_VERSION:
+                raise StorageError(
+                    f"{self.location}: written by a newer Division Bell (schema {version}, this "
+                    f"version knows up to {SCHEMA_VERSION}); upgrade Division Bell"
+                )
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                await con.execute(MIGRATIONS[number - 1])
+                await con.execute("INSERT INTO schema_version (version) VALUES ($1)", number)
+
+    @property
+    def conn(self) -> PgConn:
+        """Reads and single statements, each on a pooled connection."""
+        return self._conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgConn]:
+        """BEGIN … COMMIT on one pooled connection; one writer at a time in this process."""
+        async with self._write_lock, self.pool.acquire() as con, con.transaction():
+            yield PgConn(con)
+
+    async def ping(self) -> None:
+        """Raise StorageError unless the server answers a query."""
+        try:
+            await self.pool.fetchval("SELECT 1")
+        except CONNECT_ERRORS as exc:
+            raise StorageError(f"{self.location}: no answer ({exc})") from None
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.pool.close()
+
+
+async def _prepare(con: Any) -> None:
+    # Times are compared and returned in UTC whatever the server's own time zone.
+    await con.execute("SET TIME ZONE 'UTC'")
