@@ -28,7 +28,8 @@ from bot.pipeline.workers import make_parse_executor
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
 from bot.store import outbox
-from bot.store.connection import BUSY_TIMEOUT_S, Database
+from bot.store.connection import BUSY_TIMEOUT_S
+from bot.store.opening import open_store
 from bot.store.sql import Conn, Store
 from bot.transports.base import Transport, TransportContext
 from bot.transports.console import ConsoleSender
@@ -159,7 +160,7 @@ async def open_runtime(
     `busy_timeout`: seconds a write waits for another process's lock on the database.
     """
     classifier = Classifier.load(settings.rules)
-    db = await Database.open(settings.storage.path, busy_timeout=busy_timeout)
+    db = await open_store(settings.storage.path, settings.storage.url, busy_timeout=busy_timeout)
     executor = make_parse_executor(parse_workers)
     polling = settings.polling
     fetch_session = make_session(

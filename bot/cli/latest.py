@@ -7,12 +7,12 @@ from typing import TextIO
 from bot.commands import Commands
 from bot.config import Settings
 from bot.pipeline.classify import Classifier
-from bot.store.connection import Database
+from bot.store.opening import open_store
 
 
 async def show_latest(settings: Settings, category: str | None, count: int, out: TextIO) -> int:
     """Print the latest events; exit 2 for an unknown category (the answer says which exist)."""
-    db = await Database.open(settings.storage.path)
+    db = await open_store(settings.storage.path, settings.storage.url)
     try:
         categories = Classifier.load(settings.rules).categories
         commands = Commands(

@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.knowledge.members_api import MembersApi, MembersApiError
 from bot.knowledge.refresh import RefreshSummary, refresh_people
 from bot.knowledge.register import Register
-from bot.store.connection import Database
+from bot.store.opening import open_store
 
 EXIT_API_DOWN = 1
 
@@ -37,7 +37,7 @@ def run_people(action: str, settings: Settings, *, out: TextIO, err: TextIO) -> 
 
 
 async def _refresh(settings: Settings) -> RefreshSummary:
-    db = await Database.open(settings.storage.path)
+    db = await open_store(settings.storage.path, settings.storage.url)
     try:
         parliament = settings.parliament
         async with MembersApi.open(

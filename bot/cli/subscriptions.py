@@ -19,7 +19,7 @@ from bot.config.types import UPDATE_MODES
 from bot.control import settings as check
 from bot.domain import ChannelControl
 from bot.store import transfer
-from bot.store.connection import Database
+from bot.store.opening import open_store
 from bot.store.sql import Store
 
 FORMAT = "division-bell-subscriptions"
@@ -55,7 +55,7 @@ def run_subscriptions(action: str, file: str | None, settings: Settings, *, stdi
 
 
 async def _export(settings: Settings) -> str:
-    db = await Database.open(settings.storage.path)
+    db = await open_store(settings.storage.path, settings.storage.url)
     try:
         return await export_json(db, datetime.now(UTC))
     finally:
@@ -63,7 +63,7 @@ async def _export(settings: Settings) -> str:
 
 
 async def _import(settings: Settings, records: list[transfer.ChannelRecord]) -> int:
-    db = await Database.open(settings.storage.path)
+    db = await open_store(settings.storage.path, settings.storage.url)
     try:
         return await import_records(db, records)
     finally:

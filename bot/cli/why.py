@@ -9,12 +9,12 @@ from bot.config import Settings
 from bot.pipeline.classify import Classifier
 from bot.pipeline.normalise import canonical_url
 from bot.store import history
-from bot.store.connection import Database
+from bot.store.opening import open_store
 
 
 async def explain(settings: Settings, url: str, out: TextIO) -> int:
     """Print the `why` answer; exit 1 for a URL no polled feed has carried (or not a link)."""
-    db = await Database.open(settings.storage.path)
+    db = await open_store(settings.storage.path, settings.storage.url)
     try:
         categories = Classifier.load(settings.rules).categories
         commands = Commands(

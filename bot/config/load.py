@@ -16,6 +16,7 @@ import platformdirs
 from bot.config.control import CONTROL_KEYS, read_control
 from bot.config.ops import read_ops
 from bot.config.schema import EnvUnset, Section, Table, TomlKind, load_toml
+from bot.config.storage import read_storage
 from bot.config.types import (
     CONSOLE,
     DISCORD,
@@ -26,7 +27,6 @@ from bot.config.types import (
     PARLIAMENT,
     POLLING,
     SLACK,
-    STORAGE,
     WEBHOOK_UPDATE_MODES,
     DiscordSettings,
     DisplaySettings,
@@ -36,7 +36,6 @@ from bot.config.types import (
     Secrets,
     Settings,
     SlackSettings,
-    StorageSettings,
     WebhookSettings,
 )
 from bot.domain import FeedSource
@@ -112,14 +111,13 @@ def load_settings(path: Path | None, env: dict[str, str] | None = None) -> Setti
         raise ConfigError(f"{rules.where('rules')}: rules file not found: {rules_path}")
     categories = _category_names(rules_path)
     feeds = _read_feeds(source, raw) if "feeds" in raw else default_feeds()
-    storage = _read_table(source, raw, STORAGE, base)
-    storage["path"] = storage["path"] or default_data_dir(env) / DB_FILENAME
+    storage = read_storage(source, raw, base, default_data_dir(env) / DB_FILENAME, environ)
     notices: list[str] = []  # webhooks turned off by a blank variable: said, never an error
     webhooks = _read_webhooks(source, raw.get("webhooks", []), categories, environ, notices)
     ops = read_ops(Section(source, "ops", raw.get("ops", {})), environ, notices)
     return Settings(
         source=path,
-        storage=StorageSettings(**storage),
+        storage=storage,
         polling=PollingSettings(**_read_table(source, raw, POLLING)),
         rules=rules_path,
         feeds=feeds,

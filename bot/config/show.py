@@ -20,6 +20,7 @@ from bot.config.types import (
     STORAGE,
 )
 from bot.redact import mask_token, mask_url
+from bot.store.urls import mask_password
 
 
 def _value(value: object) -> str:
@@ -46,7 +47,11 @@ def _plain(table: Table, holder: object) -> list[str]:
 def render_settings(settings: Settings) -> str:
     """Every effective setting, with tokens and webhook URLs masked."""
     lines = [f"# config: {settings.source or 'none (built-in defaults)'}"]
-    lines += _plain(STORAGE, settings.storage) + _plain(POLLING, settings.polling)
+    lines += _plain(STORAGE, settings.storage)
+    if settings.storage.url:
+        # PostgreSQL: `path` is then unused, and the URL's password never printed.
+        lines.append(f"url = {_value(mask_password(settings.storage.url))}")
+    lines += _plain(POLLING, settings.polling)
     lines += _table("[classifier]", ("rules", settings.rules or "(packaged rules)"))
     lines.append(f"# categories: {', '.join(settings.categories)}")
     lines += _plain(EVENTS, settings.events)

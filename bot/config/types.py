@@ -27,6 +27,7 @@ class StorageSettings:
 
     path: Path
     retention_days: int = 90
+    url: str | None = None  # a postgresql:// URL: PostgreSQL instead of the file at `path`
 
 
 @dataclass(frozen=True, slots=True)

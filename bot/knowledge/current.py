@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from bot.knowledge.register import PartySpell, Register
-from bot.store.connection import Database
 from bot.store.people import StoredPerson, StoredSpell, stored_people, stored_spells
+from bot.store.sql import Store
 
 
 def overlay(
@@ -41,7 +41,7 @@ def overlay(
     return Register(updated, register.attribution, f"{register.source} + people refresh")
 
 
-async def current_register(db: Database, register: Register | None = None) -> Register:
+async def current_register(db: Store, register: Register | None = None) -> Register:
     """The packaged register (or `register`) overlaid with what the last refresh stored."""
     base = register if register is not None else Register.load()
     people = await stored_people(db.conn)

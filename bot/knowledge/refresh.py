@@ -15,8 +15,8 @@ from typing import NamedTuple
 from bot.knowledge.members_api import MembersApi
 from bot.knowledge.members_records import HouseEntry, Member, MemberHistory
 from bot.knowledge.register import Register
-from bot.store.connection import Database
 from bot.store.people import RefreshRecord, StoredPerson, StoredSpell, replace_people
+from bot.store.sql import Store
 
 # Same party, same House, back within this long: one spell. The Members API ends a Commons
 # membership at dissolution and starts the next on polling day (about five weeks later); the
@@ -142,7 +142,7 @@ def party_changes(register: Register, members: list[Member], on: date) -> list[P
 
 
 async def refresh_people(
-    db: Database, api: MembersApi, register: Register, now: datetime
+    db: Store, api: MembersApi, register: Register, now: datetime
 ) -> RefreshSummary:
     """Read every current member and their party history, then replace the stored copy."""
     mps = await api.search("commons")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store.connection import BUSY_TIMEOUT_S, Database
-from bot.store.postgres import PostgresDatabase
 from bot.store.sql import Store
 
 
@@ -14,5 +13,8 @@ async def open_store(
 ) -> Store:
     """Open and migrate the configured database: PostgreSQL at `url`, else SQLite at `path`."""
     if url:
+        # Imported here: a SQLite install never loads the PostgreSQL driver.
+        from bot.store.postgres import PostgresDatabase  # noqa: PLC0415
+
         return await PostgresDatabase.open(url)
     return await Database.open(path, busy_timeout=busy_timeout)

@@ -11,13 +11,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from bot.errors import StorageError
 from bot.store.pg_conn import PgConn
 from bot.store.schema_pg import MIGRATIONS, SCHEMA_VERSION
+from bot.store.urls import mask_password
 
 # pg_advisory_xact_lock key for migrating: "DBMG" in ASCII, so it is recognisable in pg_locks.
 MIGRATION_LOCK = 0x44424D47
@@ -31,22 +31,6 @@ CONNECT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
 )
-
-
-def is_postgres_url(url: str) -> bool:
-    """Whether `url` names a PostgreSQL database (postgresql:// or postgres://)."""
-    return urlsplit(url).scheme in ("postgresql", "postgres")
-
-
-def mask_password(url: str) -> str:
-    """The URL with any password replaced by ***, for logs and messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
 
 
 class PostgresDatabase:
