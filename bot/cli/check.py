@@ -1,12 +1,14 @@
 """`check-config`: validate the config and what it points at, then print it with secrets masked.
 
 Beyond reading the file: every rule regex is compiled (as `run` will), the database's folder must
-be creatable and writable (exit 2 naming [storage] path otherwise), and a listen address already
+be creatable and writable (exit 2 naming [storage] path otherwise) or the PostgreSQL server must
+answer (without changing the database), and a listen address already
 taken is a warning, since the `run` that will use it may be the one holding it now.
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import socket
@@ -18,6 +20,7 @@ from bot.config.show import render_settings
 from bot.errors import ConfigError
 from bot.pipeline.classify import Classifier
 from bot.store.connection import folder_advice, folder_problem
+from bot.store.opening import postgres_problem
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +28,14 @@ log = logging.getLogger(__name__)
 def run_check(settings: Settings) -> int:
     """Check and print the effective config; 0 when it will work, ConfigError otherwise."""
     Classifier.load(settings.rules).prepare()
-    problem = folder_problem(settings.storage.path, create=False)
-    if problem is not None:
-        raise ConfigError(folder_advice(settings.storage.path, problem))
+    if settings.storage.url:
+        problem = asyncio.run(postgres_problem(settings.storage.url))
+        if problem is not None:
+            raise ConfigError(f"[storage] {problem}")
+    else:
+        problem = folder_problem(settings.storage.path, create=False)
+        if problem is not None:
+            raise ConfigError(folder_advice(settings.storage.path, problem))
     taken = listen_taken(settings.http_listen)
     if taken is not None:
         log.warning(

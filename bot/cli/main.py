@@ -249,6 +249,13 @@ def _backup(raw: str, keep: int | None, settings: Settings) -> int:
         prune_backups,
     )
 
+    if settings.storage.url:
+        # A file copy of PostgreSQL would be neither consistent nor restorable; its own tool is.
+        raise ConfigError(
+            "backup copies the SQLite file, and [storage] names a PostgreSQL database: back it "
+            'up with pg_dump (e.g. `pg_dump --format=custom --file=bell.dump "$DATABASE_URL"`), '
+            "restore with pg_restore"
+        )
     if keep is not None and (keep < 1 or not is_folder_target(raw)):
         raise ConfigError("backup --keep N: N must be 1 or more, and PATH a folder (end it with /)")
     target = backup_target(raw, datetime.now(UTC))

@@ -44,6 +44,13 @@ class HealthMonitor:
         self.clock = clock
         self.started_at = clock()
         self.last_poll_at: datetime | None = None
+        self.role = "leader"  # a replica polls nothing, so its polls are never stale
+
+    def role_changed(self, role: str) -> None:
+        """This process became the leader or a replica; a new leader's polls count from now."""
+        self.role = role
+        self.started_at = self.clock()
+        self.last_poll_at = None
 
     def polled(self) -> None:
         """The scheduler finished a poll just now."""
@@ -58,7 +65,9 @@ class HealthMonitor:
         now = self.clock()
         limit = STALE_INTERVALS * self.interval
         last = self.last_poll_at
-        if last is not None:
+        if self.role != "leader":
+            polling_ok, polling = True, "replica: the leader polls"
+        elif last is not None:
             polling_ok = (now - last).total_seconds() <= limit
             polling = "ok" if polling_ok else f"no poll for {int((now - last).total_seconds())}s"
         else:
@@ -66,6 +75,7 @@ class HealthMonitor:
             polling_ok = (now - self.started_at).total_seconds() <= limit
             polling = "starting" if polling_ok else f"no poll in the {int(limit)}s since start"
         details: dict[str, Any] = {
+            "role": self.role,
             "database": database,
             "transports": transports,
             "polling": polling,

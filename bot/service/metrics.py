@@ -63,6 +63,22 @@ class Metrics:
             "Unix time of the last finished poll.",
             registry=self.registry,
         )
+        self.leader_changes = Counter(
+            _PREFIX + "leader_changes",
+            "Times this process became the leader (the replica that polls).",
+            registry=self.registry,
+        )
+        self.leader = Gauge(
+            _PREFIX + "leader",
+            "1 while this process is the leader, 0 as a replica.",
+            registry=self.registry,
+        )
+
+    def role_changed(self, leading: bool) -> None:
+        """Count a change of leader seen here, and show this process's role."""
+        if leading:
+            self.leader_changes.inc()
+        self.leader.set(1 if leading else 0)
 
     def know_feeds(self, names: Iterable[str]) -> None:
         """Start each feed's series at zero, so dashboards see a feed before its first error."""

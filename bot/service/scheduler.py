@@ -24,6 +24,7 @@ from bot.domain import FeedSource
 from bot.errors import StorageError
 from bot.service.health import HealthMonitor
 from bot.service.http_server import create_app, start_site
+from bot.service.leadership import Leadership
 from bot.service.metrics import Metrics
 from bot.service.ops_notices import CHECK_EVERY_S, OpsNotifier
 from bot.store import retention
@@ -95,6 +96,23 @@ class Service:
             runtime.transports,
             min(intervals, default=runtime.settings.polling.interval),
         )
+        self.leadership = Leadership(runtime.db.leader_lock(), self._role_changed)
+
+    @property
+    def leading(self) -> bool:
+        """This process polls, decides and keeps house; a replica only delivers."""
+        return self.leadership.leading and not self.stopping.is_set()
+
+    def _role_changed(self, leading: bool) -> None:
+        self.monitor.role_changed(self.leadership.role)
+        if self.metrics is not None:
+            self.metrics.role_changed(leading)
+        if leading and self.scheduler.running:
+            # A replica taking over polls every feed at once: the old leader may have died
+            # mid-interval, and its last polls are the newest news anyone has read.
+            now = datetime.now(UTC)
+            for feed in self.runtime.settings.feeds:
+                self.scheduler.modify_job(f"poll:{feed.name}", next_run_time=now)
 
     def schedule(self) -> None:
         """One job per feed: first poll staggered within the jitter, then every interval."""
@@ -149,9 +167,15 @@ class Service:
             coalesce=True,
         )
 
+    async def queued(self) -> None:
+        """This process queued messages: wake its delivery worker and every replica's."""
+        self.wake.set()
+        await self.runtime.db.announce_outbox()
+
     async def poll_job(self, feed: FeedSource) -> None:
-        """Poll one feed; wake the delivery worker when it queued alerts or updates."""
-        if self.stopping.is_set():
+        """Poll one feed (the leader only); wake the delivery worker when it queued alerts or
+        updates."""
+        if not self.leading:
             return
         task = asyncio.current_task()
         if task is not None:
@@ -167,10 +191,12 @@ class Service:
                 self.polls_in_flight.discard(task)
         self.monitor.polled()
         if outcome.alerts or outcome.queued:
-            self.wake.set()
+            await self.queued()
 
     async def prune_job(self) -> retention.Pruned | None:
         """Daily: forget headlines gone from their feeds for retention_days, and old sends."""
+        if not self.leading:
+            return None
         settings = self.runtime.settings
         days = settings.storage.retention_days
         try:
@@ -194,7 +220,7 @@ class Service:
     async def release_job(self) -> None:
         """Every minute: send what quiet hours, mutes and digests held once its time has come
         (a digest on the minute it is due); wake the delivery worker if anything was queued."""
-        if self.stopping.is_set():
+        if not self.leading:
             return
         deliverer = self.runtime.deliverer
         try:
@@ -203,20 +229,20 @@ class Service:
             log.exception("channel control: releasing held messages failed; trying again")
             return
         if queued:
-            self.wake.set()
+            await self.queued()
 
     async def confirm_job(self) -> None:
         """Every [polling] interval: ask Parliament about the open party watches, beside the
         polls and the delivery worker, never in their way; wake the worker if it confirmed any."""
         confirmer = self.runtime.confirmer
-        if confirmer is None or self.stopping.is_set():
+        if confirmer is None or not self.leading:
             return
         if await confirmer.check():  # never raises
-            self.wake.set()
+            await self.queued()
 
     async def ops_job(self) -> None:
         """Every minute: tell the ops webhook about new problems and recoveries."""
-        if self.ops is None or self.stopping.is_set():
+        if self.ops is None or not self.leading:
             return
         try:
             await self.ops.check()
@@ -246,9 +272,17 @@ class Service:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
+        await self.leadership.check()  # SQLite leads at once; a replica starts by delivering
+        if not self.leadership.leading:
+            log.info("replica: another process leads (polls); this one delivers and answers")
+            self._role_changed(False)
         self.schedule()
         self.scheduler.start()
         worker = asyncio.create_task(self.delivery_worker(), name="delivery")
+        leading = asyncio.create_task(self.leadership.watch(self.stopping), name="leadership")
+        listening = asyncio.create_task(
+            self.runtime.db.listen_outbox(self.wake.set, self.stopping), name="outbox-listen"
+        )
         lag = None
         if self.metrics is not None:
             lag = asyncio.create_task(self.metrics.watch_loop_lag(), name="loop-lag")
@@ -269,6 +303,8 @@ class Service:
             await asyncio.wait_for(worker, timeout=STOP_GRACE_S)
         except TimeoutError:
             log.warning("in-flight sends did not finish within %ss; they stay queued", STOP_GRACE_S)
+        await leading  # lets the leader lock go, so a replica takes over at once
+        await listening
 
     async def health(self) -> tuple[bool, dict[str, Any]]:
         """Healthy when the database answers, every transport is up and polls are recent."""
@@ -286,9 +322,11 @@ def _utcnow() -> datetime:
 
 async def run_service(settings: Settings) -> int:
     """`division-bell run`."""
-    prepare_folder(settings.storage.path)  # named after the database, not its lock file
-    lock = RunLock(settings.storage.path)
-    lock.acquire()
+    # SQLite: one `run` per file. PostgreSQL: any number of replicas; the leader lock decides.
+    lock = None if settings.storage.url else RunLock(settings.storage.path)
+    if lock is not None:
+        prepare_folder(settings.storage.path)  # named after the database, not its lock file
+        lock.acquire()
     holder: list[Service] = []
     metrics = Metrics()
     metrics.know_feeds(feed.name for feed in settings.feeds)
@@ -325,6 +363,7 @@ async def run_service(settings: Settings) -> int:
             finally:
                 await runner.cleanup()
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
     log.info("stopped")
     return 0

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
 
 from bot.errors import StorageError
+from bot.store.leader import SoleLeader
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 from bot.store.sql import from_db, to_db
 
@@ -113,6 +114,16 @@ class Database:
                 await cursor.fetchone()
         except sqlite3.Error as exc:
             raise StorageError(f"{self.path}: database unusable ({exc})") from None
+
+    async def announce_outbox(self) -> None:
+        """Nothing to do: one `run` per file, and it wakes its own worker."""
+
+    async def listen_outbox(self, heard: Callable[[], None], stopping: asyncio.Event) -> None:
+        """Nothing to hear: no other process delivers from this file."""
+
+    def leader_lock(self) -> SoleLeader:
+        """One `run` per file (the run lock), so this process always leads."""
+        return SoleLeader()
 
     async def close(self) -> None:
         """Close the connection."""

@@ -18,3 +18,10 @@ async def open_store(
 
         return await PostgresDatabase.open(url)
     return await Database.open(path, busy_timeout=busy_timeout)
+
+
+async def postgres_problem(url: str) -> str | None:
+    """Why the PostgreSQL server at `url` cannot be used (password masked), or None; reads only."""
+    from bot.store.postgres import probe  # noqa: PLC0415
+
+    return await probe(url)

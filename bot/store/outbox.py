@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.store.connection import from_db, to_db
-from bot.store.sql import Conn
+from bot.store.sql import Conn, skip_locked
 
 _ROWS_PER_INSERT = 1_000  # 6 values a row: well under SQLite's 32,766 variables per statement
 
@@ -84,7 +84,7 @@ async def claim_due(
         " WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
         " AND (o.lease_until IS NULL OR o.lease_until < ?)"
         f" AND d.active = 1 AND d.broken_reason IS NULL AND d.kind IN ({marks})"
-        " ORDER BY o.id LIMIT ?"
+        f" ORDER BY o.id LIMIT ?{skip_locked(conn, 'o')}"
         ") RETURNING id, destination_id, message, attempts, kind, event_id, told_reports, held"
     )
     async with conn.execute(

@@ -25,6 +25,14 @@ _FUNCTIONS = re.compile(r"\bgroup_concat\(", re.IGNORECASE)
 _ROWS_BACK = re.compile(r"^\s*(SELECT|WITH|VALUES)\b|\bRETURNING\b", re.IGNORECASE)
 _COUNT = re.compile(r"(\d+)$")
 
+# asyncpg and socket errors that mean the server is unreachable or refused us.
+CONNECT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+
 
 @lru_cache(maxsize=1024)
 def translate(sql: str) -> tuple[str, bool]:
@@ -94,6 +102,8 @@ class PgResult:
 
 class PgConn:
     """Runs repository SQL on one asyncpg connection, or on a pool (a connection per statement)."""
+
+    backend = "postgresql"  # read by bot.store.sql.skip_locked
 
     def __init__(
         self, target: asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy[Record]

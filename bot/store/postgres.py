@@ -8,29 +8,29 @@ starting together migrate one after the other, and the outbox is leased row by r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
 from bot.errors import StorageError
-from bot.store.pg_conn import PgConn
+from bot.store.pg_conn import CONNECT_ERRORS, PgConn
+from bot.store.pg_listen import listen
 from bot.store.schema_pg import MIGRATIONS, SCHEMA_VERSION
 from bot.store.urls import mask_password
 
+if TYPE_CHECKING:
+    from bot.store.pg_leader import AdvisoryLeaderLock
+
 # pg_advisory_xact_lock key for migrating: "DBMG" in ASCII, so it is recognisable in pg_locks.
 MIGRATION_LOCK = 0x44424D47
-CONNECT_TIMEOUT_S = 10.0
-POOL_MAX = 10
+log = logging.getLogger(__name__)
 
-# asyncpg and socket errors that mean the server is unreachable or refused us.
-CONNECT_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-)
+CONNECT_TIMEOUT_S = 10.0
+OUTBOX_CHANNEL = "division_bell_outbox"
+POOL_MAX = 10
 
 
 class PostgresDatabase:
@@ -94,6 +94,24 @@ class PostgresDatabase:
         except CONNECT_ERRORS as exc:
             raise StorageError(f"{self.location}: no answer ({exc})") from None
 
+    async def announce_outbox(self) -> None:
+        """NOTIFY every replica's listener: messages were queued (best effort: replicas also
+        look every IDLE_CHECK_S seconds)."""
+        try:
+            await self.pool.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
+        except CONNECT_ERRORS as exc:
+            log.warning("%s: could not tell replicas of queued messages (%s)", self.location, exc)
+
+    async def listen_outbox(self, heard: Callable[[], None], stopping: asyncio.Event) -> None:
+        """LISTEN on a connection of its own, reconnecting after a failure, until `stopping`."""
+        await listen(self.url, OUTBOX_CHANNEL, heard, stopping)
+
+    def leader_lock(self) -> AdvisoryLeaderLock:
+        """The advisory lock replicas compete for, on a connection of its own."""
+        from bot.store.pg_leader import AdvisoryLeaderLock  # noqa: PLC0415 - imports this module
+
+        return AdvisoryLeaderLock(self.url)
+
     async def close(self) -> None:
         """Close every pooled connection."""
         await self.pool.close()
@@ -102,3 +120,18 @@ class PostgresDatabase:
 async def _prepare(con: Any) -> None:
     # Times are compared and returned in UTC whatever the server's own time zone.
     await con.execute("SET TIME ZONE 'UTC'")
+
+
+async def probe(url: str) -> str | None:
+    """Why the server at `url` cannot be used, or None: connects and asks, changing nothing."""
+    try:
+        con = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_S)
+    except CONNECT_ERRORS as exc:
+        return f"{mask_password(url)}: cannot connect ({exc})"
+    try:
+        await con.fetchval("SELECT 1")
+    except CONNECT_ERRORS as exc:
+        return f"{mask_password(url)}: no answer ({exc})"
+    finally:
+        await con.close()
+    return None

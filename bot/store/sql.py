@@ -9,10 +9,14 @@ per backend, and those live in each backend's own module.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+import asyncio
+from collections.abc import Callable, Generator, Iterable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.store.leader import LeaderLock
 
 # A result row: indexable by position and by column name (sqlite3.Row, asyncpg.Record).
 Row = Any
@@ -115,9 +119,32 @@ class Store(Protocol):
         """Raise StorageError unless the database answers a query."""
         ...
 
+    async def announce_outbox(self) -> None:
+        """Tell other replicas' delivery workers that messages were queued (PostgreSQL)."""
+        ...
+
+    async def listen_outbox(self, heard: Callable[[], None], stopping: asyncio.Event) -> None:
+        """Call `heard` whenever another replica announces queued messages, until `stopping`."""
+        ...
+
+    def leader_lock(self) -> LeaderLock:
+        """The lock that decides which replica polls (SQLite: always this process)."""
+        ...
+
     async def close(self) -> None:
         """Close every connection."""
         ...
+
+
+def skip_locked(conn: Conn, table: str) -> str:
+    """`FOR UPDATE OF table SKIP LOCKED` on PostgreSQL, where replicas claim rows side by side:
+    a row another replica is claiming is passed over, never claimed twice. Nothing on SQLite,
+    whose writers take turns (BEGIN IMMEDIATE)."""
+    return (
+        f" FOR UPDATE OF {table} SKIP LOCKED"
+        if getattr(conn, "backend", "") == "postgresql"
+        else ""
+    )
 
 
 def is_one_of(column: str, count: int) -> str:

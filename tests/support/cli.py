@@ -35,11 +35,14 @@ def write_config(
     webhooks: Sequence[Mapping[str, object]] = (),
     console: bool = False,
     extra: str = "",
+    database_env: str | None = None,
 ) -> Path:
-    """A config file with these feeds and webhooks and a database in `folder`."""
+    """A config file with these feeds and webhooks and a database in `folder` (or, with
+    `database_env`, the PostgreSQL database whose URL that variable holds)."""
     lines = [
         "[storage]",
         'path = "db.sqlite3"',
+        *([f"url_env = {toml_string(database_env)}"] if database_env else []),
         "",
         "[console]",
         f"enabled = {'true' if console else 'false'}",
