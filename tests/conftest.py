@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 from bot.store.connection import Database
 from tests.support.chat_server import ChatServer
 from tests.support.feed_server import FeedServer, FeedServerThread
+from tests.support.postgres import PostgresCluster, PostgresServer, find_server_binaries
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -48,3 +51,82 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+# PostgreSQL: one throwaway cluster per session, started only when a test asks for it.
+REQUIRE_POSTGRES_ENV = "DIVISION_BELL_REQUIRE_POSTGRES"
+EXISTING_POSTGRES_ENV = "DIVISION_BELL_TEST_POSTGRES_DSN"
+NO_SERVER_BINARIES = (
+    "PostgreSQL server binaries not found (initdb/postgres); "
+    "install Debian's postgresql package or set DIVISION_BELL_PG_BIN"
+)
+# What the session did about PostgreSQL, for the closing summary line.
+_postgres_server: list[str] = []  # the server used, once there is one
+_postgres_outcomes: Counter[str] = Counter()  # tests needing it: ran / skipped / errored
+_postgres_skip_reasons: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL server: $DIVISION_BELL_TEST_POSTGRES_DSN's, or a throwaway one."""
+    existing = os.environ.get(EXISTING_POSTGRES_ENV)
+    if existing:
+        server = PostgresServer(existing)
+        _postgres_server.append(
+            f"the existing server in ${EXISTING_POSTGRES_ENV} ({server.version})"
+        )
+        yield server
+        server.close()
+        return
+    binaries = find_server_binaries()
+    if binaries is None:
+        if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+            pytest.fail(f"{NO_SERVER_BINARIES}; {REQUIRE_POSTGRES_ENV}=1 forbids skipping")
+        _postgres_skip_reasons.append(NO_SERVER_BINARIES)
+        pytest.skip(NO_SERVER_BINARIES)
+    cluster = PostgresCluster.start(binaries)
+    _postgres_server.append(
+        f"a throwaway cluster ({cluster.version}, {binaries}, {cluster.folder})"
+    )
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_dsn(postgres_cluster: PostgresServer) -> Iterator[str]:
+    """The DSN of a new, empty database of the test's own, dropped afterwards."""
+    dsn = postgres_cluster.create_database()
+    yield dsn
+    postgres_cluster.drop_database(dsn)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[None] | pytest.TestReport:
+    """Count what became of the tests that needed PostgreSQL (for the summary line)."""
+    report: pytest.TestReport = yield
+    if "postgres_cluster" in getattr(item, "fixturenames", ()):
+        if report.skipped:
+            _postgres_outcomes["skipped"] += 1
+        elif report.failed and report.when == "setup":
+            _postgres_outcomes["errored"] += 1
+        elif report.when == "call":
+            _postgres_outcomes["ran"] += 1
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line saying whether the PostgreSQL tests ran, and against what, or why not."""
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(_postgres_outcomes.items()))
+    if not counts:
+        line = "no test in this run needed a server"
+    elif _postgres_server:
+        line = f"{counts}, against {_postgres_server[0]}"
+    elif _postgres_skip_reasons:
+        line = f"{counts}: {_postgres_skip_reasons[0]}"
+    else:
+        line = f"{counts}: the server did not start (see the errors above)"
+    terminalreporter.write_line(f"PostgreSQL tests: {line}")
