@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -63,7 +63,7 @@ NO_SERVER_BINARIES = (
 # What the session did about PostgreSQL, for the closing summary line.
 _postgres_server: list[str] = []  # the server used, once there is one
 _postgres_outcomes: Counter[str] = Counter()  # tests needing it: ran / skipped / errored
-_postgres_skip_reasons: list[str] = []
+_postgres_unavailable: list[str] = []  # why there is no server, when there is none
 
 
 @pytest.fixture(scope="session")
@@ -75,16 +75,24 @@ def postgres_cluster() -> Iterator[PostgresServer]:
         _postgres_server.append(
             f"the existing server in ${EXISTING_POSTGRES_ENV} ({server.version})"
         )
-        yield server
-        server.close()
+        try:
+            yield server
+        finally:
+            server.close()
         return
     binaries = find_server_binaries()
     if binaries is None:
         if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
-            pytest.fail(f"{NO_SERVER_BINARIES}; {REQUIRE_POSTGRES_ENV}=1 forbids skipping")
-        _postgres_skip_reasons.append(NO_SERVER_BINARIES)
+            reason = f"{NO_SERVER_BINARIES}; {REQUIRE_POSTGRES_ENV}=1 forbids skipping"
+            _postgres_unavailable.append(reason)
+            pytest.fail(reason, pytrace=False)
+        _postgres_unavailable.append(NO_SERVER_BINARIES)
         pytest.skip(NO_SERVER_BINARIES)
-    cluster = PostgresCluster.start(binaries)
+    try:
+        cluster = PostgresCluster.start(binaries)
+    except Exception as error:  # binaries present but broken: an error, never a skip
+        _postgres_unavailable.append(f"the cluster did not start: {str(error).splitlines()[0]}")
+        raise
     _postgres_server.append(
         f"a throwaway cluster ({cluster.version}, {binaries}, {cluster.folder})"
     )
@@ -105,7 +113,7 @@ def postgres_dsn(postgres_cluster: PostgresServer) -> Iterator[str]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[None] | pytest.TestReport:
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Count what became of the tests that needed PostgreSQL (for the summary line)."""
     report: pytest.TestReport = yield
     if "postgres_cluster" in getattr(item, "fixturenames", ()):
@@ -125,8 +133,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         line = "no test in this run needed a server"
     elif _postgres_server:
         line = f"{counts}, against {_postgres_server[0]}"
-    elif _postgres_skip_reasons:
-        line = f"{counts}: {_postgres_skip_reasons[0]}"
+    elif _postgres_unavailable:
+        line = f"{counts}: {_postgres_unavailable[0]}"
     else:
-        line = f"{counts}: the server did not start (see the errors above)"
+        line = f"{counts}: the server could not be reached (see the errors above)"
     terminalreporter.write_line(f"PostgreSQL tests: {line}")
