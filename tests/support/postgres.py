@@ -64,7 +64,7 @@ def find_server_binaries() -> Path | None:
         return Path(override) if _has_binaries(Path(override)) else None
     on_path = shutil.which("initdb")
     if on_path:
-        # Debian links them into PATH at most; the real directory holds all three.
+        # Debian puts none on PATH; a symlink there leads to the version's folder of all three.
         for folder in (Path(on_path).parent, Path(on_path).resolve().parent):
             if _has_binaries(folder):
                 return folder
@@ -128,7 +128,6 @@ class PostgresServer:
     def __init__(self, admin_dsn: str, *, ready_ahead: int = 2) -> None:
         self.admin_dsn = admin_dsn
         self._loop = _LoopThread()
-        self._ready_ahead = ready_ahead
         self._admin: asyncpg.Connection | None = None
         try:
             self._admin = self._loop.run(asyncpg.connect(admin_dsn))
