@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import os
+from collections import Counter
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from bot.store.postgres import PostgresDatabase
 from bot.store.sql import Store
 from tests.support.chat_server import ChatServer
 from tests.support.feed_server import FeedServer, FeedServerThread
+from tests.support.postgres import PostgresCluster, PostgresServer, find_server_binaries
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -64,22 +67,88 @@ async def db(store_url: str | None, tmp_path: Path) -> AsyncIterator[Store]:
         await database.close()
 
 
+# PostgreSQL: one throwaway cluster per session, started only when a test asks for it.
+REQUIRE_POSTGRES_ENV = "DIVISION_BELL_REQUIRE_POSTGRES"
+EXISTING_POSTGRES_ENV = "DIVISION_BELL_TEST_POSTGRES_DSN"
+NO_SERVER_BINARIES = (
+    "PostgreSQL server binaries not found (initdb/postgres); "
+    "install Debian's postgresql package or set DIVISION_BELL_PG_BIN"
+)
+# What the session did about PostgreSQL, for the closing summary line.
+_postgres_server: list[str] = []  # the server used, once there is one
+_postgres_outcomes: Counter[str] = Counter()  # tests needing it: ran / skipped / errored
+_postgres_unavailable: list[str] = []  # why there is no server, when there is none
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL server: $DIVISION_BELL_TEST_POSTGRES_DSN's, or a throwaway one."""
+    existing = os.environ.get(EXISTING_POSTGRES_ENV)
+    if existing:
+        server = PostgresServer(existing)
+        _postgres_server.append(
+            f"the existing server in ${EXISTING_POSTGRES_ENV} ({server.version})"
+        )
+        try:
+            yield server
+        finally:
+            server.close()
+        return
+    binaries = find_server_binaries()
+    if binaries is None:
+        if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+            reason = f"{NO_SERVER_BINARIES}; {REQUIRE_POSTGRES_ENV}=1 forbids skipping"
+            _postgres_unavailable.append(reason)
+            pytest.fail(reason, pytrace=False)
+        _postgres_unavailable.append(NO_SERVER_BINARIES)
+        pytest.skip(NO_SERVER_BINARIES)
+    try:
+        cluster = PostgresCluster.start(binaries)
+    except Exception as error:  # binaries present but broken: an error, never a skip
+        _postgres_unavailable.append(f"the cluster did not start: {str(error).splitlines()[0]}")
+        raise
+    _postgres_server.append(
+        f"a throwaway cluster ({cluster.version}, {binaries}, {cluster.folder})"
+    )
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture
-async def postgres_dsn() -> AsyncIterator[str]:
-    """TEMPORARY: a fresh database on the server DIVISION_BELL_TEST_POSTGRES_DSN names."""
-    import os
-    import uuid
+def postgres_dsn(postgres_cluster: PostgresServer) -> Iterator[str]:
+    """The DSN of a new, empty database of the test's own, dropped afterwards."""
+    dsn = postgres_cluster.create_database()
+    yield dsn
+    postgres_cluster.drop_database(dsn)
 
-    import asyncpg
 
-    admin = os.environ.get("DIVISION_BELL_TEST_POSTGRES_DSN")
-    if not admin:
-        pytest.skip("no PostgreSQL")
-    name = "t" + uuid.uuid4().hex[:12]
-    con = await asyncpg.connect(admin)
-    await con.execute(f"CREATE DATABASE {name}")
-    await con.close()
-    yield admin.rsplit("/", 1)[0] + "/" + name
-    con = await asyncpg.connect(admin)
-    await con.execute(f"DROP DATABASE {name} WITH (FORCE)")
-    await con.close()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Count what became of the tests that needed PostgreSQL (for the summary line)."""
+    report: pytest.TestReport = yield
+    if "postgres_cluster" in getattr(item, "fixturenames", ()):
+        if report.skipped:
+            _postgres_outcomes["skipped"] += 1
+        elif report.failed and report.when == "setup":
+            _postgres_outcomes["errored"] += 1
+        elif report.when == "call":
+            _postgres_outcomes["ran"] += 1
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line saying whether the PostgreSQL tests ran, and against what, or why not."""
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(_postgres_outcomes.items()))
+    if not counts:
+        line = "no test in this run needed a server"
+    elif _postgres_server:
+        line = f"{counts}, against {_postgres_server[0]}"
+    elif _postgres_unavailable:
+        line = f"{counts}: {_postgres_unavailable[0]}"
+    else:
+        line = f"{counts}: the server could not be reached (see the errors above)"
+    terminalreporter.write_line(f"PostgreSQL tests: {line}")
