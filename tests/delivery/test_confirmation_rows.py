@@ -62,7 +62,8 @@ async def _rows(db: Database) -> list[tuple[str, str, str, str]]:
     return await fetch(
         db,
         "SELECT d.kind, o.kind, o.dedupe_key, o.status FROM outbox o "
-        "JOIN destinations d ON d.id = o.destination_id WHERE o.kind != 'alert' ORDER BY d.kind, o.id",
+        "JOIN destinations d ON d.id = o.destination_id WHERE o.kind != 'alert' "
+        "ORDER BY d.kind, o.id",
     )
 
 
