@@ -12,6 +12,7 @@ import pytest
 from bot.store.connection import Database
 from bot.store.postgres import PostgresDatabase
 from bot.store.sql import Store
+from tests.support import cli as cli_support
 from tests.support.chat_server import ChatServer
 from tests.support.feed_server import FeedServer, FeedServerThread
 from tests.support.postgres import PostgresCluster, PostgresServer, find_server_binaries
@@ -51,6 +52,16 @@ def store_url(request: pytest.FixtureRequest) -> str | None:
     if request.param == "postgresql":
         return str(request.getfixturevalue("postgres_dsn"))
     return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def cli_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each backend in turn for tests of the real CLI and service: with PostgreSQL, configs from
+    write_config take [storage] url_env = "DATABASE_URL", set to a fresh database's URL."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("DATABASE_URL", str(request.getfixturevalue("postgres_dsn")))
+        monkeypatch.setattr(cli_support, "DEFAULT_DATABASE_ENV", "DATABASE_URL")
+    return str(request.param)
 
 
 @pytest.fixture
@@ -130,7 +141,9 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Count what became of the tests that needed PostgreSQL (for the summary line)."""
     report: pytest.TestReport = yield
-    if "postgres_cluster" in getattr(item, "fixturenames", ()):
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    on_postgres = "postgresql" in (params.get("store_url"), params.get("cli_backend"))
+    if on_postgres or "postgres_cluster" in getattr(item, "fixturenames", ()):
         if report.skipped:
             _postgres_outcomes["skipped"] += 1
         elif report.failed and report.when == "setup":

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.scenarios.test_poll_scenarios import DEFECTION, LETTERS, titles
 from tests.support.chat_server import ChatServer
 from tests.support.cli import run_cli, write_config
 from tests.support.feed_server import FeedServerThread
 from tests.support.rss import rss_feed
+
+# The real CLI on each backend: SQLite, then PostgreSQL (tests/conftest.py cli_backend).
+pytestmark = pytest.mark.usefixtures("cli_backend")
 
 
 def poll(tmp_path: Path) -> str:

@@ -24,6 +24,9 @@ from tests.support.members_api import MembersApiServer, SampleMember, Spell
 from tests.support.rss import Item, rss_feed
 from tests.support.waiting import free_port, wait_for
 
+# The real CLI on each backend: SQLite, then PostgreSQL (tests/conftest.py cli_backend).
+pytestmark = pytest.mark.usefixtures("cli_backend")
+
 HOOK = "/discord/run"
 LEIGH = 345  # Edward Leigh, a sitting Conservative MP in the packaged register
 

@@ -28,6 +28,11 @@ def toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# Set by the `cli_backend` fixture while a test runs on PostgreSQL: configs then name this
+# variable in [storage] url_env (the fixture sets it to a fresh database's URL).
+DEFAULT_DATABASE_ENV: str | None = None
+
+
 def write_config(
     folder: Path,
     *,
@@ -42,7 +47,11 @@ def write_config(
     lines = [
         "[storage]",
         'path = "db.sqlite3"',
-        *([f"url_env = {toml_string(database_env)}"] if database_env else []),
+        *(
+            [f"url_env = {toml_string(database_env or DEFAULT_DATABASE_ENV)}"]
+            if database_env or DEFAULT_DATABASE_ENV
+            else []
+        ),
         "",
         "[console]",
         f"enabled = {'true' if console else 'false'}",

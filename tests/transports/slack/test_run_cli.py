@@ -25,6 +25,9 @@ from tests.support.slack_data import BOT_TOKEN, SIGNING_SECRET
 from tests.support.waiting import free_port
 from tests.transports.slack.helpers import signed_headers, slash_payload
 
+# The real CLI on each backend: SQLite, then PostgreSQL (tests/conftest.py cli_backend).
+pytestmark = pytest.mark.usefixtures("cli_backend")
+
 
 @pytest.fixture
 def slack_thread() -> Iterator[SlackApi]:
