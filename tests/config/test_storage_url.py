@@ -9,6 +9,7 @@ import pytest
 from bot.config import Settings, load_settings
 from bot.config.show import render_settings
 from bot.errors import ConfigError
+from tests.support.cli import run_cli
 
 URL = "postgresql://bell:s3cretPassw0rd@db.internal:5432/division_bell"
 
@@ -76,3 +77,45 @@ def test_bad_storage_urls_are_errors_that_never_echo_the_url(
         load(tmp_path, storage, env)
     assert message in str(caught.value)
     assert "s3cretPassw0rd" not in str(caught.value)
+
+
+def write_postgres_config(tmp_path: Path) -> None:
+    (tmp_path / "division-bell.toml").write_text(
+        '[storage]\nurl_env = "DATABASE_URL"\n[console]\nenabled = false\n', encoding="utf-8"
+    )
+
+
+def test_check_config_asks_the_server_and_never_prints_the_password(
+    tmp_path: Path, postgres_dsn: str
+) -> None:
+    write_postgres_config(tmp_path)
+    good = run_cli(
+        ["--config", "division-bell.toml", "check-config"],
+        cwd=tmp_path,
+        env={"DATABASE_URL": postgres_dsn},
+    )
+    assert good.returncode == 0, good.stderr
+    assert "url = " in good.stdout
+    down = run_cli(
+        ["--config", "division-bell.toml", "check-config"],
+        cwd=tmp_path,
+        env={"DATABASE_URL": "postgresql://bell:s3cretPassw0rd@127.0.0.1:9/division_bell"},
+    )
+    assert down.returncode == 2
+    assert (
+        "[storage] postgresql://bell:***@127.0.0.1:9/division_bell: cannot connect" in down.stderr
+    )
+    assert "s3cretPassw0rd" not in down.stdout + down.stderr
+
+
+def test_backup_refuses_postgresql_and_points_at_pg_dump(tmp_path: Path) -> None:
+    write_postgres_config(tmp_path)
+    result = run_cli(
+        ["--config", "division-bell.toml", "backup", str(tmp_path / "copy.sqlite3")],
+        cwd=tmp_path,
+        env={"DATABASE_URL": "postgresql://bell:s3cretPassw0rd@127.0.0.1:9/division_bell"},
+    )
+    assert result.returncode == 2
+    assert "pg_dump" in result.stderr
+    assert not (tmp_path / "copy.sqlite3").exists()
+    assert "s3cretPassw0rd" not in result.stdout + result.stderr
