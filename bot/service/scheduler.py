@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.delivery.holding import release_held
 from bot.domain import FeedSource
 from bot.errors import StorageError
+from bot.service.db_outage import DatabaseOutage
 from bot.service.health import HealthMonitor
 from bot.service.http_server import create_app, start_site
 from bot.service.leadership import Leadership
@@ -97,6 +98,7 @@ class Service:
             min(intervals, default=runtime.settings.polling.interval),
         )
         self.leadership = Leadership(runtime.db.leader_lock(), self._role_changed)
+        self.outage = DatabaseOutage(runtime.db.location)
 
     @property
     def leading(self) -> bool:
@@ -182,6 +184,9 @@ class Service:
             self.polls_in_flight.add(task)
         try:
             outcome = await self.runtime.poller.poll_feed(feed, skip_backing_off=True)
+        except StorageError as exc:
+            self.outage.failed(exc, f"polling feed {feed.name}")
+            return
         except Exception:
             # A bug must not kill the job for good; the next interval tries again.
             log.exception("feed %s: poll crashed", feed.name)
@@ -189,6 +194,7 @@ class Service:
         finally:
             if task is not None:
                 self.polls_in_flight.discard(task)
+        self.outage.answered()
         self.monitor.polled()
         if outcome.alerts or outcome.queued:
             await self.queued()
@@ -260,6 +266,10 @@ class Service:
                     # A subscription just broke: tell ops now rather than at the next minute.
                     self.scheduler.modify_job("ops:check", next_run_time=datetime.now(UTC))
                 wait = await deliverer.seconds_to_next_due()
+                self.outage.answered()
+            except StorageError as exc:
+                self.outage.failed(exc, "delivering")
+                wait = 5.0
             except Exception:
                 log.exception("delivery pass crashed; retrying shortly")
                 wait = 5.0

@@ -7,7 +7,8 @@ are translated here, once per statement text (cached), so the SQL stays one copy
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -16,6 +17,7 @@ import asyncpg
 from asyncpg import Record
 from asyncpg.pool import PoolConnectionProxy
 
+from bot.errors import StorageError
 from bot.store.sql import Cursor, Row, StoredTime
 
 # A quoted literal or identifier (skipped as it is), or a placeholder.
@@ -26,6 +28,15 @@ _ROWS_BACK = re.compile(r"^\s*(SELECT|WITH|VALUES)\b|\bRETURNING\b", re.IGNORECA
 _COUNT = re.compile(r"(\d+)$")
 
 # asyncpg and socket errors that mean the server is unreachable or refused us.
+# A connection that broke or could not be made; unlike a statement's own errors, worth waiting on.
+LOST_CONNECTION: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+)
 CONNECT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
@@ -106,9 +117,12 @@ class PgConn:
     backend = "postgresql"  # read by bot.store.sql.skip_locked
 
     def __init__(
-        self, target: asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy[Record]
+        self,
+        target: asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy[Record],
+        where: str = "PostgreSQL",
     ) -> None:
         self.target = target
+        self.where = where  # the database's masked URL, for errors
 
     def execute(self, sql: str, parameters: Iterable[Any] | None = None, /) -> PgResult:
         """Run one statement."""
@@ -126,6 +140,10 @@ class PgConn:
         return await cursor.fetchall()
 
     async def _run(self, sql: str, args: list[Any]) -> PgCursor:
+        with lost_as_storage_error(self.where):
+            return await self._run_once(sql, args)
+
+    async def _run_once(self, sql: str, args: list[Any]) -> PgCursor:
         text, rows_back = translate(sql)
         if rows_back:
             rows = await self.target.fetch(text, *args)
@@ -136,5 +154,16 @@ class PgConn:
 
     async def _run_many(self, sql: str, rows: list[list[Any]]) -> PgCursor:
         if rows:
-            await self.target.executemany(translate(sql)[0], rows)
+            with lost_as_storage_error(self.where):
+                await self.target.executemany(translate(sql)[0], rows)
         return PgCursor([], -1)
+
+
+@contextmanager
+def lost_as_storage_error(where: str) -> Iterator[None]:
+    """A lost or refused connection as StorageError (the service tells an outage once);
+    errors of the statement itself (a constraint, a bug) pass through as they are."""
+    try:
+        yield
+    except LOST_CONNECTION as exc:
+        raise StorageError(f"{where}: connection lost ({exc})") from None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from bot.errors import StorageError
-from bot.store.pg_conn import CONNECT_ERRORS, PgConn
+from bot.store.pg_conn import CONNECT_ERRORS, PgConn, lost_as_storage_error
 from bot.store.pg_listen import listen
 from bot.store.schema_pg import MIGRATIONS, SCHEMA_VERSION
 from bot.store.urls import mask_password
@@ -43,7 +43,7 @@ class PostgresDatabase:
         self.url = url
         self.location = mask_password(url)
         self._write_lock = asyncio.Lock()
-        self._conn = PgConn(pool)
+        self._conn = PgConn(pool, self.location)
 
     @classmethod
     async def open(cls, url: str, *, pool_size: int = POOL_MAX) -> PostgresDatabase:
@@ -84,8 +84,14 @@ class PostgresDatabase:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgConn]:
         """BEGIN … COMMIT on one pooled connection; one writer at a time in this process."""
-        async with self._write_lock, self.pool.acquire() as con, con.transaction():
-            yield PgConn(con)
+        async with self._write_lock:
+            with lost_as_storage_error(self.location):
+                con = await self.pool.acquire()
+            try:
+                async with con.transaction():
+                    yield PgConn(con, self.location)
+            finally:
+                await self.pool.release(con)
 
     async def ping(self) -> None:
         """Raise StorageError unless the server answers a query."""
