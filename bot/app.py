@@ -21,6 +21,7 @@ from bot.delivery.deliver import Deliverer, Editor, Sender, SendObserver
 from bot.delivery.holding import release_held
 from bot.delivery.recent import queue_recent
 from bot.domain import CategoryInfo, DestinationKey
+from bot.errors import StorageError
 from bot.pipeline.classify import Classifier
 from bot.pipeline.fetch import FetchLimits, make_session
 from bot.pipeline.poller import Poller, PollObserver
@@ -234,9 +235,25 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+@asynccontextmanager
+async def polling_alone(db: Store) -> AsyncIterator[None]:
+    """Hold the leader lock for a one-off `poll`: beside `run` replicas on PostgreSQL, two
+    processes polling the same feeds would race (SQLite serialises them by its write lock)."""
+    lock = db.leader_lock()
+    if not await lock.try_acquire():
+        raise StorageError(
+            f"{db.location}: a `division-bell run` replica is polling this database (it holds "
+            "the leader lock); `poll` would race it. Let it poll, or stop the replicas first"
+        )
+    try:
+        yield
+    finally:
+        await lock.release()
+
+
 async def poll_once(settings: Settings, *, stdout: TextIO | None = None) -> int:
     """`poll`: every feed now (bar those backing off), then deliver; the exit status."""
-    async with open_runtime(settings, stdout=stdout) as runtime:
+    async with open_runtime(settings, stdout=stdout) as runtime, polling_alone(runtime.db):
         settle_heap()
         for transport in runtime.transports:
             await transport.open_rest()

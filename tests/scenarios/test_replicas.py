@@ -20,7 +20,7 @@ from pathlib import Path
 import asyncpg
 
 from tests.support.chat_server import ChatServer, Reply
-from tests.support.cli import write_config
+from tests.support.cli import run_cli, write_config
 from tests.support.feed_server import FeedServerThread
 from tests.support.rss import Item, rss_feed
 from tests.support.waiting import free_port, wait_for
@@ -171,3 +171,27 @@ def test_a_killed_leader_is_replaced_within_30_seconds_and_no_alert_is_lost(
     logs = "".join(p.read_text() for p in tmp_path.glob("replica-*.log"))
     assert logs.count("leadership taken") >= ROUNDS + 1
     assert "Traceback" not in logs
+
+
+def test_a_one_off_poll_refuses_to_race_a_polling_replica(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer, postgres_dsn: str
+) -> None:
+    write_config(
+        tmp_path,
+        feeds={"Replica Feed": feeds.url("/replicas.xml")},
+        webhooks=[{"platform": "discord", "url": chat.url(HOOK)}],
+        database_env="DATABASE_URL",
+    )
+    feeds.set_feed("/replicas.xml", rss_feed("Replicas", [story(0)]))
+    replica = Replica(tmp_path, postgres_dsn)
+    poll = ["--config", "division-bell.toml", "poll"]
+    try:
+        replica.start(0)
+        assert wait_for(lambda: replica.role() == "leader")
+        raced = run_cli(poll, cwd=tmp_path, env={"DATABASE_URL": postgres_dsn})
+        assert raced.returncode == 1
+        assert "a `division-bell run` replica is polling this database" in raced.stderr
+    finally:
+        replica.stop()
+    alone = run_cli(poll, cwd=tmp_path, env={"DATABASE_URL": postgres_dsn})
+    assert alone.returncode == 0, alone.stderr
