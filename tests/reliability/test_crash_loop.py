@@ -14,29 +14,20 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.support.chat_server import ChatServer, Reply
 from tests.support.cli import write_config
 from tests.support.feed_server import FeedServerThread
-from tests.support.rss import Item, rss_feed
+from tests.support.rss import Item, defection_item, rss_feed
 
 KILLS = 50
 HOOK = "/discord/crash"
-NAMES = ["Ashby", "Barlow", "Carver", "Dalton", "Easton", "Fenwick", "Garner", "Hollis"]
 
 
 def story(index: int) -> Item:
-    """A distinct defection: a different named MP each time, so each is its own story."""
-    first = NAMES[index % len(NAMES)]
-    last = f"{NAMES[(index // len(NAMES)) % len(NAMES)]}{index}"
-    return Item(
-        f"Tory MP {first} {last} defects to Labour",
-        f"https://news.example/crash/{index}",
-        guid=f"crash-{index}",
-        published=datetime.now(UTC) - timedelta(minutes=1),
-    )
+    """A distinct defection: each is its own event."""
+    return defection_item(index, "crash")
 
 
 def poll_command(folder: Path) -> tuple[list[str], dict[str, str]]:

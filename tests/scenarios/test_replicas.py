@@ -14,7 +14,6 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -22,25 +21,17 @@ import asyncpg
 from tests.support.chat_server import ChatServer, Reply
 from tests.support.cli import run_cli, write_config
 from tests.support.feed_server import FeedServerThread
-from tests.support.rss import Item, rss_feed
+from tests.support.rss import Item, defection_item, rss_feed
 from tests.support.waiting import free_port, wait_for
 
 HOOK = "/discord/replicas"
 TAKEOVER_LIMIT_S = 30.0
 ROUNDS = 10
-NAMES = ["Ashby", "Barlow", "Carver", "Dalton", "Easton", "Fenwick", "Garner", "Hollis"]
 
 
 def story(index: int) -> Item:
-    """A distinct defection: a different named MP each time, so each is its own event."""
-    first = NAMES[index % len(NAMES)]
-    last = f"{NAMES[(index // len(NAMES)) % len(NAMES)]}{index}"
-    return Item(
-        f"Tory MP {first} {last} defects to Labour",
-        f"https://news.example/replicas/{index}",
-        guid=f"replica-{index}",
-        published=datetime.now(UTC) - timedelta(minutes=1),
-    )
+    """A distinct defection: each is its own event."""
+    return defection_item(index, "replica")
 
 
 @dataclass

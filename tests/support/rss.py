@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -108,3 +108,19 @@ def atom_feed(
     ET.register_namespace("", ATOM_NS)
     document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return document
+
+
+_SURNAMES = ["Ashby", "Barlow", "Carver", "Dalton", "Easton", "Fenwick", "Garner", "Hollis"]
+
+
+def defection_item(index: int, prefix: str) -> Item:
+    """A distinct defection for load and crash tests: a different named MP each time (so each is
+    its own event), published a minute ago, its link and guid under `prefix`."""
+    first = _SURNAMES[index % len(_SURNAMES)]
+    last = f"{_SURNAMES[(index // len(_SURNAMES)) % len(_SURNAMES)]}{index}"
+    return Item(
+        f"Tory MP {first} {last} defects to Labour",
+        f"https://news.example/{prefix}/{index}",
+        guid=f"{prefix}-{index}",
+        published=datetime.now(UTC) - timedelta(minutes=1),
+    )
