@@ -60,7 +60,8 @@ def run_storage_copy(settings: Settings, url: str, variable: str | None, out: Te
         import asyncio  # noqa: PLC0415
 
         counts = asyncio.run(_copy(source, url, out))
-    print(f"copied {sum(c.target for c in counts):,} rows; every table's count matches", file=out)
+    rows = sum(c.target for c in counts)
+    print(f"copied {rows:,} rows in {len(counts)} tables; every count matches", file=out)
     _print_next_steps(source, url, variable, out)
     return 0
 
@@ -144,8 +145,8 @@ def _print_next_steps(source: Path, url: str, variable: str | None, out: TextIO)
         f"  1. {setting};",
         "  2. in the config file, add to [storage]:",
         f'       url_env = "{name}"',
-        "  3. start `division-bell run` again (check first with `division-bell check-config`).",
-        f"The SQLite file {source} was left as it was: keep it as a backup; removing url_env",
-        "goes back to it (without what was written to PostgreSQL since).",
+        "  3. start `division-bell run` again (`division-bell check-config` checks the config).",
+        f"The SQLite file is left as it was, as a backup: {source}",
+        "(removing url_env goes back to it, without what PostgreSQL receives from now on).",
     )
     print("\n".join(lines), file=out)
