@@ -8,6 +8,7 @@ missing from PostgreSQL, and an alert it sent then would go out again from there
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -57,8 +58,6 @@ def run_storage_copy(settings: Settings, url: str, variable: str | None, out: Te
     if not source.is_file():
         raise StorageError(f"{source}: no SQLite database to copy (see [storage] path)")
     with _no_run_meanwhile(source):
-        import asyncio  # noqa: PLC0415
-
         counts = asyncio.run(_copy(source, url, out))
     rows = sum(c.target for c in counts)
     print(f"copied {rows:,} rows in {len(counts)} tables; every count matches", file=out)
