@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot import __version__
 from bot.cli.replay_args import category_list, every_seconds
@@ -124,10 +125,26 @@ def _add_operations(commands: argparse._SubParsersAction[argparse.ArgumentParser
     actions.add_parser("export", help="print every Discord and Slack subscription as JSON")
     load = actions.add_parser("import", help="add the subscriptions in FILE (- for stdin)")
     load.add_argument("file", help="a file written by `subscriptions export`")
+    _add_storage(commands)
     people = commands.add_parser("people", help="the register of Westminster people")
     people_actions = people.add_subparsers(dest="action", metavar="ACTION", required=True)
     people_actions.add_parser(
         "refresh", help="read current MPs and peers from the UK Parliament Members API"
+    )
+
+
+def _add_storage(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    storage = commands.add_parser("storage", help="move the database to PostgreSQL")
+    actions = storage.add_subparsers(dest="action", metavar="ACTION", required=True)
+    copy = actions.add_parser(
+        "copy", help="copy the SQLite database into an empty PostgreSQL database"
+    )
+    target = copy.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", metavar="URL", help="postgresql://USER:PASSWORD@HOST/DATABASE")
+    target.add_argument(
+        "--to-env",
+        metavar="NAME",
+        help="the environment variable holding the URL (keeps the password off the command line)",
     )
 
 
@@ -187,7 +204,7 @@ def _dispatch(args: argparse.Namespace, redactor: RedactSecrets) -> int:
         return asyncio.run(poll_once(settings))
     if args.command in ("demo", "replay"):
         return _offline(args, settings)
-    return _service_or_operation(args, settings)
+    return _service_or_operation(args, settings, redactor)
 
 
 def _offline(args: argparse.Namespace, settings: Settings) -> int:
@@ -208,7 +225,9 @@ def _offline(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(replay)
 
 
-def _service_or_operation(args: argparse.Namespace, settings: Settings) -> int:
+def _service_or_operation(
+    args: argparse.Namespace, settings: Settings, redactor: RedactSecrets
+) -> int:
     if args.command == "run":
         from bot.service.scheduler import run_service  # noqa: PLC0415
 
@@ -219,8 +238,8 @@ def _service_or_operation(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(send_test(settings, args.names, sys.stdout))
     if args.command in ("latest", "why"):
         return _history(args, settings)
-    if args.command == "backup":
-        return _backup(args.path, args.keep, settings)
+    if args.command in ("backup", "storage"):
+        return _database(args, settings, redactor)
     if args.command == "people":
         from bot.cli.people import run_people  # noqa: PLC0415
 
@@ -239,6 +258,19 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.why import explain  # noqa: PLC0415
 
     return asyncio.run(explain(settings, args.url, sys.stdout))
+
+
+def _database(args: argparse.Namespace, settings: Settings, redactor: RedactSecrets) -> int:
+    """`backup` (the SQLite file) and `storage copy` (the SQLite database into PostgreSQL)."""
+    if args.command == "backup":
+        return _backup(args.path, args.keep, settings)
+    import os  # noqa: PLC0415
+
+    from bot.cli.storage_copy import run_storage_copy, target_url  # noqa: PLC0415
+
+    url = target_url(args.to, args.to_env, os.environ)
+    redactor.add([urlsplit(url).password])  # whatever a library logs, never the password
+    return run_storage_copy(settings, url, args.to_env, sys.stdout)
 
 
 def _backup(raw: str, keep: int | None, settings: Settings) -> int:
