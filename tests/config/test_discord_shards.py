@@ -1,4 +1,5 @@
-"""[discord] shard_ids / shard_count: both or neither, checked, shown by check-config."""
+"""[discord] shard_ids / shard_count (or their environment variables): both or neither, checked,
+shown by check-config."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from bot.config.show import render_settings
 from bot.errors import ConfigError
 
 
-def load(tmp_path: Path, discord: str) -> Settings:
+def load(tmp_path: Path, discord: str, env: dict[str, str] | None = None) -> Settings:
     path = tmp_path / "conf.toml"
     path.write_text(f"[discord]\n{discord}\n", encoding="utf-8")
-    return load_settings(path, env={"DIVISION_BELL_DATA": str(tmp_path)})
+    return load_settings(path, env={"DIVISION_BELL_DATA": str(tmp_path), **(env or {})})
 
 
 def test_without_shard_keys_one_process_runs_every_shard_and_registers_commands(
@@ -106,3 +107,38 @@ def test_the_example_config_documents_the_shard_keys_and_its_values_load(tmp_pat
     assert set(written) == {"shard_ids", "shard_count"}
     discord = load(tmp_path, "".join(f"{k} = {v}\n" for k, v in written.items())).discord
     assert (discord.shard_ids, discord.shard_count) == ((0, 1), 4)
+
+
+def test_the_environment_beats_the_files_shard_keys(tmp_path: Path) -> None:
+    # One config file shared by replicas: each replica's shards come from its environment.
+    path = tmp_path / "conf.toml"
+    path.write_text("[discord]\nshard_ids = [0]\nshard_count = 'not read'\n", encoding="utf-8")
+    env = {"DIVISION_BELL_DISCORD_SHARD_IDS": " 1, 3 ", "DIVISION_BELL_DISCORD_SHARD_COUNT": "4"}
+    discord = load_settings(path, env=env).discord
+    assert (discord.shard_ids, discord.shard_count) == ((1, 3), 4)
+    assert not discord.registers_commands
+    blank = {"DIVISION_BELL_DISCORD_SHARD_IDS": " ", "DIVISION_BELL_DISCORD_SHARD_COUNT": ""}
+    assert load(tmp_path, "", blank).discord.shard_ids is None  # blank counts as unset
+
+
+@pytest.mark.parametrize(
+    ("ids", "count", "message"),
+    [
+        ("0", "", "DIVISION_BELL_DISCORD_SHARD_IDS: set it and DIVISION_BELL_DISCORD_SHARD_COUNT"),
+        ("", "2", "DIVISION_BELL_DISCORD_SHARD_COUNT: set it and DIVISION_BELL_DISCORD_SHARD_IDS"),
+        ("0", "two", "DIVISION_BELL_DISCORD_SHARD_COUNT: expected a whole number, got 'two'"),
+        ("0", "0", "DIVISION_BELL_DISCORD_SHARD_COUNT: 0 is out of range"),
+        ("0,x", "2", "DIVISION_BELL_DISCORD_SHARD_IDS: shard numbers are whole numbers, got 'x'"),
+        ("0,", "2", "DIVISION_BELL_DISCORD_SHARD_IDS: shard numbers are whole numbers, got ''"),
+        ("2", "2", "DIVISION_BELL_DISCORD_SHARD_IDS: shard 2 does not exist"),
+        ("-1", "2", "DIVISION_BELL_DISCORD_SHARD_IDS: shard -1 does not exist"),
+        ("1,1", "2", "DIVISION_BELL_DISCORD_SHARD_IDS: shard 1 is listed twice"),
+    ],
+)
+def test_bad_shard_variables_name_the_variable(
+    tmp_path: Path, ids: str, count: str, message: str
+) -> None:
+    env = {"DIVISION_BELL_DISCORD_SHARD_IDS": ids, "DIVISION_BELL_DISCORD_SHARD_COUNT": count}
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, "", env)
+    assert f"environment variable {message}" in str(caught.value)
