@@ -6,14 +6,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from discord.gateway import DiscordWebSocket
+from discord.http import Route
 
 from bot.commands import Commands
+from bot.config import load_settings
 from bot.store.connection import Database
-from bot.transports.discord.transport import DiscordTransport
+from bot.transports.base import TransportContext
+from bot.transports.discord.transport import DiscordTransport, build
 from tests.support.discord_api import TOKEN, DiscordAPI
 from tests.transports.discord.payloads import GUILD, HERE, MANAGE, interaction_payload
 
@@ -125,3 +130,17 @@ def in_even_guild(subcommand: str) -> dict[str, Any]:
     payload["channel"] = {**payload["channel"], "id": EVEN_CHANNEL, "guild_id": EVEN_GUILD}
     payload["authorizing_integration_owners"] = {"0": EVEN_GUILD}
     return payload
+
+
+async def test_the_run_builds_its_client_with_the_configured_shards(
+    tmp_path: Path, db: Database, use_cases: Commands, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DISCORD_DEV_GUILD_ID", raising=False)
+    monkeypatch.setattr(Route, "BASE", Route.BASE)  # build() points it at the configured API
+    config = tmp_path / "conf.toml"
+    config.write_text("[discord]\nshard_ids = [1]\nshard_count = 2\n", encoding="utf-8")
+    settings = load_settings(config, env={"DISCORD_TOKEN": TOKEN, "DIVISION_BELL_DATA": "/x"})
+    bot = build(TransportContext(settings, db, use_cases, lambda: datetime.now(UTC)))
+    assert isinstance(bot, DiscordTransport)
+    assert (bot.client.shard_ids, bot.client.shard_count) == ([1], 2)
+    await bot.stop()
