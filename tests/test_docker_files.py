@@ -14,14 +14,20 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+
+from bot.config import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 COMPOSE = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
 ENV_EXAMPLE = (ROOT / ".env.example").read_text(encoding="utf-8")
 SHIM = ROOT / "docker" / "division-bell"
+SERVICES: dict[str, dict[str, Any]] = yaml.safe_load(COMPOSE)["services"]
+REPLICAS_COMMAND = "docker compose --profile replicas up -d replica-1 replica-2"
 
 
 def healthcheck_code(text: str) -> str:
@@ -127,3 +133,80 @@ def test_the_healthcheck_one_liner_follows_the_listen_port_and_fails_on_503(
         timeout=30,
     )
     assert result.returncode == exit_code, shlex.quote(result.stderr)
+
+
+def in_profile(profile: str | None) -> set[str]:
+    """The services `docker compose up` starts with just this profile (None: no profile)."""
+    return {
+        name
+        for name, service in SERVICES.items()
+        if not service.get("profiles") or profile in service["profiles"]
+    }
+
+
+def interpolate(value: str, env: dict[str, str]) -> str:
+    """Compose's ${NAME:-default} and ${NAME}, from `env`."""
+    return re.sub(r"\$\{(\w+)(?::-([^}]*))?\}", lambda m: env.get(m[1]) or m[2] or "", value)
+
+
+def test_plain_up_still_runs_only_the_single_sqlite_service() -> None:
+    assert in_profile(None) == {"division-bell"}
+    single = SERVICES["division-bell"]
+    assert "division-bell-data:/data" in single["volumes"]
+    assert single["ports"] == ["127.0.0.1:${DIVISION_BELL_PORT:-8080}:8080"]
+    assert "environment" not in single  # no DATABASE_URL, no replica config: SQLite in /data
+    assert single["env_file"] == ".env"
+
+
+def test_the_replicas_profile_adds_postgresql_and_two_replicas_that_wait_for_it() -> None:
+    assert in_profile("replicas") - in_profile(None) == {"postgres", "replica-1", "replica-2"}
+    postgres = SERVICES["postgres"]
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert "ports" not in postgres  # never published on the host
+    assert "env_file" not in postgres  # the bot's tokens stay out of the database's container
+    [volume] = postgres["volumes"]
+    assert volume.split(":")[0] in yaml.safe_load(COMPOSE)["volumes"]  # named, not a bind mount
+    ports = []
+    for name in ("replica-1", "replica-2"):
+        replica = SERVICES[name]
+        assert replica["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+        assert replica["restart"] == "unless-stopped"
+        assert replica["read_only"] is True
+        [port] = replica["ports"]
+        assert port.startswith("127.0.0.1:")
+        ports.append(port)
+    assert len(set(ports)) == 2
+    # Naming the replicas keeps division-bell (no profile, so in every profile) stopped.
+    assert REPLICAS_COMMAND in COMPOSE
+    assert REPLICAS_COMMAND in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_no_password_is_written_in_the_compose_file() -> None:
+    assert SERVICES["postgres"]["environment"]["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD:-}"
+    for name in ("replica-1", "replica-2"):
+        url = SERVICES[name]["environment"]["DATABASE_URL"]
+        assert ":${POSTGRES_PASSWORD:-}@" in url
+    literal = re.sub(r"\$\{[^}]*\}", "", COMPOSE)  # what is left once .env's values are out
+    assert not re.search(r"PASSWORD\w*: *[^\s#]", literal)
+    assert not re.search(r"postgres(?:ql)?://[^:@/\s]+:[^@\s]+@", literal)
+    assert re.search(r"^POSTGRES_PASSWORD=$", ENV_EXAMPLE, flags=re.MULTILINE)
+
+
+def test_each_replica_uses_postgresql_and_runs_its_own_discord_shards(tmp_path: Path) -> None:
+    env = {"POSTGRES_PASSWORD": "s3cret", "DIVISION_BELL_DATA": str(tmp_path)}
+    registering, shards = [], []
+    for name in ("replica-1", "replica-2"):
+        environment = {k: interpolate(v, env) for k, v in SERVICES[name]["environment"].items()}
+        mounted = environment["DIVISION_BELL_CONFIG"].removeprefix("/config/")
+        assert (ROOT / "config" / mounted.replace(".toml", ".example.toml")).is_file()
+        settings = load_settings(
+            ROOT / "config" / "division-bell.replicas.example.toml", env=env | environment
+        )
+        assert (
+            settings.storage.url == "postgresql://division_bell:s3cret@postgres:5432/division_bell"
+        )
+        assert settings.discord.shard_count == 2
+        shards.extend(settings.discord.shard_ids or ())
+        registering.append(settings.discord.registers_commands)
+    assert sorted(shards) == [0, 1]  # every shard run once: no command answered twice
+    assert registering.count(True) == 1

@@ -16,10 +16,10 @@ import platformdirs
 from bot.config.control import CONTROL_KEYS, read_control
 from bot.config.ops import read_ops
 from bot.config.schema import EnvUnset, Section, Table, TomlKind, load_toml
+from bot.config.shards import read_discord
 from bot.config.storage import read_storage
 from bot.config.types import (
     CONSOLE,
-    DISCORD,
     DISPLAY,
     EVENTS,
     HTTP,
@@ -28,7 +28,6 @@ from bot.config.types import (
     POLLING,
     SLACK,
     WEBHOOK_UPDATE_MODES,
-    DiscordSettings,
     DisplaySettings,
     EventsSettings,
     ParliamentSettings,
@@ -123,7 +122,7 @@ def load_settings(path: Path | None, env: dict[str, str] | None = None) -> Setti
         feeds=feeds,
         webhooks=webhooks,
         console=_read_table(source, raw, CONSOLE)["console"],
-        discord=DiscordSettings(**_read_table(source, raw, DISCORD)),
+        discord=read_discord(source, raw, environ),
         slack=SlackSettings(**_read_table(source, raw, SLACK)),
         parliament=ParliamentSettings(**_read_table(source, raw, PARLIAMENT)),
         display=_read_display(source, raw),

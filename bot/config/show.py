@@ -18,6 +18,7 @@ from bot.config.types import (
     POLLING,
     SLACK,
     STORAGE,
+    DiscordSettings,
 )
 from bot.redact import mask_token, mask_url
 from bot.store.urls import mask_password
@@ -44,6 +45,21 @@ def _plain(table: Table, holder: object) -> list[str]:
     )
 
 
+def _shards(discord: DiscordSettings) -> list[str]:
+    """shard_ids / shard_count as set, or a comment saying sharding is automatic; and whether
+    this process registers the slash commands."""
+    if discord.shard_ids is None:
+        lines = ["# shard_ids, shard_count: not set (this process runs every shard, automatically)"]
+    else:
+        lines = [
+            f"shard_ids = {_value(discord.shard_ids)}",
+            f"shard_count = {_value(discord.shard_count)}",
+        ]
+    if discord.registers_commands:
+        return [*lines, "# slash commands: registered by this process"]
+    return [*lines, "# slash commands: registered by the replica running shard 0, not this one"]
+
+
 def render_settings(settings: Settings) -> str:
     """Every effective setting, with tokens and webhook URLs masked."""
     lines = [f"# config: {settings.source or 'none (built-in defaults)'}"]
@@ -56,6 +72,7 @@ def render_settings(settings: Settings) -> str:
     lines.append(f"# categories: {', '.join(settings.categories)}")
     lines += _plain(EVENTS, settings.events)
     lines += _plain(CONSOLE, settings) + _plain(DISCORD, settings.discord)
+    lines += _shards(settings.discord)
     lines += _plain(SLACK, settings.slack) + _plain(HTTP, settings)
     lines += _plain(PARLIAMENT, settings.parliament) + _plain(DISPLAY, settings.display)
     if settings.ops is not None:

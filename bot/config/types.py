@@ -7,6 +7,7 @@ key's TOML name, type and range, and bot/config/load.py and bot/config/show.py b
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -86,12 +87,27 @@ class WebhookSettings:
         return digest(f"{self.platform}\n{self.url}")
 
 
+def registers_commands(shard_ids: Collection[int] | None) -> bool:
+    """Whether a process running these shards registers the slash commands: the one running
+    shard 0, or a process running every shard (no shard settings). Discord keeps one set of
+    commands per bot, so one replica registering them is enough, and two would race."""
+    return shard_ids is None or 0 in shard_ids
+
+
 @dataclass(frozen=True, slots=True)
 class DiscordSettings:
-    """Discord REST endpoint and who besides Manage Channels may manage subscriptions."""
+    """Discord REST endpoint, who besides Manage Channels may manage subscriptions, and which of
+    the bot's shards this process connects."""
 
     api_base: str = DISCORD_API_BASE
     manager_roles: tuple[str, ...] = ()
+    shard_ids: tuple[int, ...] | None = None  # None: every shard (discord.py's automatic sharding)
+    shard_count: int | None = None  # the bot's shards in all; None: as many as Discord advises
+
+    @property
+    def registers_commands(self) -> bool:
+        """This process registers the slash commands (see `registers_commands`)."""
+        return registers_commands(self.shard_ids)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from typing import Any
 
 import discord
+from discord.gateway import DiscordWebSocket
 from discord.http import Route
+from yarl import URL
 
 from bot.commands import Commands
 from bot.domain import DestinationKey
@@ -35,10 +38,26 @@ def intents() -> discord.Intents:
     return chosen
 
 
-class DivisionBellClient(discord.AutoShardedClient):
-    """One shard for a small bot; more when /gateway/bot says so (from 2,500 guilds)."""
+def _sharding(shard_ids: tuple[int, ...] | None, shard_count: int | None) -> dict[str, Any]:
+    # Left out when not configured: discord.py then shards automatically, as /gateway/bot says.
+    if shard_ids is None:
+        return {}
+    return {"shard_ids": list(shard_ids), "shard_count": shard_count}
 
-    def __init__(self, db: Store, use_cases: Commands, manager_roles: Collection[int]) -> None:
+
+class DivisionBellClient(discord.AutoShardedClient):
+    """One shard for a small bot; more when /gateway/bot says so (from 2,500 guilds). With
+    `shard_ids` and `shard_count`, only those shards: replicas then share the bot's shards."""
+
+    def __init__(
+        self,
+        db: Store,
+        use_cases: Commands,
+        manager_roles: Collection[int],
+        *,
+        shard_ids: tuple[int, ...] | None = None,
+        shard_count: int | None = None,
+    ) -> None:
         # The bot never joins voice: discord.py's warnings about missing voice libraries are noise.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
@@ -47,6 +66,7 @@ class DivisionBellClient(discord.AutoShardedClient):
             # Every send pings nobody unless it opts in (a subscription's role, exactly).
             allowed_mentions=discord.AllowedMentions.none(),
             max_ratelimit_timeout=RATELIMIT_WAIT_MAX_S,
+            **_sharding(shard_ids, shard_count),
         )
         self.db = db
         self.tree = WestminsterTree(self)
@@ -63,14 +83,25 @@ class DivisionBellClient(discord.AutoShardedClient):
         synced = await self.tree.sync(guild=guild)
         log.info("discord: %d slash command(s) synced to guild %s", len(synced), dev_guild)
 
+    async def launch_shards(self) -> None:
+        """Connect this process's shards, through the gateway the configured API names."""
+        if self.shard_ids is not None and not self.is_closed():
+            # Given a shard_count, discord.py skips /gateway/bot and dials Discord's default
+            # gateway; asking the configured api_base (as automatic sharding does) keeps a proxy
+            # in the path. Class-wide like Route.BASE: one process talks to one Discord.
+            _recommended, url, _limits = await self.http.get_bot_gateway()
+            DiscordWebSocket.DEFAULT_GATEWAY = URL(url)
+        await super().launch_shards()
+
     async def on_ready(self) -> None:
         """Log how far the bot reaches once every shard is connected."""
-        log.info(
-            "discord: connected as %s in %d server(s), %d shard(s)",
-            self.user,
-            len(self.guilds),
-            self.shard_count or 1,
-        )
+        if self.shard_ids is None:
+            shards = f"{self.shard_count or 1} shard(s)"
+        else:
+            listed = ", ".join(map(str, self.shard_ids))
+            shards = f"shard(s) {listed} of {self.shard_count}"
+        reach = f"{len(self.guilds)} server(s), {shards}"
+        log.info("discord: connected as %s in %s", self.user, reach)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server (kicked, or the server deleted): forget its subscriptions."""

@@ -17,6 +17,7 @@ import aiohttp
 import discord
 
 from bot.commands import Commands
+from bot.config.types import registers_commands
 from bot.delivery.deliver import Editor, Sender
 from bot.errors import ConfigError
 from bot.store.sql import Store
@@ -49,14 +50,23 @@ class DiscordTransport:
         manager_roles: tuple[str, ...] = (),
         dev_guild: int | None = None,
         send_timeout_s: float = SEND_TIMEOUT_S,
+        shard_ids: tuple[int, ...] | None = None,
+        shard_count: int | None = None,
     ) -> None:
         configure_api(api_base)
         self._token = token
         self._dev_guild = dev_guild
+        self._registers_commands = registers_commands(shard_ids)
         self.health = TransportHealth(
             "Discord bot", log, remedy="Fix this, then restart the service."
         )
-        self.client = DivisionBellClient(db, commands, parse_roles(manager_roles))
+        self.client = DivisionBellClient(
+            db,
+            commands,
+            parse_roles(manager_roles),
+            shard_ids=shard_ids,
+            shard_count=shard_count,
+        )
         self.sender: Sender = DiscordSender(self.client, self.health, send_timeout_s=send_timeout_s)
         self.editor: Editor | None = DiscordEditor(
             self.client, self.health, send_timeout_s=send_timeout_s
@@ -118,10 +128,7 @@ class DiscordTransport:
         await self.health.sign_in_until_up(self._login_again)
         if not self.health.up:
             return
-        try:
-            await self.client.sync_commands(self._dev_guild)
-        except _TRANSIENT as exc:
-            log.error("discord: could not register slash commands: %s", exc)
+        await self._register_commands()
         try:
             await self.client.connect(reconnect=True)
         except asyncio.CancelledError:
@@ -131,6 +138,21 @@ class DiscordTransport:
         except Exception as exc:  # connect() already retried what can be retried
             if not self._stopping.is_set():
                 self.health.mark_down(f"gateway connection failed ({type(exc).__name__}: {exc})")
+
+    async def _register_commands(self) -> None:
+        if not self._registers_commands:
+            # Discord keeps one set of commands per bot; the replica running shard 0 owns it.
+            shards = ", ".join(map(str, self.client.shard_ids or ()))
+            log.info(
+                "discord: not registering slash commands: this replica runs shard(s) %s, and "
+                "the one running shard 0 registers them",
+                shards,
+            )
+            return
+        try:
+            await self.client.sync_commands(self._dev_guild)
+        except _TRANSIENT as exc:
+            log.error("discord: could not register slash commands: %s", exc)
 
     async def stop(self) -> None:
         """Close the gateway and REST session; safe twice and after a failed start."""
@@ -172,4 +194,6 @@ def build(context: TransportContext) -> Transport:
         commands=context.commands,
         manager_roles=settings.discord.manager_roles,
         dev_guild=dev_guild_from_env(),
+        shard_ids=settings.discord.shard_ids,
+        shard_count=settings.discord.shard_count,
     )
