@@ -102,6 +102,9 @@ class Deliverer:
         self.clock = clock
         self.rng = rng or random.Random()
         self.owner = LeaseOwner.this_process()
+        # PostgreSQL replicas share destinations out: each claims as many as it sends to at
+        # once. SQLite has one sender, whose claims may span every destination.
+        self._destinations_per_claim = PARALLEL_DESTINATIONS if db.backend == "postgresql" else None
 
     async def deliver_due(
         self, *, max_tries: int | None = None, within: float | None = None
@@ -121,6 +124,7 @@ class Deliverer:
                     limit=BATCH,
                     kinds=tuple(self.senders),
                     owner=str(self.owner),
+                    destinations_max=self._destinations_per_claim,
                 )
                 destinations = {d.id: d for d in await dest_store.active_destinations(conn)}
             if rows:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.store.connection import from_db, to_db
-from bot.store.sql import Conn, skip_locked
+from bot.store.sql import Conn, is_one_of, serialize_claims, skip_locked
 
 _ROWS_PER_INSERT = 1_000  # 6 values a row: well under SQLite's 32,766 variables per statement
 
@@ -67,6 +67,19 @@ async def enqueue_many(
     return added
 
 
+# What a sender may claim: due, unleased rows for working destinations of its kinds, and only of
+# destinations no other sender is working through: one sender at a time per destination keeps
+# its messages in order, however many replicas deliver.
+_CLAIMABLE = (
+    " FROM outbox o JOIN destinations d ON d.id = o.destination_id"
+    " WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
+    " AND (o.lease_until IS NULL OR o.lease_until < ?)"
+    " AND d.active = 1 AND d.broken_reason IS NULL AND {kinds}"
+    " AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.destination_id = o.destination_id"
+    " AND x.status = 'pending' AND x.lease_until >= ? AND x.lease_owner != ?)"
+)
+
+
 async def claim_due(
     conn: Conn,
     *,
@@ -75,22 +88,34 @@ async def claim_due(
     limit: int,
     kinds: Sequence[str],
     owner: str = "",
+    destinations_max: int | None = None,
 ) -> list[OutboxRow]:
-    """Lease due rows to this sender; a crashed sender's lease expires and the row is retried."""
-    marks = ",".join("?" * len(kinds)) or "NULL"
+    """Lease due rows to this sender; a crashed sender's lease expires and the row is retried.
+
+    `destinations_max`: rows of at most that many destinations (those waiting longest), so
+    replicas share the destinations out instead of one claiming them all.
+    """
+    await serialize_claims(conn)
+    stamp = to_db(now)
+    where = _CLAIMABLE.format(kinds=is_one_of("d.kind", len(kinds)))
+    params: tuple[object, ...] = (stamp, stamp, *kinds, stamp, owner)
+    if destinations_max is not None:
+        chosen = await conn.execute_fetchall(
+            f"SELECT o.destination_id{where} GROUP BY o.destination_id ORDER BY MIN(o.id) LIMIT ?",
+            (*params, destinations_max),
+        )
+        ids = [row[0] for row in chosen]
+        if not ids:
+            return []
+        where += " AND " + is_one_of("o.destination_id", len(ids))
+        params = (*params, *ids)
     sql = (
         "UPDATE outbox SET lease_until = ?, lease_owner = ?, attempts = attempts + 1 WHERE id IN ("
-        " SELECT o.id FROM outbox o JOIN destinations d ON d.id = o.destination_id"
-        " WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
-        " AND (o.lease_until IS NULL OR o.lease_until < ?)"
-        f" AND d.active = 1 AND d.broken_reason IS NULL AND d.kind IN ({marks})"
-        f" ORDER BY o.id LIMIT ?{skip_locked(conn, 'o')}"
+        f" SELECT o.id{where} ORDER BY o.id LIMIT ?{skip_locked(conn, 'o')}"
         ") RETURNING id, destination_id, message, attempts, kind, event_id, told_reports, held"
     )
-    async with conn.execute(
-        sql,
-        (to_db(now + timedelta(seconds=lease)), owner, to_db(now), to_db(now), *kinds, limit),
-    ) as cursor:
+    lease_until = to_db(now + timedelta(seconds=lease))
+    async with conn.execute(sql, (lease_until, owner, *params, limit)) as cursor:
         rows = await cursor.fetchall()
     return sorted((OutboxRow(*r) for r in rows), key=lambda r: r.id)
 

@@ -147,6 +147,17 @@ def skip_locked(conn: Conn, table: str) -> str:
     )
 
 
+CLAIM_LOCK = 0x44424F42  # pg_advisory_xact_lock key for claiming sends: "DBOB" in ASCII
+
+
+async def serialize_claims(conn: Conn) -> None:
+    """PostgreSQL: one claim at a time across replicas (a transaction-level advisory lock held
+    to the claim's commit), so each claim sees the leases the one before it took and no two
+    senders work through one destination. SQLite's writers already take turns."""
+    if getattr(conn, "backend", "") == "postgresql":
+        await conn.execute("SELECT pg_advisory_xact_lock(?)", (CLAIM_LOCK,))
+
+
 def is_one_of(column: str, count: int) -> str:
     """`column IN (?, …)` with `count` placeholders; never true for none (no backend-specific
     empty `IN ()`). Built from a count, never from values, so no value reaches the SQL text."""

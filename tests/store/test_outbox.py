@@ -179,8 +179,9 @@ async def test_a_released_row_is_unleased_uncounted_and_not_due_before_the_given
 
 
 async def test_lease_owners_and_taking_back_a_dead_senders_rows(db: Database) -> None:
-    channel = await add_destination(db, "discord:1")
-    rows = [await queue(db, channel, f"story:{n}") for n in range(3)]
+    channel, other = await add_destination(db, "discord:1"), await add_destination(db, "discord:2")
+    rows = [await queue(db, channel, f"story:{n}") for n in range(2)]
+    rows.append(await queue(db, other, "story:2"))
     async with db.transaction() as conn:
         await outbox.claim_due(conn, now=T0, lease=LEASE, limit=2, kinds=["discord"], owner="a")
         await outbox.claim_due(conn, now=T0, lease=5, limit=1, kinds=["discord"], owner="b")
@@ -223,3 +224,39 @@ async def test_depth_and_pending_counts_split_working_from_held(db: Database) ->
         await destinations.deactivate_config_destinations(conn, [])
     assert await outbox.depth(db.conn) == 4
     assert await outbox.pending_counts(db.conn) == (2, 2)
+
+
+async def test_a_destination_another_sender_is_working_through_is_left_to_it(
+    db: Database,
+) -> None:
+    one, two = await add_destination(db, "discord:1"), await add_destination(db, "discord:2")
+    ones = [await queue(db, one, f"story:{n}") for n in range(3)]
+    later = await queue(db, two, "story:9")
+
+    async def claim_as(owner: str, now: datetime, limit: int = 10) -> list[int]:
+        async with db.transaction() as conn:
+            rows = await outbox.claim_due(
+                conn, now=now, lease=LEASE, limit=limit, kinds=["discord"], owner=owner
+            )
+        return [row.id for row in rows]
+
+    assert await claim_as("a", T0, limit=1) == [ones[0]]
+    # Channel one's later messages wait for sender a, so they cannot overtake its first.
+    assert await claim_as("b", T0) == [later]
+    assert await claim_as("a", T0) == ones[1:]  # a itself carries on through its channel
+    # Once the leases run out (a died on another host), b takes channel one, oldest first (and
+    # its own unsent row again).
+    assert await claim_as("b", T0 + timedelta(seconds=LEASE + 1)) == [*ones, later]
+
+
+async def test_a_claim_can_take_only_the_destinations_waiting_longest(db: Database) -> None:
+    first, second, third = [await add_destination(db, f"discord:{n}") for n in range(3)]
+    oldest = await queue(db, second, "story:1", now=at(1))
+    middle = await queue(db, third, "story:2", now=at(2))
+    await queue(db, first, "story:3", now=at(3))
+    newest = await queue(db, second, "story:4", now=at(4))
+    async with db.transaction() as conn:
+        rows = await outbox.claim_due(
+            conn, now=at(5), lease=LEASE, limit=10, kinds=["discord"], destinations_max=2
+        )
+    assert [row.id for row in rows] == [oldest, middle, newest]
