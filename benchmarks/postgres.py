@@ -18,7 +18,7 @@ autovacuum on) except synchronous_commit = off, the same promise as SQLite's WAL
 synchronous = NORMAL (a commit survives the process, not necessarily a power cut), and its files
 go to the same disk as the SQLite files (the usual temporary folder, not /dev/shm).
 
-`python -m benchmarks.postgres [--feeds 200] [--repeats 3] [--events 50] [--destinations 8]`
+`python -m benchmarks.postgres [--feeds 200] [--repeats 3] [--alerts 400] [--destinations 8,16]`
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from benchmarks.event_day import KINDS, Spread
 from benchmarks.farm import Farm
 from benchmarks.proctree import ProcessRun
 from benchmarks.reader_side import ours_command, run_plan
-from benchmarks.replica_delivery import DATABASE_ENV, DeliveryFigures, run_delivery
+from benchmarks.replica_delivery import DATABASE_ENV, DeliveryFigures, proc_stat, run_delivery
 from benchmarks.replica_delivery import render as render_delivery
 from tests.support.postgres import PostgresCluster
 
@@ -91,23 +91,13 @@ class BenchServer:
             return None
         postmaster = int((self._data / "postmaster.pid").read_text().split()[0])
         ticks = os.sysconf("SC_CLK_TCK")
-        total = sum(_stat(postmaster)[11:15])  # utime, stime, and its reaped children's
+        total = sum(proc_stat(postmaster)[11:15])  # utime, stime, and its reaped children's
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
-                found = _stat(int(entry.name))
+                found = proc_stat(int(entry.name))
                 if found and found[1] == postmaster:  # a live backend or helper
                     total += found[11] + found[12]
         return total / ticks
-
-
-def _stat(pid: int) -> list[int]:
-    """/proc/PID/stat's numeric fields after the command name (index 1 is the parent's pid)."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return []
-    fields = text.rsplit(")", 1)[1].split()
-    return [int(v) if v.lstrip("-").isdigit() else 0 for v in fields]
 
 
 @contextmanager
@@ -159,7 +149,7 @@ class PostgresFigures:
     stored: dict[str, list[int]] = field(default_factory=dict)  # backend: [categorised, events]
     others_busy: float = 0.0  # cores' worth of CPU other processes used (the server included)
     seconds: float = 0.0
-    delivery: DeliveryFigures | None = None
+    delivery: list[DeliveryFigures] = field(default_factory=list)  # one per webhook count
 
 
 def run_backends(server: BenchServer, folder: Path, *, feeds: int, repeats: int) -> PostgresFigures:
@@ -281,8 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3, help="runs of each cycle and trial")
-    parser.add_argument("--events", type=int, default=50, help="alerts per webhook to deliver")
-    parser.add_argument("--destinations", type=int, default=8, help="webhooks to deliver to")
+    parser.add_argument("--alerts", type=int, default=400, help="alerts queued in each trial")
+    parser.add_argument(
+        "--destinations",
+        default="8,16",
+        help="webhooks they fan out to: a comma list, one run each",
+    )
     parser.add_argument("--send-delay", type=float, default=0.1, help="the stand-in's answer, s")
     parser.add_argument("--only", choices=("cycles", "delivery"), help="run one section")
     parser.add_argument("--dsn", help=f"an existing server (default ${EXISTING_SERVER_ENV})")
@@ -295,26 +289,33 @@ def main(argv: list[str] | None = None) -> int:
         if args.only != "delivery":
             figures = run_backends(server, folder, feeds=args.feeds, repeats=args.repeats)
             print("\n".join(render(figures)))
-        if args.only != "cycles":
-            figures.delivery = run_delivery(
+        for destinations in _counts(args.destinations) if args.only != "cycles" else []:
+            found = run_delivery(
                 server.create,
                 server.drop,
-                folder,
-                events=args.events,
-                destinations=args.destinations,
+                folder / f"delivery-{destinations}",
+                server_cpu=server.cpu,
+                events=max(args.alerts // destinations, 1),
+                destinations=destinations,
                 send_delay=args.send_delay,
                 repeats=args.repeats,
             )
-            print("\n".join(render_delivery(figures.delivery)))
+            figures.delivery.append(found)
+            print("\n".join(render_delivery(found)))
     if args.json:
         data = asdict(figures)
         data["rows"] = [
             row | {"ratio": r.ratio} for row, r in zip(data["rows"], figures.rows, strict=True)
         ]
-        if figures.delivery is not None:
-            data["delivery"]["ratio"] = figures.delivery.ratio
+        for found, delivered in zip(data["delivery"], figures.delivery, strict=True):
+            found["ratio"] = delivered.ratio
         args.json.write_text(json.dumps(data, indent=2), encoding="utf-8")
     return 0
+
+
+def _counts(text: str) -> list[int]:
+    """'8,16' → [8, 16]."""
+    return [int(part) for part in text.split(",") if part.strip()]
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -57,6 +58,8 @@ class Trial:
     per_replica: tuple[int, ...]  # rows each process sent, most first
     most_in_flight: int  # posts the stand-in was answering at once, at most
     out_of_order: int  # posts that reached a channel after a later alert of that channel
+    replica_cpu: float  # CPU seconds the replicas used while draining, together
+    server_cpu: float | None  # the PostgreSQL server's meanwhile (None: not our server)
 
     @property
     def rate(self) -> float:
@@ -120,6 +123,7 @@ def run_delivery(
     drop: Callable[[str], None],
     folder: Path,
     *,
+    server_cpu: Callable[[], float | None] = lambda: None,
     events: int = 50,
     destinations: int = 8,
     send_delay: float = 0.1,
@@ -127,7 +131,8 @@ def run_delivery(
     counts: Sequence[int] = (1, 2),
 ) -> DeliveryFigures:
     """Drain `events` × `destinations` alerts with each replica count, `repeats` times,
-    alternating; each trial on a new database from `server_dsn()`, dropped after with `drop`."""
+    alternating; each trial on a new database from `server_dsn()`, dropped after with `drop`
+    (`server_cpu()`: the server's CPU seconds so far, when known)."""
     figures = DeliveryFigures(events, destinations, send_delay, repeats)
     receiver = Receiver(delay=send_delay)
     try:
@@ -146,6 +151,7 @@ def run_delivery(
                         feed=feed,
                         replicas=replicas,
                         events=events,
+                        server_cpu=server_cpu,
                     )
                 finally:
                     drop(dsn)
@@ -164,6 +170,7 @@ def _trial(
     feed: str,
     replicas: int,
     events: int,
+    server_cpu: Callable[[], float | None],
 ) -> Trial:
     """Start the replicas, queue the alerts, wait for the outbox to drain, stop them."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -172,7 +179,10 @@ def _trial(
     try:
         _wait_until_ready(running, dsn, len(hooks))
         receiver.reset()
+        cpu_before, server_before = sum(process_cpu(r.process.pid) for r in running), server_cpu()
         started, ended, per_replica = asyncio.run(_queue_and_drain(dsn, events))
+        replica_cpu = sum(process_cpu(r.process.pid) for r in running) - cpu_before
+        server_after = server_cpu()
         most_in_flight = receiver.most_in_flight
         out_of_order = sum(_late(bodies) for bodies in receiver.by_path.values())
     finally:
@@ -180,7 +190,19 @@ def _trial(
     if any(statuses):
         raise RuntimeError(f"a replica exited {statuses}; see {folder}/replica-*/run.log")
     messages = events * len(hooks)
-    return Trial(replicas, messages, ended - started, per_replica, most_in_flight, out_of_order)
+    server_used = None
+    if server_before is not None and server_after is not None:
+        server_used = server_after - server_before
+    return Trial(
+        replicas,
+        messages,
+        ended - started,
+        per_replica,
+        most_in_flight,
+        out_of_order,
+        replica_cpu,
+        server_used,
+    )
 
 
 def _wait_until_ready(running: list[Replica], dsn: str, destinations: int) -> None:
@@ -249,6 +271,22 @@ async def _queue_and_drain(dsn: str, events: int) -> tuple[float, float, tuple[i
     return started, float(ended), tuple(int(row["n"]) for row in senders)
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds process `pid` has used (user and system; its reaped children's too)."""
+    fields = proc_stat(pid)
+    return sum(fields[11:15]) / os.sysconf("SC_CLK_TCK") if fields else 0.0
+
+
+def proc_stat(pid: int) -> list[int]:
+    """/proc/PID/stat's numeric fields after the command name (index 1 is the parent's pid)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    fields = text.rsplit(")", 1)[1].split()
+    return [int(v) if v.lstrip("-").isdigit() else 0 for v in fields]
+
+
 def _alert(event: int, now: datetime) -> Alert:
     """Event number `event`'s alert; the number is in the title, to check the order sent."""
     return Alert(
@@ -276,6 +314,12 @@ def _late(bodies: list[str]) -> int:
     return late
 
 
+def _per_message(seconds: list[float | None], messages: int) -> str:
+    """The median of CPU seconds per message as milliseconds, or '—' when unknown."""
+    known = [s for s in seconds if s is not None]
+    return f"{statistics.median(known) / messages * 1000:.1f}" if known else "—"
+
+
 def render(figures: DeliveryFigures) -> list[str]:
     """The section as Markdown lines."""
     rows = []
@@ -291,6 +335,8 @@ def render(figures: DeliveryFigures) -> list[str]:
                 " / ".join("+".join(str(n) for n in t.per_replica) for t in trials),
                 max(t.most_in_flight for t in trials),
                 max(t.out_of_order for t in trials),
+                f"{statistics.median(t.replica_cpu / t.messages * 1000 for t in trials):.1f}",
+                _per_message([t.server_cpu for t in trials], trials[0].messages),
             ]
         )
     ratio = figures.ratio
@@ -307,6 +353,8 @@ def render(figures: DeliveryFigures) -> list[str]:
                 "rows sent by each replica, per trial",
                 "most posts in flight",
                 "out-of-order posts, worst trial",
+                "replicas' CPU ms a message",
+                "server CPU ms a message",
             ],
             rows,
         ),
