@@ -61,21 +61,26 @@ COUNT_SQL = (
 class BenchServer:
     """A PostgreSQL server to make throwaway databases on, and its CPU so far when it is ours."""
 
-    def __init__(self, admin_dsn: str, description: str, data: Path | None = None) -> None:
+    def __init__(self, admin_dsn: str, description: str, root: Path | None = None) -> None:
         self.admin_dsn = admin_dsn
         self.description = description
-        self._data = data  # our cluster's data folder: its postmaster.pid names the server
+        self._data = root / "data" if root else None  # its postmaster.pid names the server
+        self.log = root / "server.log" if root else None  # our cluster's server log
+
+    def admin(self, *statements: str) -> None:
+        """Run statements on the admin connection, one at a time, outside a transaction."""
+        asyncio.run(self._admin(*statements))
 
     def create(self) -> str:
         """The DSN of a new, empty database."""
         name = f"division_bell_bench_{uuid.uuid4().hex[:12]}"
-        asyncio.run(self._admin(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+        self.admin(f'CREATE DATABASE "{name}" TEMPLATE template0')
         return urlunsplit(urlsplit(self.admin_dsn)._replace(path="/" + quote(name)))
 
     def drop(self, dsn: str) -> None:
         """Drop the database `dsn` names, ending its sessions."""
         name = urlsplit(dsn).path.lstrip("/")
-        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     async def _admin(self, *statements: str) -> None:
         conn = await asyncpg.connect(self.admin_dsn)
@@ -101,9 +106,12 @@ class BenchServer:
 
 
 @contextmanager
-def postgres_server(dsn: str | None = None) -> Iterator[BenchServer]:
-    """An existing server (`dsn`, else $DIVISION_BELL_TEST_POSTGRES_DSN), or a throwaway one."""
-    existing = dsn or os.environ.get(EXISTING_SERVER_ENV)
+def postgres_server(
+    dsn: str | None = None, *, existing_allowed: bool = True
+) -> Iterator[BenchServer]:
+    """An existing server (`dsn`, else $DIVISION_BELL_TEST_POSTGRES_DSN), or a throwaway one
+    (always, without `existing_allowed`)."""
+    existing = (dsn or os.environ.get(EXISTING_SERVER_ENV)) if existing_allowed else None
     if existing:
         yield BenchServer(existing, "an existing server, as configured")
         return
@@ -112,10 +120,10 @@ def postgres_server(dsn: str | None = None) -> Iterator[BenchServer]:
         server = BenchServer(
             cluster.admin_dsn,
             f"a throwaway cluster ({cluster.version}, durable settings, in {cluster.folder})",
-            cluster.folder / "data",
+            cluster.folder,
         )
         settings = [f"ALTER SYSTEM SET {key} = {value}" for key, value in DURABLE.items()]
-        asyncio.run(server._admin(*settings, "SELECT pg_reload_conf()"))
+        server.admin(*settings, "SELECT pg_reload_conf()")
         yield server
     finally:
         cluster.stop()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.postgres import PostgresServer
+from tests.support.postgres import PostgresServer, find_server_binaries
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,3 +97,24 @@ def test_postgres_benchmark_runs_both_backends_and_both_replica_counts(
         assert trial["messages"] == 12
         assert sum(trial["per_replica"]) == 12  # every alert sent, by one replica or both
     assert delivery["ratio"] > 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="benchmarks read /proc")
+@pytest.mark.skipif(find_server_binaries() is None, reason="PostgreSQL server binaries not found")
+def test_statement_count_reads_each_cycle_from_the_server_log(tmp_path: Path) -> None:
+    """`python -m benchmarks.pg_statements`, tiny, on a cluster of its own (it reads the log)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.pg_statements", "--feeds", "3"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    cold, changed = [line for line in result.stdout.splitlines() if line.startswith("- ")]
+    assert cold.startswith("- cold: ")
+    assert changed.startswith("- changed-10%: ")
+    assert "150 × `INSERT INTO headlines" in result.stdout  # 3 feeds × 50 new headlines, cold
