@@ -60,6 +60,7 @@ class Trial:
     out_of_order: int  # posts that reached a channel after a later alert of that channel
     replica_cpu: float  # CPU seconds the replicas used while draining, together
     server_cpu: float | None  # the PostgreSQL server's meanwhile (None: not our server)
+    received: int  # posts the stand-in received (more than `messages`: some sent twice)
 
     @property
     def rate(self) -> float:
@@ -185,6 +186,7 @@ def _trial(
         server_after = server_cpu()
         most_in_flight = receiver.most_in_flight
         out_of_order = sum(_late(bodies) for bodies in receiver.by_path.values())
+        received = sum(len(bodies) for bodies in receiver.by_path.values())
     finally:
         statuses = [replica.stop() for replica in running]
     if any(statuses):
@@ -202,6 +204,7 @@ def _trial(
         out_of_order,
         replica_cpu,
         server_used,
+        received,
     )
 
 
@@ -361,5 +364,15 @@ def render(figures: DeliveryFigures) -> list[str]:
         f"\n{figures.repeats} trials of each, alternating, each on a fresh database with freshly "
         "started `run` processes; 2 replicas ÷ 1: "
         + (f"**{ratio:.2f}×**" if ratio is not None else "—")
-        + " (ratio of the medians).\n",
+        + " (ratio of the medians). "
+        + _received(figures.trials)
+        + "\n",
     ]
+
+
+def _received(trials: list[Trial]) -> str:
+    """Whether every alert reached the stand-in once, as a sentence."""
+    if all(t.received == t.messages for t in trials):
+        return "Every alert reached the stand-in exactly once in every trial."
+    counts = ", ".join(f"{t.received} of {t.messages}" for t in trials)
+    return f"Posts the stand-in received, per trial: {counts}."

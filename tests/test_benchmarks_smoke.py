@@ -96,6 +96,7 @@ def test_postgres_benchmark_runs_both_backends_and_both_replica_counts(
     for trial in delivery["trials"]:
         assert trial["messages"] == 12
         assert sum(trial["per_replica"]) == 12  # every alert sent, by one replica or both
+        assert trial["received"] == 12  # and posted once
     assert delivery["ratio"] > 0
 
 
