@@ -65,11 +65,15 @@ def write_config(
     jitter: float = 0.1,
     webhook: str | None = None,
     http_port: int | None = None,
+    database_env: str | None = None,
+    webhooks: Sequence[str] = (),
 ) -> Path:
-    """A division-bell config polling `urls`, no console, optionally one Slack-format webhook."""
+    """A division-bell config polling `urls`, no console, optionally Slack-format webhooks; its
+    database beside it, or (with `database_env`) the PostgreSQL one that variable names."""
     lines = [
         "[storage]",
         'path = "division-bell.sqlite3"',
+        *([f"url_env = {toml_string(database_env)}"] if database_env else []),
         "",
         "[console]",
         "enabled = false",
@@ -92,6 +96,9 @@ def write_config(
     if webhook is not None:
         lines += ["[[webhooks]]", 'name = "bench receiver"', 'platform = "slack"']
         lines += [f"url = {toml_string(webhook)}", ""]
+    for index, url in enumerate(webhooks):
+        lines += ["[[webhooks]]", f'name = "bench receiver {index}"', 'platform = "slack"']
+        lines += [f"url = {toml_string(url)}", ""]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "division-bell.toml"
     path.write_text("\n".join(lines), encoding="utf-8")

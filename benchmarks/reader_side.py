@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import statistics
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,12 +68,16 @@ def run_plan(
     command: list[str],
     tool: str,
     plan: tuple[Step, ...] = PLAN,
+    *,
+    extra_env: Mapping[str, str] | None = None,
+    after_step: Callable[[Step, ProcessRun], None] | None = None,
 ) -> dict[str, ProcessRun]:
     """Run one tool's process once per step of `plan`, from a fresh farm state; the measured
-    steps' figures by kind."""
+    steps' figures by kind. `extra_env` adds to its environment (a database URL); `after_step`
+    is told of each step as it ends (to sample what else the step cost)."""
     farm.set_state(round_no=0, mode="mixed", clear=True)
     folder.mkdir(parents=True, exist_ok=True)
-    env = bench_env(folder / "data")
+    env = bench_env(folder / "data") | dict(extra_env or {})
     found: dict[str, ProcessRun] = {}
     for number, step in enumerate(plan):
         farm.set_state(round_no=step.round_no, mode=step.mode, clear=step.clear)
@@ -81,6 +86,8 @@ def run_plan(
             raise RuntimeError(
                 f"{tool} cycle {number} ({step.kind}) exited {run.returncode}:\n{run.stderr_tail}"
             )
+        if after_step is not None:
+            after_step(step, run)
         if step.measured:
             found[step.kind] = run
     return found
@@ -106,9 +113,11 @@ def side_by_side(
     return [SideBySide(kind, farm.feeds, ours[kind], theirs.get(kind)) for kind in MEASURED]
 
 
-def ours_command(farm: FarmClient, folder: Path) -> list[str]:
-    """`division-bell poll` of every farm feed, its config and database in `folder`."""
-    config = write_config(folder, farm.urls())  # the config names its database beside itself
+def ours_command(farm: FarmClient, folder: Path, *, database_env: str | None = None) -> list[str]:
+    """`division-bell poll` of every farm feed, its config and database in `folder` (or, with
+    `database_env`, the PostgreSQL database that variable names)."""
+    # The config names its database beside itself, or the variable holding its URL.
+    config = write_config(folder, farm.urls(), database_env=database_env)
     return [*division_bell(), "--config", str(config), "poll"]
 
 
