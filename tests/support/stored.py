@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import tomllib
 from collections.abc import Sequence
 from contextlib import closing
 from datetime import datetime
@@ -21,22 +22,28 @@ from bot.store.sql import Store, to_db
 from tests.support import cli as cli_support
 
 SQLITE_FILE = "db.sqlite3"  # where write_config puts the SQLite database
+CONFIG_FILE = "division-bell.toml"  # and its config
 
 
-def database_url() -> str | None:
-    """The PostgreSQL URL that configs written now point at, or None for the SQLite file."""
+def database_url(folder: Path | None = None) -> str | None:
+    """The PostgreSQL URL of the config in `folder` (its [storage] url_env), or of configs
+    written now when no folder is given; None for the SQLite file."""
     variable = cli_support.DEFAULT_DATABASE_ENV
+    config = folder / CONFIG_FILE if folder else None
+    if config and config.exists():
+        storage = tomllib.loads(config.read_text(encoding="utf-8")).get("storage", {})
+        variable = storage.get("url_env")
     return os.environ[variable] if variable else None
 
 
 def backend() -> str:
-    """ "postgresql" while the test runs on PostgreSQL, else "sqlite"."""
+    """Which backend configs written now use: "postgresql" or "sqlite"."""
     return "postgresql" if database_url() else "sqlite"
 
 
 def fetch(folder: Path, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
     """Every row a read query returns, as plain tuples; stored times as to_db's text."""
-    url = database_url()
+    url = database_url(folder)
     if url is None:
         # The file itself, without migrating: a test may look while a `run` holds it.
         with closing(sqlite3.connect(folder / SQLITE_FILE)) as conn:
@@ -48,7 +55,7 @@ def fetch(folder: Path, sql: str, params: Sequence[object] = ()) -> list[tuple[A
 
 def execute(folder: Path, sql: str, params: Sequence[object] = ()) -> None:
     """Run one writing statement and commit it."""
-    url = database_url()
+    url = database_url(folder)
     if url is None:
         with closing(sqlite3.connect(folder / SQLITE_FILE)) as conn, conn:
             conn.execute(sql, tuple(params))
@@ -58,7 +65,7 @@ def execute(folder: Path, sql: str, params: Sequence[object] = ()) -> None:
 
 async def open_test_store(folder: Path) -> Store:
     """The test config's database opened (and migrated) as the bot opens it."""
-    return await open_store(folder / SQLITE_FILE, database_url())
+    return await open_store(folder / SQLITE_FILE, database_url(folder))
 
 
 async def _on_postgres(url: str, sql: str, params: Sequence[object]) -> list[Any]:
