@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -11,11 +10,14 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.current import current_register
-from bot.store.connection import Database
+from tests.support import stored
 from tests.support.cli import run_cli, toml_string, write_config
 from tests.support.members_api import MembersApiServer, SampleMember, Spell
 
 AFTER_THE_CHANGE = date(2026, 10, 1)  # after the shipped register (2026-06-27) and the switch
+
+# Every test here runs on SQLite and again on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("cli_backend")
 
 
 def sample_members(patel_party: str = "Reform UK") -> list[SampleMember]:
@@ -78,12 +80,11 @@ def refresh(folder: Path) -> tuple[int, str, str]:
 
 def dump(folder: Path) -> tuple[list[tuple[object, ...]], ...]:
     """Every refreshed row, in a stable order."""
-    with sqlite3.connect(folder / "db.sqlite3") as conn:
-        return (
-            conn.execute("SELECT * FROM people ORDER BY id").fetchall(),
-            conn.execute("SELECT * FROM party_spells ORDER BY person_id, start_date").fetchall(),
-            conn.execute("SELECT * FROM people_refresh").fetchall(),
-        )
+    return (
+        stored.fetch(folder, "SELECT * FROM people ORDER BY id"),
+        stored.fetch(folder, "SELECT * FROM party_spells ORDER BY person_id, start_date"),
+        stored.fetch(folder, "SELECT * FROM people_refresh"),
+    )
 
 
 def test_refresh_records_a_party_change(tmp_path: Path, api: MembersApiServer) -> None:
@@ -115,7 +116,7 @@ def test_runtime_register_prefers_the_refresh(tmp_path: Path, api: MembersApiSer
     assert refresh(tmp_path)[0] == 0
 
     async def registers() -> tuple[str | None, str | None, bool]:
-        db = await Database.open(tmp_path / "db.sqlite3")
+        db = await stored.open_test_store(tmp_path)
         try:
             register = await current_register(db)
         finally:
