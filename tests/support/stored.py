@@ -1,6 +1,6 @@
 """What a CLI test's database holds: the SQLite file beside its config, or (under the
-`cli_backend` fixture's PostgreSQL turn) the database in $DATABASE_URL, read and written with one
-SQL (`?` placeholders, translated for PostgreSQL as the store does)."""
+`cli_backend` fixture's PostgreSQL turn) the database its [storage] url_env names; read and
+written with one SQL (`?` placeholders, translated for PostgreSQL as the store does)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,8 @@ async def open_test_store(folder: Path) -> Store:
 
 
 async def _on_postgres(url: str, sql: str, params: Sequence[object]) -> list[Any]:
-    connection = await asyncpg.connect(url)
+    # In UTC, as the store's own connections are.
+    connection = await asyncpg.connect(url, server_settings={"timezone": "UTC"})
     try:
         return list(await PgConn(connection).execute_fetchall(sql, tuple(params)))
     finally:
