@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,6 +62,28 @@ def cli_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv("DATABASE_URL", str(request.getfixturevalue("postgres_dsn")))
         monkeypatch.setattr(cli_support, "DEFAULT_DATABASE_ENV", "DATABASE_URL")
     return str(request.param)
+
+
+@pytest.fixture
+def another_database(
+    cli_backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[], str | None]]:
+    """another_database() → for a test with two configs (one database each): on PostgreSQL the
+    name of a new variable holding another fresh database's URL, for write_config's
+    `database_env`; None on SQLite (each config's folder has its own file)."""
+    made: list[str] = []
+
+    def make() -> str | None:
+        if cli_backend != "postgresql":
+            return None
+        made.append(request.getfixturevalue("postgres_cluster").create_database())
+        variable = f"DATABASE_URL_{len(made)}"
+        monkeypatch.setenv(variable, made[-1])
+        return variable
+
+    yield make
+    for dsn in made:
+        request.getfixturevalue("postgres_cluster").drop_database(dsn)
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +12,7 @@ from bot.commands import REFUSAL, Caller, Channel, Commands
 from bot.domain import ChannelControl
 from bot.pipeline.classify import Classifier
 from bot.store import destinations as dest_store
-from bot.store.connection import Database, to_db
+from bot.store.sql import Store, to_db
 
 NOW = datetime(2022, 1, 19, 12, 0, tzinfo=UTC)  # 12:00 GMT
 ADMIN = Caller("discord", "guild-1", "u1", "Ada", can_manage=True)
@@ -39,12 +37,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def commands(tmp_path: Path, clock: Clock) -> AsyncIterator[Commands]:
-    db = await Database.open(tmp_path / "db.sqlite3")
-    try:
-        yield Commands(db, Classifier.load().categories, (), clock)
-    finally:
-        await db.close()
+def commands(db: Store, clock: Clock) -> Commands:
+    """The use cases over the `db` fixture's store: each test runs on both backends."""
+    return Commands(db, Classifier.load().categories, (), clock)
 
 
 @pytest.fixture
@@ -64,13 +59,13 @@ async def control(commands: Commands) -> ChannelControl | None:
 
 async def hold_alerts(commands: Commands, count: int) -> None:
     dest_id = await dest_store.destination_id(commands.db.conn, KEY)
-    for number in range(count):
-        await commands.db.conn.execute(
-            "INSERT INTO outbox (destination_id, dedupe_key, message, created_at, "
-            "next_attempt_at, status, held) VALUES (?, ?, '{}', ?, ?, 'held', 'quiet')",
-            (dest_id, f"held-{number}", to_db(NOW), to_db(NOW)),
-        )
-    await commands.db.conn.commit()
+    async with commands.db.transaction() as conn:
+        for number in range(count):
+            await conn.execute(
+                "INSERT INTO outbox (destination_id, dedupe_key, message, created_at, "
+                "next_attempt_at, status, held) VALUES (?, ?, '{}', ?, ?, 'held', 'quiet')",
+                (dest_id, f"held-{number}", to_db(NOW), to_db(NOW)),
+            )
 
 
 async def test_members_may_read_but_not_change(

@@ -1,8 +1,7 @@
-"""The platform-neutral slash-command use cases, over a real SQLite store."""
+"""The platform-neutral slash-command use cases, over a real store (SQLite, then PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from bot.pipeline.classify import Classifier
 from bot.pipeline.decide import decide_new
 from bot.store import destinations as dest_store
 from bot.store import feeds as feed_store
-from bot.store.connection import Database
+from bot.store.sql import Store
 
 NOW = datetime(2022, 1, 19, 12, 0, tzinfo=UTC)
 ADMIN = Caller("discord", "guild-1", "u1", "Ada", can_manage=True)
@@ -27,13 +26,9 @@ POLITICS = Channel("111", "#politics")
 
 
 @pytest.fixture
-async def commands(tmp_path: Path) -> AsyncIterator[Commands]:
-    db = await Database.open(tmp_path / "db.sqlite3")
-    classifier = Classifier.load()
-    try:
-        yield Commands(db, classifier.categories, (), lambda: NOW)
-    finally:
-        await db.close()
+def commands(db: Store) -> Commands:
+    """The use cases over the `db` fixture's store: each test runs on both backends."""
+    return Commands(db, Classifier.load().categories, (), lambda: NOW)
 
 
 async def test_subscribe_list_unsubscribe(commands: Commands) -> None:

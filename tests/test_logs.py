@@ -85,6 +85,7 @@ def test_short_values_are_not_treated_as_secrets(
     assert redactor.scrub("nothing here") == "nothing here"
 
 
+@pytest.mark.usefixtures("cli_backend")
 def test_cli_json_logs_name_the_feed_and_destination_and_hide_the_webhook(tmp_path: Path) -> None:
     chat = ChatServer.start_in_thread()
     try:

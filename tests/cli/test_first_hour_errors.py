@@ -59,6 +59,7 @@ def test_check_config_does_not_create_the_database_folder(tmp_path: Path) -> Non
     assert not (tmp_path / "later").exists()
 
 
+@pytest.mark.usefixtures("cli_backend")  # the port, whichever database
 def test_run_on_a_taken_port_names_http_listen(tmp_path: Path, taken_port: int) -> None:
     config_with(tmp_path, storage="db.sqlite3", listen=f"127.0.0.1:{taken_port}")
     result = run_cli(["--config", "division-bell.toml", "run"], cwd=tmp_path, timeout=60)
@@ -66,6 +67,7 @@ def test_run_on_a_taken_port_names_http_listen(tmp_path: Path, taken_port: int) 
     assert_one_clean_line(result.stderr, "[http] listen", str(taken_port), "in use")
 
 
+@pytest.mark.usefixtures("cli_backend")  # the port, whichever database
 def test_check_config_warns_that_the_listen_port_is_taken(tmp_path: Path, taken_port: int) -> None:
     config_with(tmp_path, storage="db.sqlite3", listen=f"127.0.0.1:{taken_port}")
     result = run_cli(["--config", "division-bell.toml", "check-config"], cwd=tmp_path)

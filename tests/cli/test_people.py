@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -11,11 +10,15 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.current import current_register
-from bot.store.connection import Database
+from tests.support import stored
 from tests.support.cli import run_cli, toml_string, write_config
 from tests.support.members_api import MembersApiServer, SampleMember, Spell
 
 AFTER_THE_CHANGE = date(2026, 10, 1)  # after the shipped register (2026-06-27) and the switch
+
+# Tests of what a refresh stores run on SQLite and again on PostgreSQL; those only about the
+# Members API's answers or the config run once, on SQLite.
+ON_BOTH_BACKENDS = pytest.mark.usefixtures("cli_backend")
 
 
 def sample_members(patel_party: str = "Reform UK") -> list[SampleMember]:
@@ -78,14 +81,14 @@ def refresh(folder: Path) -> tuple[int, str, str]:
 
 def dump(folder: Path) -> tuple[list[tuple[object, ...]], ...]:
     """Every refreshed row, in a stable order."""
-    with sqlite3.connect(folder / "db.sqlite3") as conn:
-        return (
-            conn.execute("SELECT * FROM people ORDER BY id").fetchall(),
-            conn.execute("SELECT * FROM party_spells ORDER BY person_id, start_date").fetchall(),
-            conn.execute("SELECT * FROM people_refresh").fetchall(),
-        )
+    return (
+        stored.fetch(folder, "SELECT * FROM people ORDER BY id"),
+        stored.fetch(folder, "SELECT * FROM party_spells ORDER BY person_id, start_date"),
+        stored.fetch(folder, "SELECT * FROM people_refresh"),
+    )
 
 
+@ON_BOTH_BACKENDS
 def test_refresh_records_a_party_change(tmp_path: Path, api: MembersApiServer) -> None:
     configure(tmp_path, api)
     code, out, err = refresh(tmp_path)
@@ -110,12 +113,13 @@ def test_refresh_records_a_party_change(tmp_path: Path, api: MembersApiServer) -
     assert histories == [["4066", "4871", "33", "900001"]]  # one batch for four ids
 
 
+@ON_BOTH_BACKENDS
 def test_runtime_register_prefers_the_refresh(tmp_path: Path, api: MembersApiServer) -> None:
     configure(tmp_path, api)
     assert refresh(tmp_path)[0] == 0
 
     async def registers() -> tuple[str | None, str | None, bool]:
-        db = await Database.open(tmp_path / "db.sqlite3")
+        db = await stored.open_test_store(tmp_path)
         try:
             register = await current_register(db)
         finally:
@@ -133,6 +137,7 @@ def test_runtime_register_prefers_the_refresh(tmp_path: Path, api: MembersApiSer
     assert pickles_sitting
 
 
+@ON_BOTH_BACKENDS
 def test_second_refresh_replaces_not_duplicates(tmp_path: Path, api: MembersApiServer) -> None:
     configure(tmp_path, api)
     assert refresh(tmp_path)[0] == 0
@@ -150,22 +155,38 @@ def test_second_refresh_replaces_not_duplicates(tmp_path: Path, api: MembersApiS
     assert len(refreshed) == 1
 
 
+FAULTS = [
+    pytest.param(("status", {"status": 500}), "/api/Members/Search: HTTP 500", id="500"),
+    pytest.param(("slow", {"delay": 3}), "/api/Members/Search: no answer within 1 s", id="timeout"),
+    pytest.param(
+        ("malformed", {}),
+        "/api/Members/Search: malformed JSON (Expecting ',' delimiter at line 1 column 30)",
+        id="malformed",
+    ),
+    # Midway: every Search page read, then History fails.
+    pytest.param(
+        ("status", {"status": 500, "paths": ["History"]}),
+        "/api/Members/History: HTTP 500",
+        id="history-500",
+    ),
+]
+
+
 @pytest.mark.parametrize(
-    ("fault", "reason"),
+    ("cli_backend", "fault", "reason"),
     [
-        (("status", {"status": 500}), "/api/Members/Search: HTTP 500"),
-        (("slow", {"delay": 3}), "/api/Members/Search: no answer within 1 s"),
-        (
-            ("malformed", {}),
-            "/api/Members/Search: malformed JSON (Expecting ',' delimiter at line 1 column 30)",
-        ),
-        # Midway: every Search page read, then History fails.
-        (("status", {"status": 500, "paths": ["History"]}), "/api/Members/History: HTTP 500"),
+        *(pytest.param("sqlite", *case.values, id=f"sqlite-{case.id}") for case in FAULTS),
+        # On PostgreSQL, the failure midway: what was read must not be half-stored.
+        pytest.param("postgresql", *FAULTS[-1].values, id="postgresql-history-500"),
     ],
-    ids=["500", "timeout", "malformed", "history-500"],
+    indirect=["cli_backend"],
 )
 def test_api_failure_is_one_line_and_changes_nothing(
-    tmp_path: Path, api: MembersApiServer, fault: tuple[str, dict[str, object]], reason: str
+    tmp_path: Path,
+    api: MembersApiServer,
+    cli_backend: str,
+    fault: tuple[str, dict[str, object]],
+    reason: str,
 ) -> None:
     configure(tmp_path, api)
     assert refresh(tmp_path)[0] == 0

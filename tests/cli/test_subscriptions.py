@@ -4,27 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.store import destinations as dest_store
-from bot.store.connection import Database
+from tests.support import stored
 from tests.support.cli import run_cli, write_config
+
+# Tests that store something run on SQLite and again on PostgreSQL (a bad file is refused
+# before the database is opened: that one runs once).
+ON_BOTH_BACKENDS = pytest.mark.usefixtures("cli_backend")
 
 WHEN = datetime(2024, 1, 2, 9, 30, tzinfo=UTC)
 
 
-def host(folder: Path) -> Path:
-    """A config (and so a database) of its own in `folder`."""
+def host(folder: Path, database_env: str | None = None) -> Path:
+    """A config in `folder`, with the SQLite file there (or the PostgreSQL database the test
+    gives it: `database_env`, else $DATABASE_URL)."""
     folder.mkdir()
-    return write_config(folder, feeds={"BBC": "http://127.0.0.1:9/feed"})
+    return write_config(folder, feeds={"BBC": "http://127.0.0.1:9/feed"}, database_env=database_env)
 
 
 def seed(folder: Path) -> None:
     """Two Discord channels, a Slack channel, and a config webhook that must not travel."""
 
     async def fill() -> None:
-        db = await Database.open(folder / "db.sqlite3")
+        db = await stored.open_test_store(folder)
         async with db.transaction() as conn:
             common = {"created_by": "Ada", "now": WHEN}
             await dest_store.subscribe(
@@ -81,8 +89,12 @@ def export(folder: Path, config: Path) -> dict[str, object]:
     return document
 
 
-def test_export_then_import_moves_every_chat_subscription(tmp_path: Path) -> None:
-    old_config, new_config = host(tmp_path / "old"), host(tmp_path / "new")
+@ON_BOTH_BACKENDS
+def test_export_then_import_moves_every_chat_subscription(
+    tmp_path: Path, another_database: Callable[[], str | None]
+) -> None:
+    old_config = host(tmp_path / "old")
+    new_config = host(tmp_path / "new", another_database())
     seed(tmp_path / "old")
     document = export(tmp_path / "old", old_config)
     assert document["format"] == "division-bell-subscriptions"
@@ -118,6 +130,7 @@ def test_export_then_import_moves_every_chat_subscription(tmp_path: Path) -> Non
     assert moved["channels"] == channels
 
 
+@ON_BOTH_BACKENDS
 def test_import_skips_unknown_categories_with_a_warning(tmp_path: Path) -> None:
     config = host(tmp_path / "new")
     document = {
@@ -162,6 +175,7 @@ def old_export(**extra: object) -> dict[str, object]:
     return {"format": "division-bell-subscriptions", "version": 1, "channels": [channel | extra]}
 
 
+@ON_BOTH_BACKENDS
 def test_an_export_from_before_updates_imports_with_the_default(tmp_path: Path) -> None:
     config = host(tmp_path / "new")
     for document, expected in [

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.domain import ChannelControl
 from bot.store import destinations as dest_store
-from bot.store.connection import Database
 from tests.cli.test_subscriptions import export, host, old_export
+from tests.support import stored
 from tests.support.cli import run_cli
+
+# Every test here runs on SQLite and again on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("cli_backend")
 
 WHEN = datetime(2024, 1, 2, 9, 30, tzinfo=UTC)
 SETTINGS = ChannelControl(
@@ -30,7 +36,7 @@ def seed(folder: Path) -> None:
     """#politics subscribed and with every setting; #lobby only watching; #quiet neither."""
 
     async def fill() -> None:
-        db = await Database.open(folder / "db.sqlite3")
+        db = await stored.open_test_store(folder)
         async with db.transaction() as conn:
             await dest_store.subscribe(
                 conn,
@@ -60,7 +66,7 @@ def seed(folder: Path) -> None:
 
 def controls(folder: Path) -> dict[str, ChannelControl]:
     async def read() -> dict[str, ChannelControl]:
-        db = await Database.open(folder / "db.sqlite3")
+        db = await stored.open_test_store(folder)
         try:
             return {d.key: d.control for d in await dest_store.active_destinations(db.conn)}
         finally:
@@ -79,8 +85,11 @@ def load(folder: Path, config: Path, document: object) -> str:
     return result.stderr
 
 
-def test_settings_travel_with_their_channels(tmp_path: Path) -> None:
-    old_config, new_config = host(tmp_path / "old"), host(tmp_path / "new")
+def test_settings_travel_with_their_channels(
+    tmp_path: Path, another_database: Callable[[], str | None]
+) -> None:
+    old_config = host(tmp_path / "old")
+    new_config = host(tmp_path / "new", another_database())
     seed(tmp_path / "old")
     document = export(tmp_path / "old", old_config)
     channels = document["channels"]

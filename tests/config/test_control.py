@@ -15,7 +15,7 @@ from bot.config.show import render_settings
 from bot.domain import ChannelControl
 from bot.errors import ConfigError
 from bot.store import destinations as dest_store
-from bot.store.connection import Database
+from bot.store.sql import Store
 from tests.support.cli import run_cli
 
 HOOK = "[[webhooks]]\nplatform = 'discord'\nurl = 'https://hooks.example/a'\n"
@@ -181,7 +181,7 @@ def test_the_example_documents_every_key_and_its_examples_load(tmp_path: Path) -
 
 
 async def test_a_webhooks_control_follows_the_config_at_each_start(
-    tmp_path: Path, db: Database
+    tmp_path: Path, db: Store
 ) -> None:
     now = datetime(2024, 5, 8, 12, 0, tzinfo=UTC)
     for extra in ("quiet_hours = '22:00-07:00'\nwatch = ['Reform UK']\n", "min_reports = 2\n", ""):

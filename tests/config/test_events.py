@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from bot.config import EventsSettings, load_settings
 from bot.config.show import render_settings
 from bot.errors import ConfigError
 from bot.store import destinations as dest_store
-from bot.store.connection import Database
+from bot.store.opening import open_store
+from bot.store.sql import Store
 from tests.support.cli import run_cli
 from tests.support.feed_server import FeedServerThread
 from tests.support.rss import Item, rss_feed
@@ -166,23 +168,21 @@ def test_check_config_refuses_thread_on_a_webhook(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-async def test_a_webhooks_updates_mode_follows_the_config_at_each_start(tmp_path: Path) -> None:
+async def test_a_webhooks_updates_mode_follows_the_config_at_each_start(
+    tmp_path: Path, db: Store
+) -> None:
     now = datetime(2024, 5, 8, 12, 0, tzinfo=UTC)
-    db = await Database.open(tmp_path / "db.sqlite3")
-    try:
-        for written in ("off", "edit", "off"):
-            settings = load_settings(write(tmp_path, f"{HOOK}updates = '{written}'\n"), env={})
-            await sync_config(db, settings, now)
-            [hook] = settings.webhooks
-            destination = await dest_store.find_destination(db.conn, hook.key)
-            assert destination is not None
-            assert destination.updates == written
-    finally:
-        await db.close()
+    for written in ("off", "edit", "off"):
+        settings = load_settings(write(tmp_path, f"{HOOK}updates = '{written}'\n"), env={})
+        await sync_config(db, settings, now)
+        [hook] = settings.webhooks
+        destination = await dest_store.find_destination(db.conn, hook.key)
+        assert destination is not None
+        assert destination.updates == written
 
 
 async def test_feeds_of_one_outlet_store_their_headlines_under_it(
-    tmp_path: Path, feeds: FeedServerThread
+    tmp_path: Path, feeds: FeedServerThread, store_url: str | None
 ) -> None:
     published = datetime.now(UTC) - timedelta(minutes=5)
     for path, title in (("/politics.xml", "Budget row"), ("/wales.xml", "Senedd vote")):
@@ -195,9 +195,10 @@ async def test_feeds_of_one_outlet_store_their_headlines_under_it(
         f"[[feeds]]\nname = 'Own name'\nurl = '{feeds.url('/wales.xml')}'\n"
     )
     settings = load_settings(write(tmp_path, text), env={})
+    settings = replace(settings, storage=replace(settings.storage, url=store_url))
     async with open_runtime(settings) as runtime:
         await runtime.poller.poll_all(settings.feeds)
-    db = await Database.open(tmp_path / "db.sqlite3")
+    db = await open_store(settings.storage.path, settings.storage.url)
     try:
         async with db.conn.execute("SELECT feed, outlet FROM headlines ORDER BY feed") as cursor:
             stored = [tuple(row) for row in await cursor.fetchall()]

@@ -13,7 +13,7 @@ from bot.app import open_runtime
 from bot.config import PollingSettings, Settings, WebhookSettings, load_settings
 from bot.domain import Classification, FeedSource
 from bot.pipeline.classify import Classifier
-from bot.store.connection import Database
+from bot.store.opening import open_store
 from tests.support.chat_server import ChatServer
 from tests.support.feed_server import FeedServerThread
 from tests.support.rss import Item, rss_feed
@@ -27,10 +27,14 @@ DEFECTION = Item(
 )
 
 
-def settings_for(tmp_path: Path, feeds: dict[str, str], hooks: list[WebhookSettings]) -> Settings:
+def settings_for(
+    tmp_path: Path, feeds: dict[str, str], hooks: list[WebhookSettings], url: str | None = None
+) -> Settings:
+    """Settings for these feeds and hooks: the SQLite file in tmp_path, or PostgreSQL at `url`."""
     base = load_settings(None, env={"DIVISION_BELL_DATA": str(tmp_path)})
     return replace(
         base,
+        storage=replace(base.storage, url=url),
         feeds=tuple(FeedSource(n, u) for n, u in feeds.items()),
         webhooks=tuple(hooks),
         console=False,
@@ -108,10 +112,12 @@ async def test_wrong_encoding_still_yields_headlines(
 
 
 async def test_retry_after_defers_the_feed_until_it_expires(
-    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer, store_url: str | None
 ) -> None:
     feeds.set_fault("/busy.xml", "status", status=429, retry_after="3600")
-    settings = settings_for(tmp_path, {"Busy": feeds.url("/busy.xml")}, [hook(chat, "/d")])
+    settings = settings_for(
+        tmp_path, {"Busy": feeds.url("/busy.xml")}, [hook(chat, "/d")], store_url
+    )
     async with open_runtime(settings) as runtime:
         [first] = await runtime.poller.poll_all(settings.feeds)
         [second] = await runtime.poller.poll_all(settings.feeds)
@@ -121,10 +127,12 @@ async def test_retry_after_defers_the_feed_until_it_expires(
 
 
 async def test_unchanged_body_without_validators_is_not_parsed_again(
-    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer, store_url: str | None
 ) -> None:
     feeds.set_feed("/plain.xml", rss_feed("Plain", [DEFECTION]), etag=False, last_modified=False)
-    settings = settings_for(tmp_path, {"Plain": feeds.url("/plain.xml")}, [hook(chat, "/d")])
+    settings = settings_for(
+        tmp_path, {"Plain": feeds.url("/plain.xml")}, [hook(chat, "/d")], store_url
+    )
     async with open_runtime(settings) as runtime:
         [first] = await runtime.poller.poll_all(settings.feeds)
         [second] = await runtime.poller.poll_all(settings.feeds)
@@ -132,7 +140,7 @@ async def test_unchanged_body_without_validators_is_not_parsed_again(
 
 
 async def test_only_entries_the_feed_never_listed_are_classified(
-    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer, store_url: str | None
 ) -> None:
     later = Item(
         "Second Tory MP Dan Example defects to Labour",
@@ -141,7 +149,7 @@ async def test_only_entries_the_feed_never_listed_are_classified(
         published=NOW - timedelta(minutes=5),
     )
     feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION]))
-    settings = settings_for(tmp_path, {"BBC": feeds.url("/bbc.xml")}, [hook(chat, "/d")])
+    settings = settings_for(tmp_path, {"BBC": feeds.url("/bbc.xml")}, [hook(chat, "/d")], store_url)
     async with open_runtime(settings) as runtime:
         counting = CountingClassifier(runtime.poller.classifier)
         runtime.poller.classifier = counting  # type: ignore[assignment]
@@ -154,7 +162,7 @@ async def test_only_entries_the_feed_never_listed_are_classified(
 
 
 async def test_a_flood_sends_the_cap_and_one_summary(
-    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer, store_url: str | None
 ) -> None:
     items = [
         Item(
@@ -166,7 +174,9 @@ async def test_a_flood_sends_the_cap_and_one_summary(
         for i in range(14)
     ]
     feeds.set_feed("/flood.xml", rss_feed("Flood", items))
-    settings = settings_for(tmp_path, {"Flood": feeds.url("/flood.xml")}, [hook(chat, "/d")])
+    settings = settings_for(
+        tmp_path, {"Flood": feeds.url("/flood.xml")}, [hook(chat, "/d")], store_url
+    )
     async with open_runtime(settings) as runtime:
         await runtime.poller.poll_all(settings.feeds)
         await runtime.deliverer.deliver_due()
@@ -180,10 +190,10 @@ async def test_a_flood_sends_the_cap_and_one_summary(
 
 
 async def test_queued_alerts_survive_a_crash_before_sending(
-    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer, store_url: str | None
 ) -> None:
     feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION]))
-    settings = settings_for(tmp_path, {"BBC": feeds.url("/bbc.xml")}, [hook(chat, "/d")])
+    settings = settings_for(tmp_path, {"BBC": feeds.url("/bbc.xml")}, [hook(chat, "/d")], store_url)
     async with open_runtime(settings) as runtime:
         await runtime.poller.poll_all(settings.feeds)  # decided and queued; "crash" before send
     assert chat.received("/d") == []
@@ -195,13 +205,13 @@ async def test_queued_alerts_survive_a_crash_before_sending(
 
 
 async def test_a_send_leased_by_a_dead_process_is_sent_after_the_lease(
-    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer, store_url: str | None
 ) -> None:
     feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION]))
-    settings = settings_for(tmp_path, {"BBC": feeds.url("/bbc.xml")}, [hook(chat, "/d")])
+    settings = settings_for(tmp_path, {"BBC": feeds.url("/bbc.xml")}, [hook(chat, "/d")], store_url)
     async with open_runtime(settings) as runtime:
         await runtime.poller.poll_all(settings.feeds)
-    db = await Database.open(settings.storage.path)
+    db = await open_store(settings.storage.path, settings.storage.url)
     await db.conn.execute("UPDATE outbox SET lease_until = '2999-01-01T00:00:00.000000Z'")
     await db.close()
     async with open_runtime(settings) as runtime:

@@ -7,6 +7,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.cli.demo import DEMO_FEEDS, render_demo_feed
 from tests.support.cli import run_cli, write_config
 from tests.support.feed_server import FeedServer
@@ -30,6 +32,7 @@ def summary(headings: list[tuple[str, str]]) -> tuple[Counter[str], int]:
     return labels, wakeford
 
 
+@pytest.mark.usefixtures("cli_backend")  # demo's throwaway SQLite against poll on each backend
 def test_demo_matches_poll_on_the_same_feeds(tmp_path: Path) -> None:
     demo = run_cli(["demo"], cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr

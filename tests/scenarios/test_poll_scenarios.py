@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tests.support import stored
 from tests.support.chat_server import ChatServer
 from tests.support.cli import run_cli, write_config
 from tests.support.feed_server import FeedServerThread
 from tests.support.rss import Item, atom_feed, rss_feed
+
+# Tests of what is stored (events, outbox, destinations) run on SQLite and again on PostgreSQL;
+# those only about fetching or formatting run once, on SQLite.
+ON_BOTH_BACKENDS = pytest.mark.usefixtures("cli_backend")
 
 NOW = datetime.now(UTC)
 
@@ -64,6 +70,7 @@ def poll(folder: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+@ON_BOTH_BACKENDS
 def test_first_poll_alerts_recent_items_once_and_restart_asks_conditionally(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
@@ -108,6 +115,7 @@ def test_first_poll_alerts_recent_items_once_and_restart_asks_conditionally(
     assert "Privileges Committee" in got[-1]
 
 
+@ON_BOTH_BACKENDS
 def test_story_carried_by_two_outlets_alerts_once_but_two_defections_alert_twice(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
@@ -141,11 +149,11 @@ def test_story_carried_by_two_outlets_alerts_once_but_two_defections_alert_twice
     got = titles(chat.received(hook))
     assert sum("Wakeford" in t for t in got) == 1
     assert sum("Poulter" in t for t in got) == 1
-    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
-        joined = db.execute(
-            "SELECT COUNT(*) FROM headlines WHERE decision IN ('joined_story', 'alerted') "
-            "AND title LIKE '%Wakeford%'"
-        ).fetchone()[0]
+    [(joined,)] = stored.fetch(
+        tmp_path,
+        "SELECT COUNT(*) FROM headlines WHERE decision IN ('joined_story', 'alerted') "
+        "AND title LIKE '%Wakeford%'",
+    )
     assert joined == 2  # both reports kept, one alert
 
 
@@ -175,6 +183,7 @@ def test_broken_and_down_feeds_do_not_stop_the_others(
     assert "Traceback" not in result.stderr
 
 
+@ON_BOTH_BACKENDS
 def test_webhook_429_then_500_still_gets_each_alert_exactly_once(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
@@ -195,6 +204,7 @@ def test_webhook_429_then_500_still_gets_each_alert_exactly_once(
     assert len(chat.received(hook)) == 2
 
 
+@ON_BOTH_BACKENDS
 def test_a_webhook_down_all_poll_leaves_each_alert_queued_once_and_says_so(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
@@ -212,10 +222,10 @@ def test_a_webhook_down_all_poll_leaves_each_alert_queued_once_and_says_so(
     assert len(chat.attempts(hook)) == 3, result.stderr
     # Two alerts wait (rows, not the three failed tries).
     assert "0 sent, 2 left queued, 0 held for broken or paused destinations" in result.stderr
-    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
-        assert db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone() == (2,)
+    assert stored.fetch(tmp_path, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == [(2,)]
 
 
+@ON_BOTH_BACKENDS
 def test_deleted_webhook_is_marked_broken_and_not_retried_forever(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
@@ -233,13 +243,13 @@ def test_deleted_webhook_is_marked_broken_and_not_retried_forever(
     assert "0 sent, 0 left queued, 2 held for broken or paused destinations" in result.stderr
     assert "desk hook" in result.stderr
     assert chat.url(hook) not in result.stderr + result.stdout
-    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
-        reason = db.execute(
-            "SELECT broken_reason FROM destinations WHERE label = 'desk hook'"
-        ).fetchone()[0]
+    [(reason,)] = stored.fetch(
+        tmp_path, "SELECT broken_reason FROM destinations WHERE label = 'desk hook'"
+    )
     assert reason
 
 
+@ON_BOTH_BACKENDS
 def test_a_named_webhook_keeps_its_held_alerts_when_its_url_changes(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
@@ -267,12 +277,12 @@ def test_a_named_webhook_keeps_its_held_alerts_when_its_url_changes(
     assert any("Marchmont" in t for t in got)
     assert any("letters of no confidence" in t for t in got)
     assert len(chat.attempts(deleted)) == 1
-    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
-        rows = db.execute("SELECT key, broken_reason FROM destinations").fetchall()
+    rows = stored.fetch(tmp_path, "SELECT key, broken_reason FROM destinations")
     assert rows == [("webhook:name:desk hook", None)]
     assert chat.url(replacement) not in stderr
 
 
+@ON_BOTH_BACKENDS
 def test_poll_exits_3_when_no_feed_could_be_fetched_after_delivering_what_it_could(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
@@ -284,8 +294,8 @@ def test_poll_exits_3_when_no_feed_could_be_fetched_after_delivering_what_it_cou
     first = run_cli(["--config", "division-bell.toml", "poll"], cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "0 sent, 1 left queued" in first.stderr
-    with sqlite3.connect(tmp_path / "db.sqlite3") as db:  # its retry falls due at once
-        db.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00+00:00'")
+    # Its retry falls due at once.
+    stored.execute(tmp_path, "UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00+00:00'")
     # Every feed down now (cron would want to know), but what is queued still goes out.
     feeds.set_fault("/bbc.xml", "status", status=503)
     second = run_cli(["--config", "division-bell.toml", "poll"], cwd=tmp_path)
@@ -335,6 +345,7 @@ def test_configured_webhook_mentions_ping_exactly_that_and_nothing_from_the_feed
     assert slack["text"].count("<!") == 1  # the configured ping, and the feed's <!channel> inert
 
 
+@ON_BOTH_BACKENDS
 def test_a_new_webhook_with_recent_catches_up_on_the_last_day_and_others_do_not(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
@@ -393,6 +404,7 @@ def test_hostile_feed_text_pings_nobody(
     assert "javascript:" not in text.replace("javascript:alert", "") or "](javascript" not in text
 
 
+@ON_BOTH_BACKENDS
 def test_slack_webhook_subscribed_to_one_category_gets_only_that_category(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
@@ -409,6 +421,7 @@ def test_slack_webhook_subscribed_to_one_category_gets_only_that_category(
     assert posts[0]["unfurl_links"] is False
 
 
+@ON_BOTH_BACKENDS
 def test_two_polls_at_once_on_one_database_send_each_alert_once(
     tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
 ) -> None:
@@ -423,14 +436,20 @@ def test_two_polls_at_once_on_one_database_send_each_alert_once(
         webhooks=[{"platform": "discord", "url": chat.url(hook)}],
     )
     env = {"DIVISION_BELL_DATA": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+    if url := stored.database_url():
+        env["DATABASE_URL"] = url
     command = [sys.executable, "-m", "bot", "--config", "division-bell.toml", "poll"]
     running = [
         subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
         for _ in range(3)
     ]
-    for process in running:
-        _, err = process.communicate(timeout=120)
-        assert process.returncode == 0, err
+    finished = [(process.communicate(timeout=120)[1], process.returncode) for process in running]
+    if stored.backend() == "sqlite":  # SQLite's write lock makes them take turns
+        assert all(code == 0 for _, code in finished), finished
+    else:  # PostgreSQL: one holds the leader lock; one racing it is refused, never doubled
+        assert any(code == 0 for _, code in finished), finished
+        for err, code in finished:
+            assert code == 0 or (code == 1 and "holds the leader lock" in err), err
     got = titles(chat.received(hook))
     assert len(got) == 3
     assert len(set(got)) == 3

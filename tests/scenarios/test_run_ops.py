@@ -43,7 +43,9 @@ def metric(text: str, name: str, **labels: str) -> float:
     raise AssertionError(f"no sample {name}{labels}")
 
 
-def test_run_serves_health_and_metrics_tells_ops_and_backs_up_live(tmp_path: Path) -> None:
+def test_run_serves_health_and_metrics_tells_ops_and_backs_up_live(
+    tmp_path: Path, cli_backend: str
+) -> None:
     chat = ChatServer.start_in_thread()
     chat.script(HOOK_PATH, [404])  # the desk's webhook was deleted
     port = free_port()
@@ -113,8 +115,13 @@ def test_run_serves_health_and_metrics_tells_ops_and_backs_up_live(tmp_path: Pat
     assert metric(text, "division_bell_sends_total", destination="desk", outcome="failed") == 1
     assert metric(text, "division_bell_outbox_depth") == 1  # held for the broken hook
     assert metric(text, "division_bell_event_loop_lag_seconds_count") >= 0
-    assert backup.returncode == 0, backup.stderr
-    assert (tmp_path / "live.sqlite3").stat().st_size > 0
+    if cli_backend == "sqlite":
+        assert backup.returncode == 0, backup.stderr
+        assert (tmp_path / "live.sqlite3").stat().st_size > 0
+    else:  # PostgreSQL's own tools back it up; the command says so and writes nothing
+        assert backup.returncode == 2, backup.stderr
+        assert "pg_dump" in backup.stderr
+        assert not (tmp_path / "live.sqlite3").exists()
     entries = [json.loads(line) for line in stderr.splitlines()]
     messages = [str(entry["message"]) for entry in entries]
     assert any(m.startswith("destination desk:") for m in messages)

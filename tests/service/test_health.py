@@ -11,7 +11,8 @@ import aiohttp
 
 from bot.service.health import HealthMonitor
 from bot.service.http_server import create_app, start_site
-from bot.store.connection import Database
+from bot.store.opening import open_store
+from bot.store.sql import Store
 
 INTERVAL = 300.0
 START = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
@@ -44,7 +45,7 @@ async def get_health(monitor: HealthMonitor) -> tuple[int, dict[str, Any]]:
         await runner.cleanup()
 
 
-async def test_healthy_after_a_recent_poll(db: Database) -> None:
+async def test_healthy_after_a_recent_poll(db: Store) -> None:
     clock = Clock()
     monitor = HealthMonitor(db, [FakeTransport("discord")], INTERVAL, clock=clock)
     clock.now += timedelta(seconds=10)
@@ -59,7 +60,7 @@ async def test_healthy_after_a_recent_poll(db: Database) -> None:
     assert body["last_poll"] == (START + timedelta(seconds=10)).isoformat()
 
 
-async def test_healthy_while_the_first_polls_are_still_due(db: Database) -> None:
+async def test_healthy_while_the_first_polls_are_still_due(db: Store) -> None:
     clock = Clock()
     monitor = HealthMonitor(db, [], INTERVAL, clock=clock)
     clock.now += timedelta(seconds=INTERVAL)
@@ -67,8 +68,8 @@ async def test_healthy_while_the_first_polls_are_still_due(db: Database) -> None
     assert (status, body["polling"]) == (200, "starting")
 
 
-async def test_503_when_the_database_does_not_answer(tmp_path: Path) -> None:
-    database = await Database.open(tmp_path / "db.sqlite3")
+async def test_503_when_the_database_does_not_answer(tmp_path: Path, store_url: str | None) -> None:
+    database = await open_store(tmp_path / "db.sqlite3", store_url)
     monitor = HealthMonitor(database, [], INTERVAL)
     monitor.polled()
     await database.close()
@@ -79,7 +80,7 @@ async def test_503_when_the_database_does_not_answer(tmp_path: Path) -> None:
     assert body["polling"] == "ok"
 
 
-async def test_503_when_an_enabled_transport_is_disconnected(db: Database) -> None:
+async def test_503_when_an_enabled_transport_is_disconnected(db: Store) -> None:
     transports = [FakeTransport("discord"), FakeTransport("slack", connected=False)]
     monitor = HealthMonitor(db, transports, INTERVAL)
     monitor.polled()
@@ -89,7 +90,7 @@ async def test_503_when_an_enabled_transport_is_disconnected(db: Database) -> No
     assert body["database"] == "ok"
 
 
-async def test_503_when_the_last_poll_is_older_than_three_intervals(db: Database) -> None:
+async def test_503_when_the_last_poll_is_older_than_three_intervals(db: Store) -> None:
     clock = Clock()
     monitor = HealthMonitor(db, [], INTERVAL, clock=clock)
     monitor.polled()
@@ -99,7 +100,7 @@ async def test_503_when_the_last_poll_is_older_than_three_intervals(db: Database
     assert body["polling"] == f"no poll for {int(3 * INTERVAL + 1)}s"
 
 
-async def test_503_when_nothing_has_polled_three_intervals_after_start(db: Database) -> None:
+async def test_503_when_nothing_has_polled_three_intervals_after_start(db: Store) -> None:
     clock = Clock()
     monitor = HealthMonitor(db, [], INTERVAL, clock=clock)
     clock.now += timedelta(seconds=3 * INTERVAL + 1)

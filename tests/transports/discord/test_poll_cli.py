@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import destinations as dest_store
-from bot.store.connection import Database
+from tests.support import stored
 from tests.support.cli import run_cli, toml_string, write_config
 from tests.support.discord_api import TOKEN, DiscordAPI
 from tests.support.feed_server import FeedServerThread
@@ -36,8 +35,12 @@ def discord_api() -> Iterator[DiscordAPI]:
         server.stop()
 
 
-async def _subscribe(path: Path) -> None:
-    db = await Database.open(path)
+# Every test here runs on SQLite and again on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("cli_backend")
+
+
+async def _subscribe(folder: Path) -> None:
+    db = await stored.open_test_store(folder)
     try:
         async with db.transaction() as conn:
             await dest_store.subscribe(
@@ -56,9 +59,8 @@ async def _subscribe(path: Path) -> None:
         await db.close()
 
 
-def outbox_statuses(path: Path) -> list[str]:
-    with sqlite3.connect(path) as conn:
-        return [row[0] for row in conn.execute("SELECT status FROM outbox ORDER BY id")]
+def outbox_statuses(folder: Path) -> list[str]:
+    return [status for (status,) in stored.fetch(folder, "SELECT status FROM outbox ORDER BY id")]
 
 
 @pytest.fixture
@@ -70,7 +72,7 @@ def config(tmp_path: Path, discord_api: DiscordAPI, feeds: FeedServerThread) -> 
         feeds={"BBC Politics": feeds.url("/bbc.xml")},
         extra=f"[discord]\napi_base = {toml_string(discord_api.api_base)}\n",
     )
-    asyncio.run(_subscribe(tmp_path / "db.sqlite3"))
+    asyncio.run(_subscribe(tmp_path))
     return path
 
 
@@ -92,7 +94,7 @@ def test_poll_posts_to_bot_subscriptions_over_rest_only(
     assert posted["content"] == f"<@&{ROLE}>"
     assert [str(r) for r in posted["allowed_mentions"]["roles"]] == [ROLE]
     assert posted["enforce_nonce"] is True
-    assert outbox_statuses(config.parent / "db.sqlite3") == ["sent"]
+    assert outbox_statuses(config.parent) == ["sent"]
     # REST only: no gateway, no command sync.
     assert discord_api.gateway.identified == []
     assert discord_api.calls("GET", "/gateway") == []
@@ -109,4 +111,4 @@ def test_poll_with_a_refused_token_says_so_once_and_keeps_the_alert(
     assert "DISCORD_TOKEN" in stderr
     assert "wrong-token" not in stderr
     assert discord_api.messages(HERE) == []
-    assert outbox_statuses(config.parent / "db.sqlite3") == ["pending"]
+    assert outbox_statuses(config.parent) == ["pending"]

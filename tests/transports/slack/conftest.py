@@ -23,13 +23,17 @@ async def slack() -> AsyncIterator[SlackApi]:
 
 
 @pytest.fixture
-async def make_rig(tmp_path: Path, slack: SlackApi) -> AsyncIterator[MakeRig]:
-    """make_rig(app_token=…, signing_secret=…, transport options) → a Rig; closed after."""
+async def make_rig(
+    tmp_path: Path, slack: SlackApi, store_url: str | None
+) -> AsyncIterator[MakeRig]:
+    """make_rig(app_token=…, signing_secret=…, transport options) → a Rig; closed after.
+    Each test runs on SQLite and again on PostgreSQL (one rig per test: it owns the database)."""
     opened: list[Rig] = []
 
     async def make(**settings: Any) -> Rig:
         folder = tmp_path / f"rig{len(opened)}"
-        made = await open_rig(folder, slack, **settings)
+        assert not (store_url and opened), "one rig per test on PostgreSQL"
+        made = await open_rig(folder, slack, url=store_url, **settings)
         opened.append(made)
         return made
 

@@ -19,7 +19,8 @@ from bot.commands import Caller, Channel, Commands
 from bot.config import Secrets, Settings, SlackSettings, StorageSettings
 from bot.delivery.deliver import Deliverer
 from bot.pipeline.classify import Classifier
-from bot.store.connection import Database
+from bot.store.opening import open_store
+from bot.store.sql import Store
 from bot.transports.base import TransportContext
 from bot.transports.slack.app import SlackTransport
 from tests.support.slack_api import SlackApi
@@ -50,7 +51,7 @@ class Rig:
     """A Slack transport wired to a real database and the stand-in, as the app would wire it."""
 
     slack: SlackApi
-    db: Database
+    db: Store
     clock: Clock
     commands: Commands
     http_app: web.Application
@@ -70,16 +71,18 @@ async def open_rig(
     *,
     app_token: str | None = None,
     signing_secret: str | None = SIGNING_SECRET,
+    url: str | None = None,
     **options: float,
 ) -> Rig:
-    """A transport as open_runtime would build it, over a fresh database in `folder`.
+    """A transport as open_runtime would build it, over a fresh database in `folder` (or, with
+    `url`, the PostgreSQL database there).
 
     `options` go to SlackTransport (shorter timeouts and retry delays than production's).
     """
     classifier = Classifier.load()
     settings = Settings(
         source=None,
-        storage=StorageSettings(folder / "db.sqlite3"),
+        storage=StorageSettings(folder / "db.sqlite3", url=url),
         slack=SlackSettings(api_base=slack.api_base, managers=(MANAGER,)),
         secrets=Secrets(
             slack_bot_token=BOT_TOKEN,
@@ -88,7 +91,7 @@ async def open_rig(
         ),
         categories=tuple(classifier.categories),
     )
-    db = await Database.open(settings.storage.path)
+    db = await open_store(settings.storage.path, settings.storage.url)
     clock = Clock()
     commands = Commands(db, classifier.categories, (), clock)
     http_app = web.Application()

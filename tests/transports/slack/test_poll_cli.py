@@ -12,7 +12,7 @@ import pytest
 from bot.commands import Commands
 from bot.pipeline.classify import Classifier
 from bot.store import destinations as dest_store
-from bot.store.connection import Database
+from tests.support import stored
 from tests.support.cli import run_cli, toml_string, write_config
 from tests.support.feed_server import FeedServer
 from tests.support.rss import Item, rss_feed
@@ -31,9 +31,9 @@ def slack_thread() -> Iterator[SlackApi]:
         server.stop()
 
 
-async def subscribe_politics(db_path: Path) -> None:
+async def subscribe_politics(folder: Path) -> None:
     """What `/westminster subscribe defection` in #politics leaves in the database."""
-    db = await Database.open(db_path)
+    db = await stored.open_test_store(folder)
     try:
         commands = Commands(db, Classifier.load().categories)
         reply = await commands.subscribe(ADMIN_CALLER, POLITICS, "defection")
@@ -43,6 +43,7 @@ async def subscribe_politics(db_path: Path) -> None:
         await db.close()
 
 
+@pytest.mark.usefixtures("cli_backend")
 def test_poll_posts_the_alert_to_the_subscribed_slack_channel(
     tmp_path: Path, slack_thread: SlackApi
 ) -> None:
@@ -59,7 +60,7 @@ def test_poll_posts_the_alert_to_the_subscribed_slack_channel(
             feeds={"BBC": feeds.url("/bbc.xml")},
             extra=f"[slack]\napi_base = {toml_string(slack_thread.api_base)}\n",
         )
-        asyncio.run(subscribe_politics(tmp_path / "db.sqlite3"))
+        asyncio.run(subscribe_politics(tmp_path))
         result = run_cli(
             ["--config", str(config), "poll"],
             cwd=tmp_path,
