@@ -242,8 +242,9 @@ async def polling_alone(db: Store) -> AsyncIterator[None]:
     lock = db.leader_lock()
     if not await lock.try_acquire():
         raise StorageError(
-            f"{db.location}: a `division-bell run` replica is polling this database (it holds "
-            "the leader lock); `poll` would race it. Let it poll, or stop the replicas first"
+            f"{db.location}: a `division-bell run` replica (or another `poll`) is polling this "
+            "database (it holds the leader lock); `poll` would race it. Let it poll, or stop "
+            "the replicas first"
         )
     try:
         yield
