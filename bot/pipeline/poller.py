@@ -75,6 +75,9 @@ class Poller:
         on_poll: PollObserver | None = None,
     ) -> None:
         self.settings = settings
+        # Whether a feed's first reading is classified in the parse pool (see
+        # prepare_for_service).
+        self.classify_in_pool = True
         self.on_poll = on_poll
         self.db = db
         self.classifier = classifier
@@ -93,6 +96,16 @@ class Poller:
             connect_timeout=min(10.0, polling.timeout),
             max_bytes=polling.max_bytes,
         )
+
+    async def prepare_for_service(self) -> None:
+        """Ready for a long-running service: the classifier built now, off the loop, and
+        every feed classified in this process."""
+        # The first cold cycle then does not stall on building the classifier's index. In the
+        # pool, first readings pay off for a one-off `poll`, whose workers end with it; a
+        # service's workers would hold the classifier and the register for good
+        # (benchmarks/memory.py).
+        self.classify_in_pool = False
+        await asyncio.to_thread(self.classifier.prepare)
 
     def interval(self, feed: FeedSource) -> float:
         """The feed's own interval, else the global one."""
@@ -154,7 +167,7 @@ class Poller:
         # function's module, and this one would pull aiohttp and aiosqlite into every worker
         # (benchmarks/memory.py).
         job: Callable[[], ParsedFeed | ClassifiedFeed]
-        if first_reading and self.parse_executor is not None:
+        if first_reading and self.classify_in_pool and self.parse_executor is not None:
             # Every entry of a feed read for the first time is new: classified (with its
             # actors) beside the parsing, off this process, which every feed's deciding
             # shares. Later readings bring a few new entries each, not worth the pattern
