@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -181,7 +180,7 @@ async def open_runtime(
         zone = settings.display.timezone
         deliverer = Deliverer(db, senders, editors=editors, clock=clock, on_send=on_send, zone=zone)
         if long_running:
-            await asyncio.to_thread(classifier.prepare)
+            await poller.prepare_for_service()
         confirmer = None
         if settings.parliament.enabled:
             confirmer = Confirmer(db, settings.parliament, clock=clock)
