@@ -21,6 +21,7 @@ from bot.domain import CategoryInfo, Classification, Match
 from bot.knowledge.recognise import Mention, recognise
 from bot.knowledge.register import Register
 from bot.knowledge.tags import PERSON, Tagged, related, tag_field
+from bot.pipeline import rules_cache
 from bot.pipeline.patterns import Prefilter, compile_regex, lower, required
 from bot.pipeline.rules import FIELDS, RuleSet, parse_ruleset, read_rules_text
 
@@ -100,6 +101,7 @@ class Classifier:
             for _, rule in self._unit_rules
         ]
         self._needs: list[tuple[str, ...]] = []  # see patterns.required; built with the index
+        self._cache_as: tuple[str, str] | None = None  # (source, text): store the index built
         # Units with {@other_party} / {@own_party}: a match must also relate party and person.
         self._relations = {
             u: "(?#own)" in source
@@ -142,6 +144,9 @@ class Classifier:
                         )
                         for field in FIELDS
                     }
+                    if self._cache_as is not None:
+                        built = rules_cache.Built(self._ruleset, self._needs, self._prefilters)
+                        rules_cache.save(*self._cache_as, built)
         return self._prefilters
 
     @classmethod
@@ -381,4 +386,11 @@ class Classifier:
 # edited file is new text and builds anew.
 @functools.lru_cache(maxsize=4)
 def _built(source: str, text: str) -> Classifier:
-    return Classifier(parse_ruleset(source, text))
+    cached = rules_cache.load(source, text)
+    if cached is not None:  # validated and indexed by an earlier process
+        classifier = Classifier(cached.ruleset)
+        classifier._needs, classifier._prefilters = cached.needs, cached.prefilters
+        return classifier
+    classifier = Classifier(parse_ruleset(source, text))
+    classifier._cache_as = (source, text)
+    return classifier
