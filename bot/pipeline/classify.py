@@ -270,18 +270,19 @@ class Classifier:
         self, unit: int, text: str, lowered: str, field: str, people: _People
     ) -> str | None:
         """The words of `text` that regex `unit` matches, if any; people tagged if it asks."""
-        regex = self._compiled[unit] or self._regex(unit)
+        # Compiled only once it is sure to be searched: a short-lived `poll` compiles no more
+        # regexes than its headlines need.
         if unit not in self._people_units:
             for need in self._needs[unit]:  # as in _wording
                 if need not in lowered:
                     return None
-            hit = regex.search(lowered)
+            hit = (self._compiled[unit] or self._regex(unit)).search(lowered)
             return text[hit.start() : hit.end()] if hit else None
         tagged = people.tagged(field, lowered, PERSON in self._units[unit][1])
         if tagged is None:
             return None
         same = self._relations.get(unit)
-        for hit in regex.finditer(tagged.text):
+        for hit in (self._compiled[unit] or self._regex(unit)).finditer(tagged.text):
             if same is None or related(hit.group(), same):
                 start, end = tagged.original(hit.start()), tagged.original(hit.end(), end=True)
                 return text[start:end]
