@@ -7,13 +7,16 @@ its own classifier from the rules file (once per process, cached by the file's t
 
 from __future__ import annotations
 
+import functools
+import gc
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from bot.domain import Classification, Headline
+from bot.knowledge.recognise import recognise
 from bot.pipeline.actors import Actors, headline_actors
-from bot.pipeline.classify import Classifier
+from bot.pipeline.classify import Classifier, shared_register
 from bot.pipeline.parse import ParsedFeed, parse_feed
 
 
@@ -42,12 +45,21 @@ def parse_and_classify(
         feed_name, body, content_type=content_type, base_url=base_url, outlet=outlet
     )
     classifier = Classifier.load(rules)
+    _settle()
     classifications = tuple(_classified(classifier, h, today) for h in parsed.headlines)
     actors = tuple(
         headline_actors(h, c) if c.categories else None
         for h, c in zip(parsed.headlines, classifications, strict=True)
     )
     return ClassifiedFeed(parsed, classifications, actors)
+
+
+@functools.cache  # once per worker: its first job
+def _settle() -> None:
+    """Everything the worker keeps (classifier, register, name index) built, then exempt from
+    the cyclic garbage collector, whose full collections would walk it again and again."""
+    recognise("", "", shared_register())  # the register and its name index, which actors use
+    gc.freeze()
 
 
 def _classified(classifier: Classifier, headline: Headline, today: date) -> Classification:
