@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -183,7 +182,7 @@ async def open_runtime(
         zone = settings.display.timezone
         deliverer = Deliverer(db, senders, editors=editors, clock=clock, on_send=on_send, zone=zone)
         if long_running:
-            await asyncio.to_thread(classifier.prepare)
+            await poller.prepare_for_service()
         confirmer = None
         if settings.parliament.enabled:
             confirmer = Confirmer(db, settings.parliament, clock=clock)
@@ -220,18 +219,20 @@ def _senders(
     return senders, editors
 
 
-def settle_heap() -> None:
+def settle_heap(*, collect: bool = True) -> None:
     """Exempt what start-up built (modules, rules, config) from the cyclic garbage collector.
 
     For a process's entry point to call once, when its start-up is done: everything alive then
     stays alive (a cycle among those objects that later becomes garbage is never freed).
+    `collect=False` freezes start-up's garbage too: for a process that ends in seconds.
     """
     # A full collection walks every tracked object while holding the GIL, in whichever thread
     # triggered it: in a cold cycle that was aiosqlite's thread, and the event loop waited it
     # out (benchmarks/cycles.py measures the stalls). Frozen, start-up's objects are never
     # walked again, so full collections are short. Collect
     # first so no garbage is frozen with them; what is frozen lives as long as the process.
-    gc.collect()
+    if collect:
+        gc.collect()
     gc.freeze()
 
 
@@ -255,7 +256,9 @@ async def polling_alone(db: Store) -> AsyncIterator[None]:
 async def poll_once(settings: Settings, *, stdout: TextIO | None = None) -> int:
     """`poll`: every feed now (bar those backing off), then deliver; the exit status."""
     async with open_runtime(settings, stdout=stdout) as runtime, polling_alone(runtime.db):
-        settle_heap()
+        # A full collection walks every object start-up made to find the little garbage it
+        # left, which a poll that ends in seconds may as well keep.
+        settle_heap(collect=False)
         for transport in runtime.transports:
             await transport.open_rest()
         outcomes = await runtime.poller.poll_all(settings.feeds, skip_backing_off=True)

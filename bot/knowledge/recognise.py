@@ -15,6 +15,7 @@ means is settled in bot.knowledge.resolve.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from datetime import UTC, date, datetime
 from typing import NamedTuple
@@ -72,6 +73,9 @@ def mention_at(
     return Mention(texts[field][start:stop], FIELDS[field], start, stop, people, by_surname)
 
 
+RECENT_HEADLINES = 256  # a feed's worth of headlines, several times over
+
+
 class Recogniser:
     """The name index of one register, and the scans that use it."""
 
@@ -89,9 +93,25 @@ class Recogniser:
         particles = {t for tokens in grouped for t in tokens[1:-1] if not t[:1].isupper()}
         self.multi_word_runs, self.runs = run_patterns(particles)
         self.surnames = {p.id: name_tokens(p.family_name) for p in register}
+        # The last headlines' mentions: the classifier's people rules and then the headline's
+        # actors ask about the same headline on the same day. Not kept for "today", which moves.
+        self._recent: dict[tuple[str, str, date], list[Mention]] = {}
 
     def recognise(self, title: str, summary: str, on: date | None = None) -> list[Mention]:
         """The people named in a headline and its summary, as of `on` (default today)."""
+        if on is None:
+            return self._recognise(title, summary, None)
+        key = (title, summary, on)
+        mentions = self._recent.get(key)
+        if mentions is None:
+            mentions = self._recent[key] = self._recognise(title, summary, on)
+            if len(self._recent) > RECENT_HEADLINES:
+                # The oldest goes; another thread may be trimming too (then one of us fails).
+                with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                    del self._recent[next(iter(self._recent))]
+        return list(mentions)
+
+    def _recognise(self, title: str, summary: str, on: date | None) -> list[Mention]:
         texts = (normalise(title), normalise(summary))
         found = [hit for field in (0, 1) for hit in self.full_names(field, texts[field])]
         if not found:

@@ -21,6 +21,7 @@ from bot.domain import CategoryInfo, Classification, Match
 from bot.knowledge.recognise import Mention, recognise
 from bot.knowledge.register import Register
 from bot.knowledge.tags import PERSON, Tagged, related, tag_field
+from bot.pipeline import rules_cache
 from bot.pipeline.patterns import Prefilter, compile_regex, lower, required
 from bot.pipeline.rules import FIELDS, RuleSet, parse_ruleset, read_rules_text
 
@@ -100,6 +101,7 @@ class Classifier:
             for _, rule in self._unit_rules
         ]
         self._needs: list[tuple[str, ...]] = []  # see patterns.required; built with the index
+        self._cache_as: tuple[str, str] | None = None  # (source, text): store the index built
         # Units with {@other_party} / {@own_party}: a match must also relate party and person.
         self._relations = {
             u: "(?#own)" in source
@@ -142,6 +144,9 @@ class Classifier:
                         )
                         for field in FIELDS
                     }
+                    if self._cache_as is not None:
+                        built = rules_cache.Built(self._ruleset, self._needs, self._prefilters)
+                        rules_cache.save(*self._cache_as, built)
         return self._prefilters
 
     @classmethod
@@ -265,18 +270,19 @@ class Classifier:
         self, unit: int, text: str, lowered: str, field: str, people: _People
     ) -> str | None:
         """The words of `text` that regex `unit` matches, if any; people tagged if it asks."""
-        regex = self._compiled[unit] or self._regex(unit)
+        # Compiled only once it is sure to be searched: a short-lived `poll` compiles no more
+        # regexes than its headlines need.
         if unit not in self._people_units:
             for need in self._needs[unit]:  # as in _wording
                 if need not in lowered:
                     return None
-            hit = regex.search(lowered)
+            hit = (self._compiled[unit] or self._regex(unit)).search(lowered)
             return text[hit.start() : hit.end()] if hit else None
         tagged = people.tagged(field, lowered, PERSON in self._units[unit][1])
         if tagged is None:
             return None
         same = self._relations.get(unit)
-        for hit in regex.finditer(tagged.text):
+        for hit in (self._compiled[unit] or self._regex(unit)).finditer(tagged.text):
             if same is None or related(hit.group(), same):
                 start, end = tagged.original(hit.start()), tagged.original(hit.end(), end=True)
                 return text[start:end]
@@ -381,4 +387,11 @@ class Classifier:
 # edited file is new text and builds anew.
 @functools.lru_cache(maxsize=4)
 def _built(source: str, text: str) -> Classifier:
-    return Classifier(parse_ruleset(source, text))
+    cached = rules_cache.load(source, text)
+    if cached is not None:  # validated and indexed by an earlier process
+        classifier = Classifier(cached.ruleset)
+        classifier._needs, classifier._prefilters = cached.needs, cached.prefilters
+        return classifier
+    classifier = Classifier(parse_ruleset(source, text))
+    classifier._cache_as = (source, text)
+    return classifier

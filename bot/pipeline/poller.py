@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.domain import Classification, FeedSource, Headline
 from bot.errors import FetchError, ParseError
 from bot.pipeline import admit as gate
+from bot.pipeline.actors import Actors, headline_actors
 from bot.pipeline.classify import Classifier
 from bot.pipeline.decide import DecideResult, decide_new
 from bot.pipeline.events import EventWindow
@@ -29,6 +30,8 @@ from bot.pipeline.fetch import (
     next_poll_delay,
 )
 from bot.pipeline.parse import ParsedFeed, parse_feed
+from bot.pipeline.parse_job import ClassifiedFeed, parse_and_classify
+from bot.pipeline.plan import ActorsOf
 from bot.store import feeds as feed_store
 from bot.store import headlines as headline_store
 from bot.store.sql import Store
@@ -72,6 +75,9 @@ class Poller:
         on_poll: PollObserver | None = None,
     ) -> None:
         self.settings = settings
+        # Whether a feed's first reading is classified in the parse pool (see
+        # prepare_for_service).
+        self.classify_in_pool = True
         self.on_poll = on_poll
         self.db = db
         self.classifier = classifier
@@ -90,6 +96,16 @@ class Poller:
             connect_timeout=min(10.0, polling.timeout),
             max_bytes=polling.max_bytes,
         )
+
+    async def prepare_for_service(self) -> None:
+        """Ready for a long-running service: the classifier built now, off the loop, and
+        every feed classified in this process."""
+        # The first cold cycle then does not stall on building the classifier's index. In the
+        # pool, first readings pay off for a one-off `poll`, whose workers end with it; a
+        # service's workers would hold the classifier and the register for good
+        # (benchmarks/memory.py).
+        self.classify_in_pool = False
+        await asyncio.to_thread(self.classifier.prepare)
 
     def interval(self, feed: FeedSource) -> float:
         """The feed's own interval, else the global one."""
@@ -131,35 +147,63 @@ class Poller:
         )
         try:
             result = await fetch_feed(self.session, feed, previous, self.limits)
-            parsed = await self._parse(feed, result) if result.modified else None
+            first_reading = state is None or state.first_success_at is None
+            parsed, given = (
+                await self._parse(feed, result, first_reading=first_reading)
+                if result.modified
+                else (None, None)
+            )
         except (FetchError, ParseError) as exc:
             retry_after = exc.retry_after if isinstance(exc, FetchError) else None
             return await self._failed(feed, exc.reason, retry_after, state)
-        return await self._record(feed, result, parsed, state)
+        return await self._record(feed, result, parsed, state, given)
 
-    async def _parse(self, feed: FeedSource, result: FetchResult) -> ParsedFeed:
+    async def _parse(
+        self, feed: FeedSource, result: FetchResult, *, first_reading: bool
+    ) -> tuple[ParsedFeed, ClassifiedFeed | None]:
+        """The parsed document and, for a feed's first reading in the pool, its classifying."""
         assert result.body is not None  # noqa: S101 - a modified result always carries its body
-        # parse_feed itself rather than a wrapper in this module: a worker unpickling the job
-        # imports the function's module, and this one would pull aiohttp, aiosqlite and the
-        # classifier into every worker (benchmarks/memory.py).
-        job = functools.partial(
-            parse_feed,
-            feed.name,
-            result.body,
-            content_type=result.content_type,
-            base_url=result.final_url,
-            outlet=feed.publisher,
-        )
+        # The module-level functions themselves: a worker unpickling the job imports the
+        # function's module, and this one would pull aiohttp and aiosqlite into every worker
+        # (benchmarks/memory.py).
+        job: Callable[[], ParsedFeed | ClassifiedFeed]
+        if first_reading and self.classify_in_pool and self.parse_executor is not None:
+            # Every entry of a feed read for the first time is new: classified (with its
+            # actors) beside the parsing, off this process, which every feed's deciding
+            # shares. Later readings bring a few new entries each, not worth the pattern
+            # compiling a worker would pay in a short-lived `poll` (benchmarks/event_day.py).
+            job = functools.partial(
+                parse_and_classify,
+                feed.name,
+                result.body,
+                content_type=result.content_type,
+                base_url=result.final_url,
+                outlet=feed.publisher,
+                rules=self.settings.rules,
+                today=self.clock().date(),
+            )
+        else:
+            job = functools.partial(
+                parse_feed,
+                feed.name,
+                result.body,
+                content_type=result.content_type,
+                base_url=result.final_url,
+                outlet=feed.publisher,
+            )
         if self.parse_executor is None:
-            parsed = await asyncio.get_running_loop().run_in_executor(None, job)
+            done = await asyncio.get_running_loop().run_in_executor(None, job)
         else:
             # submit() from a thread: the first submits start the pool and its workers and
             # wait for them, which stalled the event loop (benchmarks/cycles.py).
             future = await asyncio.to_thread(self.parse_executor.submit, job)
-            parsed = await asyncio.wrap_future(future)
+            done = await asyncio.wrap_future(future)
+        given = done if isinstance(done, ClassifiedFeed) else None
+        parsed = given.parsed if given is not None else done
+        assert isinstance(parsed, ParsedFeed)  # noqa: S101 - one of the two jobs above
         if parsed.warning:
             log.info("feed %s: read despite errors: %s", feed.name, parsed.warning)
-        return parsed
+        return parsed, given
 
     async def _record(
         self,
@@ -167,6 +211,7 @@ class Poller:
         result: FetchResult,
         parsed: ParsedFeed | None,
         state: feed_store.FeedState | None,
+        given: ClassifiedFeed | None = None,
     ) -> PollOutcome:
         """Store what a fetch that reached the feed found: new entries, validators, next poll."""
         now = self.clock()
@@ -184,7 +229,7 @@ class Poller:
             self.settings.polling.backfill,
         )
         classify = self._classify_as_of(self.clock().date())
-        items = await self._entries(feed, parsed, classify) if parsed is not None else []
+        items = await self._entries(feed, parsed, classify, given) if parsed is not None else []
         async with self.db.transaction() as conn:
             decided = None
             if parsed is not None:
@@ -199,6 +244,7 @@ class Poller:
                     catch_up=catch_up,
                     now=now,
                     classify=classify,
+                    actors_of=_actors_given(given),
                 )
             await feed_store.record_success(
                 conn,
@@ -220,7 +266,11 @@ class Poller:
         return _recorded_outcome(feed, decided)
 
     async def _entries(
-        self, feed: FeedSource, parsed: ParsedFeed, classify: Callable[[Headline], Classification]
+        self,
+        feed: FeedSource,
+        parsed: ParsedFeed,
+        classify: Callable[[Headline], Classification],
+        given: ClassifiedFeed | None,
     ) -> list[tuple[Headline, Classification | None]]:
         """Each parsed headline in feed order, classified if the feed never listed it before.
 
@@ -232,7 +282,11 @@ class Poller:
             log.warning("feed %s: the feed lists no entries", feed.name)
         keys = [h.entry_key for h in parsed.headlines]
         known = await headline_store.known_keys(self.db.conn, feed.name, keys)
-        return [(h, None if h.entry_key in known else classify(h)) for h in parsed.headlines]
+        done = given.classifications if given else (None,) * len(parsed.headlines)
+        return [
+            (h, None if h.entry_key in known else c if c is not None else classify(h))
+            for h, c in zip(parsed.headlines, done, strict=True)
+        ]
 
     def _classify_as_of(self, today: date) -> Callable[[Headline], Classification]:
         """Classification of one headline as the poller does it; `today` for undated ones."""
@@ -267,6 +321,20 @@ class Poller:
                 conn, feed.name, now=now, error=reason, next_poll_at=now + timedelta(seconds=delay)
             )
         return PollOutcome(feed.name, "failed", error=reason)
+
+
+def _actors_given(given: ClassifiedFeed | None) -> ActorsOf:
+    """Actors as the workers found them, else found here."""
+    if given is None:
+        return headline_actors
+    # By the headline's value: actors depend on nothing else.
+    found = {h: a for h, a in zip(given.parsed.headlines, given.actors, strict=True) if a}
+
+    def actors_of(headline: Headline, result: Classification) -> Actors:
+        actors = found.get(headline)
+        return actors if actors is not None else headline_actors(headline, result)
+
+    return actors_of
 
 
 def _recorded_outcome(feed: FeedSource, decided: DecideResult | None) -> PollOutcome:

@@ -113,15 +113,16 @@ def make_parse_executor(workers: int = 2) -> Executor:
 
 def _start_pool(workers: int) -> Executor:
     # Imported here: a `poll` which parses nothing need not pay for importing multiprocessing.
-    import multiprocessing  # noqa: PLC0415
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    from bot.pipeline.spawning import LeanSpawnContext  # noqa: PLC0415
 
     # spawn: forking a process that runs aiosqlite and aiohttp threads is unsafe. Not
     # forkserver: its server is one more resident interpreter for nothing, as the
     # workers live as long as the pool (benchmarks/memory.py).
     return ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=LeanSpawnContext(),
         initializer=init_parse_worker,
         initargs=(PARSE_NICE,),
     )

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from bot.knowledge.recognise import Mention, Recogniser, recognise
+from bot.knowledge.recognise import RECENT_HEADLINES, Mention, Recogniser, recognise
 from bot.knowledge.register import Register
 
 Expected = list[tuple[str, list[str], bool]]
@@ -242,3 +242,32 @@ def test_one_recogniser_per_register(register: Register) -> None:
     on = date(2024, 7, 5)
     assert recogniser.recognise(title, summary, on) == recognise(title, summary, register, on)
     assert recogniser.recognise("Tuesday's weather", "Rain in the north.", on) == []
+
+
+def test_a_headline_asked_about_again_on_the_same_day_is_not_scanned_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recogniser = Recogniser(Register.load())
+    day = date(2021, 3, 1)
+    first = recogniser.recognise("Priti Patel unveils a plan", "", day)
+    first.clear()  # what a caller does with its list is its own business
+
+    def no_scan(*_: object) -> None:
+        raise AssertionError("scanned again")
+
+    monkeypatch.setattr(recogniser, "full_names", no_scan)
+    again = recogniser.recognise("Priti Patel unveils a plan", "", day)
+    assert [m.text for m in again] == ["Priti Patel"]
+    with pytest.raises(AssertionError, match="scanned again"):
+        recogniser.recognise("Priti Patel unveils a plan", "", date(2021, 3, 2))
+    with pytest.raises(AssertionError, match="scanned again"):  # "today" is never kept
+        recogniser.recognise("Priti Patel unveils a plan", "")
+
+
+def test_only_the_latest_headlines_are_kept() -> None:
+    recogniser = Recogniser(Register.load())
+    day = date(2021, 3, 1)
+    for number in range(RECENT_HEADLINES + 10):
+        recogniser.recognise(f"Headline {number} names nobody", "", day)
+    assert len(recogniser._recent) == RECENT_HEADLINES
+    assert ("Headline 0 names nobody", "", day) not in recogniser._recent

@@ -157,8 +157,37 @@ async def test_only_entries_the_feed_never_listed_are_classified(
         feeds.set_feed("/bbc.xml", rss_feed("BBC", [later, DEFECTION]))
         [second] = await runtime.poller.poll_all(settings.feeds)
     assert (first.new, second.new) == (1, 1)
-    # The entry the first poll stored is seen again, not classified again.
-    assert counting.titles == [DEFECTION.title, later.title]
+    # The first reading is classified in the parse workers; the entry it stored is seen
+    # again, not classified again.
+    assert counting.titles == [later.title]
+
+
+async def test_a_first_reading_is_classified_in_the_parse_workers(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION]))
+    settings = settings_for(tmp_path, {"BBC": feeds.url("/bbc.xml")}, [hook(chat, "/d")])
+    async with open_runtime(settings) as runtime:
+        counting = CountingClassifier(runtime.poller.classifier)
+        runtime.poller.classifier = counting  # type: ignore[assignment]
+        [first] = await runtime.poller.poll_all(settings.feeds)
+    assert counting.titles == []
+    # Decided as if classified here: the defection alerts.
+    assert (first.new, first.alerts, first.categories) == (1, 1, ("defection",))
+
+
+async def test_the_service_classifies_first_readings_itself(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    # `run`'s workers live on: the classifier and register stay out of them.
+    feeds.set_feed("/bbc.xml", rss_feed("BBC", [DEFECTION]))
+    settings = settings_for(tmp_path, {"BBC": feeds.url("/bbc.xml")}, [hook(chat, "/d")])
+    async with open_runtime(settings, long_running=True) as runtime:
+        counting = CountingClassifier(runtime.poller.classifier)
+        runtime.poller.classifier = counting  # type: ignore[assignment]
+        [first] = await runtime.poller.poll_all(settings.feeds)
+    assert counting.titles == [DEFECTION.title]
+    assert (first.new, first.alerts, first.categories) == (1, 1, ("defection",))
 
 
 async def test_a_flood_sends_the_cap_and_one_summary(

@@ -6,6 +6,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 from bot.pipeline.parse import parse_feed
 from bot.pipeline.workers import PARSE_NICE, make_parse_executor
@@ -36,3 +39,31 @@ def test_workers_parse_at_lower_priority_and_stop_with_the_pool() -> None:
     finally:
         pool.shutdown(wait=True)
     assert set(multiprocessing.active_children()) == before
+
+
+# Run as a script, like the `division-bell` entry point: a main module that imports the CLI.
+SCRIPT = """
+import sys
+from bot.cli.main import main
+from bot.pipeline.workers import make_parse_executor
+
+if __name__ == "__main__":
+    pool = make_parse_executor(workers=1)
+    try:
+        print(pool.submit(eval, "sorted(__import__('sys').modules)").result(timeout=60))
+    finally:
+        pool.shutdown(wait=True)
+    print(sys.modules["__main__"].__file__ == sys.argv[0], sys.modules["__main__"].__spec__)
+"""
+
+
+def test_workers_do_not_run_the_parents_main_script_again(tmp_path: Path) -> None:
+    script = tmp_path / "entry.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True
+    )
+    worker_modules, parent_main = done.stdout.splitlines()
+    assert "bot.cli.main" not in worker_modules  # the CLI is the parent's, not the workers'
+    assert "bot.pipeline.workers" in worker_modules  # (what the list holds: the worker's modules)
+    assert parent_main == "True None", "the parent's main module is left as it was"

@@ -1,0 +1,68 @@
+"""What a parse worker runs: parse one fetched document, then classify the entries it lists.
+
+Classifying where the parsing is done takes it, and the actors of categorised headlines, off
+the main process, whose event loop and write transaction every feed shares. Each worker builds
+its own classifier from the rules file (once per process, cached by the file's text).
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from bot.domain import Classification, Headline
+from bot.knowledge.recognise import recognise
+from bot.pipeline.actors import Actors, headline_actors
+from bot.pipeline.classify import Classifier, shared_register
+from bot.pipeline.parse import ParsedFeed, parse_feed
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifiedFeed:
+    """A parsed document with each headline's classification and the actors of each
+    categorised one (None for the others)."""
+
+    parsed: ParsedFeed
+    classifications: tuple[Classification, ...]
+    actors: tuple[Actors | None, ...]
+
+
+def parse_and_classify(
+    feed_name: str,
+    body: bytes,
+    *,
+    content_type: str | None,
+    base_url: str | None,
+    outlet: str | None,
+    rules: Path | None,
+    today: date,
+) -> ClassifiedFeed:
+    """parse_feed, then classify every headline and find the actors of the categorised."""
+    parsed = parse_feed(
+        feed_name, body, content_type=content_type, base_url=base_url, outlet=outlet
+    )
+    classifier = Classifier.load(rules)
+    _settle()
+    classifications = tuple(_classified(classifier, h, today) for h in parsed.headlines)
+    actors = tuple(
+        headline_actors(h, c) if c.categories else None
+        for h, c in zip(parsed.headlines, classifications, strict=True)
+    )
+    return ClassifiedFeed(parsed, classifications, actors)
+
+
+@functools.cache  # once per worker: its first job
+def _settle() -> None:
+    """Everything the worker keeps (classifier, register, name index) built, then exempt from
+    the cyclic garbage collector, whose full collections would walk it again and again."""
+    recognise("", "", shared_register())  # the register and its name index, which actors use
+    gc.freeze()
+
+
+def _classified(classifier: Classifier, headline: Headline, today: date) -> Classification:
+    """As the poller classifies: on the day it was published, `today` for undated ones."""
+    on = headline.published.date() if headline.published else today
+    return classifier.classify(headline.title, headline.summary, on)
