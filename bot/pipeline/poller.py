@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import aiohttp
 
@@ -167,6 +168,11 @@ class Poller:
         # function's module, and this one would pull aiohttp and aiosqlite into every worker
         # (benchmarks/memory.py).
         job: Callable[[], ParsedFeed | ClassifiedFeed]
+        document: dict[str, Any] = {
+            "content_type": result.content_type,
+            "base_url": result.final_url,
+            "outlet": feed.publisher,
+        }
         if first_reading and self.classify_in_pool and self.parse_executor is not None:
             # Every entry of a feed read for the first time is new: classified (with its
             # actors) beside the parsing, off this process, which every feed's deciding
@@ -176,21 +182,12 @@ class Poller:
                 parse_and_classify,
                 feed.name,
                 result.body,
-                content_type=result.content_type,
-                base_url=result.final_url,
-                outlet=feed.publisher,
                 rules=self.settings.rules,
                 today=self.clock().date(),
+                **document,
             )
         else:
-            job = functools.partial(
-                parse_feed,
-                feed.name,
-                result.body,
-                content_type=result.content_type,
-                base_url=result.final_url,
-                outlet=feed.publisher,
-            )
+            job = functools.partial(parse_feed, feed.name, result.body, **document)
         if self.parse_executor is None:
             done = await asyncio.get_running_loop().run_in_executor(None, job)
         else:
