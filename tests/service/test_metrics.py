@@ -106,6 +106,18 @@ def test_breaking_events_are_counted() -> None:
     assert value(samples(_text(metrics)), "division_bell_events_breaking_total") == 1
 
 
+def test_leadership_is_shown_and_each_time_this_process_took_it_counted() -> None:
+    metrics = Metrics()
+    metrics.role_changed(False)  # started as a replica
+    assert value(samples(_text(metrics)), "division_bell_leader") == 0
+    assert value(samples(_text(metrics)), "division_bell_leader_changes_total") == 0
+    metrics.role_changed(True)  # the leader died: took over
+    metrics.role_changed(False)  # lost its lock connection
+    metrics.role_changed(True)
+    assert value(samples(_text(metrics)), "division_bell_leader") == 1
+    assert value(samples(_text(metrics)), "division_bell_leader_changes_total") == 2
+
+
 def test_each_service_has_its_own_registry() -> None:
     first, second = Metrics(), Metrics()
     first.alerts.labels(category="pmqs").inc()
