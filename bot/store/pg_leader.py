@@ -14,7 +14,6 @@ import logging
 
 import asyncpg
 
-from bot.store.pg_conn import CONNECT_ERRORS
 from bot.store.postgres import CONNECT_TIMEOUT_S
 from bot.store.urls import mask_password
 
@@ -52,7 +51,7 @@ class AdvisoryLeaderLock:
                 taken = bool(
                     await self._con.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK)
                 )
-        except CONNECT_ERRORS as exc:
+        except Exception as exc:  # any failure: this process does not hold it
             await self._drop()
             if not self._unreachable:
                 log.warning(
@@ -70,7 +69,9 @@ class AdvisoryLeaderLock:
         try:
             async with asyncio.timeout(CHECK_TIMEOUT_S):
                 await self._con.fetchval("SELECT 1")
-        except CONNECT_ERRORS:
+        # Whatever failed (a dropped socket, or asyncpg's client state after the server ended
+        # the session), this process can no longer be sure it holds the lock: stop leading.
+        except Exception:
             await self._drop()
             return False
         return True
@@ -81,7 +82,7 @@ class AdvisoryLeaderLock:
             try:
                 async with asyncio.timeout(CHECK_TIMEOUT_S):
                     await self._con.close()
-            except CONNECT_ERRORS:
+            except Exception:  # closing is best effort; terminate cannot fail
                 self._con.terminate()
         self._con = None
 

@@ -24,7 +24,7 @@ async def test_one_replica_holds_the_lock_until_its_connection_ends(postgres_dsn
         admin = await asyncpg.connect(postgres_dsn)
         try:
             ended = await admin.fetchval(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
                 "WHERE application_name = 'division-bell leader lock' "
                 "AND datname = current_database() AND pid IN "
                 "(SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)"
