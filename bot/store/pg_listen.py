@@ -14,7 +14,6 @@ from typing import Any
 
 import asyncpg
 
-from bot.store.pg_conn import CONNECT_ERRORS
 from bot.store.urls import mask_password
 
 log = logging.getLogger(__name__)
@@ -45,7 +44,9 @@ async def listen(
                     await asyncio.wait_for(stopping.wait(), timeout=RECHECK_S)
                 if not stopping.is_set():
                     await asyncio.wait_for(con.fetchval("SELECT 1"), timeout=RECHECK_S)
-        except CONNECT_ERRORS as exc:
+        # Any failure (asyncpg can also fail on its client state after a server-side end):
+        # wake-ups are best effort, so the listener reconnects rather than dies.
+        except Exception as exc:
             if not failing:
                 log.warning(
                     "replica wake-ups: lost %s (%s); delivery checks every idle interval until "

@@ -105,7 +105,7 @@ class PostgresDatabase:
         look every IDLE_CHECK_S seconds)."""
         try:
             await self.pool.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
-        except CONNECT_ERRORS as exc:
+        except Exception as exc:  # best effort: replicas also look every idle interval
             log.warning("%s: could not tell replicas of queued messages (%s)", self.location, exc)
 
     async def listen_outbox(self, heard: Callable[[], None], stopping: asyncio.Event) -> None:
