@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -145,6 +146,7 @@ async def open_runtime(
     clock: Callable[[], datetime] = utcnow,
     stdout: TextIO | None = None,
     parse_workers: int = 2,
+    parse_executor: Executor | None = None,
     http_app: web.Application | None = None,
     on_poll: PollObserver | None = None,
     on_send: SendObserver | None = None,
@@ -158,10 +160,12 @@ async def open_runtime(
     `long_running` (`run`): build the classifier's index now, off the loop, so the first cold
     cycle does not stall on it; a one-off `poll` builds it only if something needs classifying.
     `busy_timeout`: seconds a write waits for another process's lock on the database.
+    `parse_executor`: a parse pool the caller made (and shuts down); else one of
+    `parse_workers` is made here.
     """
     classifier = Classifier.load(settings.rules)
     db = await open_store(settings.storage.path, settings.storage.url, busy_timeout=busy_timeout)
-    executor = make_parse_executor(parse_workers)
+    executor = parse_executor or make_parse_executor(parse_workers)
     polling = settings.polling
     fetch_session = make_session(
         limits=FetchLimits(timeout=polling.timeout, max_bytes=polling.max_bytes)
@@ -192,7 +196,8 @@ async def open_runtime(
             await transport.stop()
         await send_session.close()
         await fetch_session.close()
-        executor.shutdown(wait=True, cancel_futures=True)
+        if executor is not parse_executor:
+            executor.shutdown(wait=True, cancel_futures=True)
         await db.close()
 
 
@@ -253,9 +258,13 @@ async def polling_alone(db: Store) -> AsyncIterator[None]:
         await lock.release()
 
 
-async def poll_once(settings: Settings, *, stdout: TextIO | None = None) -> int:
-    """`poll`: every feed now (bar those backing off), then deliver; the exit status."""
-    async with open_runtime(settings, stdout=stdout) as runtime, polling_alone(runtime.db):
+async def poll_once(
+    settings: Settings, *, stdout: TextIO | None = None, parse_executor: Executor | None = None
+) -> int:
+    """`poll`: every feed now (bar those backing off), then deliver; the exit status.
+    `parse_executor`: a parse pool the caller started early (see bot.cli.main)."""
+    runtime_opened = open_runtime(settings, stdout=stdout, parse_executor=parse_executor)
+    async with runtime_opened as runtime, polling_alone(runtime.db):
         # A full collection walks every object start-up made to find the little garbage it
         # left, which a poll that ends in seconds may as well keep.
         settle_heap(collect=False)

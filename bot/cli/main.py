@@ -199,12 +199,22 @@ def _dispatch(args: argparse.Namespace, redactor: RedactSecrets) -> int:
 
         return run_check(settings)
     if args.command == "poll":
-        from bot.app import poll_once  # noqa: PLC0415
-
-        return asyncio.run(poll_once(settings))
+        return _poll(settings)
     if args.command in ("demo", "replay"):
         return _offline(args, settings)
     return _service_or_operation(args, settings, redactor)
+
+
+def _poll(settings: Settings) -> int:
+    from bot.pipeline.workers import make_parse_executor  # noqa: PLC0415
+
+    with make_parse_executor() as parse_executor:
+        if settings.feeds:
+            # Workers boot (~0.2 s) while the rest of `poll` loads, not after the first fetch.
+            parse_executor.start_workers()
+        from bot.app import poll_once  # noqa: PLC0415
+
+        return asyncio.run(poll_once(settings, parse_executor=parse_executor))
 
 
 def _offline(args: argparse.Namespace, settings: Settings) -> int:

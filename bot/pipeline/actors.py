@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from bot.domain import Classification, Headline, Signature
+from bot.domain import Classification, Headline, Signature, pickled_by_fields
 from bot.knowledge.recognise import Mention, recognise
 from bot.knowledge.register import Register
 from bot.pipeline.classify import shared_register
@@ -119,6 +119,7 @@ _ANY_JURISDICTION = _any_of(pattern for _, pattern in _JURISDICTIONS)
 _ANY_DEVELOPMENT = _any_of(pattern for _, pattern in DEVELOPMENTS)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Body:
     """A named inquiry or investigating body: the words that say which, and where it sits."""
@@ -127,6 +128,7 @@ class Body:
     investigator: bool  # investigates people (a committee, a commissioner), not a topic
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Actors:
     """Who and what a headline names: what decides which event it reports."""

@@ -14,7 +14,7 @@ thrown away, and the window takes the outcome only once the plan is stored.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple, TypeVar
 
@@ -83,10 +83,16 @@ class EventRef:
         leads = _union(self.leads, actors.leads)
         if not (leads.isdisjoint(actors.names) and leads.isdisjoint(self.names)):
             leads = leads - actors.names - self.names
-        return replace(
-            self,
+        # Built whole rather than with dataclasses.replace, which walks every field of the
+        # class each time: a busy day joins thousands of reports.
+        return EventRef(
+            id=self.id,
             categories=_union(self.categories, frozenset(categories)),
+            title=self.title,
+            first_seen=self.first_seen,
             last_report=max(self.last_report, at),
+            day=self.day,
+            alerted=self.alerted,
             people=_union(self.people, actors.people),
             principal=_union(self.principal, actors.principal),
             bodies=_union(self.bodies, actors.bodies),
@@ -97,6 +103,9 @@ class EventRef:
             signatures=(*self.signatures, actors.signature)[-KEPT_SIGNATURES:],
             outlets=outlets,
             who=_merge_who(self.who, actors.who),
+            continues=self.continues,
+            development=self.development,
+            breaking=self.breaking,
         )
 
     def surging(self, outlets: int, minutes: float) -> bool:

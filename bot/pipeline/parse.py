@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain import Headline
+from bot.domain import Headline, pickled_by_fields
 from bot.errors import ParseError
 from bot.pipeline.normalise import canonical_url, plain_text
 from bot.pipeline.plain_rss import read_plain_rss
@@ -34,6 +34,7 @@ _AS_UTF8 = {"content-type": "application/xml; charset=utf-8"}
 _ENTRY_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>", re.IGNORECASE)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
     """One parsed document: the feed's own title, its headlines in feed order, hints for polling."""
@@ -254,6 +255,11 @@ def _plain_candidate(defused: _Defused) -> bool:
     return (
         defused.headers == _AS_UTF8 and defused.encoding_issue is None and not defused.had_entities
     )
+
+
+def load_feedparser() -> None:
+    """Import feedparser now (slow to import: see _defuse), in a parse worker warming up."""
+    import feedparser  # noqa: F401, PLC0415
 
 
 def _run_feedparser(feed_name: str, defused: _Defused) -> Any:

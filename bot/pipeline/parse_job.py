@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.domain import Classification, Headline
+from bot.domain import Classification, Headline, pickled_by_fields
 from bot.knowledge.recognise import recognise
 from bot.pipeline.actors import Actors, headline_actors
 from bot.pipeline.classify import Classifier, shared_register
 from bot.pipeline.parse import ParsedFeed, parse_feed
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ClassifiedFeed:
     """A parsed document with each headline's classification and the actors of each

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 from collections.abc import Iterator
@@ -35,7 +36,7 @@ def encode(event: EventRef, link: str = "") -> event_store.EventRow:
         "jurisdiction": event.jurisdiction,
         "kinds": sorted(event.kinds),
         "signatures": [s.to_json() for s in event.signatures],
-        "outlets": [[name, seen.isoformat()] for name, seen in event.outlets],
+        "outlets": [[name, _iso(seen)] for name, seen in event.outlets],
         "who": [list(pair) for pair in event.who],
         "day": event.day.isoformat(),
     }
@@ -52,6 +53,13 @@ def encode(event: EventRef, link: str = "") -> event_store.EventRow:
         development=event.development,
         breaking=event.breaking,
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso(moment: datetime) -> str:
+    # A big event lists a few hundred outlets and is stored again with each feed that reports
+    # it, while the times they were first seen are few (one per poll): format each once.
+    return moment.isoformat()
 
 
 def decode(row: event_store.EventRow) -> EventRef:

@@ -52,7 +52,7 @@ def init_parse_worker(nice: int) -> None:
     os.nice(nice)
     # Ctrl-C in a terminal signals the whole process group: the parent stops the pool itself,
     # and a worker left to the default handler printed a KeyboardInterrupt traceback. Started
-    # with SIGINT blocked (see _PoolOnFirstUse.submit); ignored from here on, so unblocking
+    # with SIGINT blocked (see ParsePool.submit); ignored from here on, so unblocking
     # drops one that arrived meanwhile.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
@@ -73,16 +73,29 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-class _PoolOnFirstUse(Executor):
+class ParsePool(Executor):
     """An Executor that starts its process pool only when first given work."""
 
     # Spawning the pool starts multiprocessing's resource tracker, one more interpreter, and a
     # cycle of 304s and unchanged bodies parses nothing: a `poll` like that never pays for it.
 
-    def __init__(self, start: Callable[[], Executor]) -> None:
+    def __init__(self, start: Callable[[], Executor], workers: int) -> None:
         self._start = start
+        self._workers = workers
         self._pool: Executor | None = None
         self._lock = threading.Lock()  # submit may come from more than one thread
+
+    def start_workers(self) -> None:
+        """Start every worker now, each loading the feed parser, instead of on first use.
+
+        For a one-off `poll`, called before the rest of the program loads: a worker takes
+        about 0.2 s to boot, which then overlaps our own start-up instead of delaying the
+        first parse (benchmarks/event_day.py). Call it from a thread that outlives the pool
+        (the main thread): workers die with the thread that spawned them (_die_with_parent).
+        """
+        # The pool spawns a worker per submit while none is idle: one warm-up job per worker.
+        for _ in range(self._workers):
+            self.submit(_load_parser)
 
     def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
         """Start the pool if need be, then hand it the call."""
@@ -106,9 +119,16 @@ class _PoolOnFirstUse(Executor):
             pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
-def make_parse_executor(workers: int = 2) -> Executor:
+def make_parse_executor(workers: int = 2) -> ParsePool:
     """A small process pool: feedparser is CPU-bound and would stall the event loop (TESTING.md)."""
-    return _PoolOnFirstUse(lambda: _start_pool(workers))
+    return ParsePool(lambda: _start_pool(workers), workers)
+
+
+def _load_parser() -> None:
+    """A worker's warm-up job: import feedparser, which the first parse would otherwise pay for."""
+    from bot.pipeline.parse import load_feedparser  # noqa: PLC0415 - runs in the worker
+
+    load_feedparser()
 
 
 def _start_pool(workers: int) -> Executor:

@@ -6,14 +6,14 @@ Table-driven over the real register and the pure placer: each case is a sequence
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.pipeline.actors import actors_of, bodies_in, developments_in
 from bot.pipeline.classify import shared_register
-from bot.pipeline.events import EventWindow, Sighting
+from bot.pipeline.events import EventRef, EventWindow, Sighting, new_event
 from bot.pipeline.placing import Placement, Placer
 
 DAY = datetime(2024, 5, 8, 10, 0, tzinfo=UTC)
@@ -215,3 +215,26 @@ DEVELOPMENTS = {
 @pytest.mark.parametrize(("title", "expected"), DEVELOPMENTS.items(), ids=DEVELOPMENTS.keys())
 def test_developments_a_title_announces(title: str, expected: set[str]) -> None:
     assert developments_in(title) == expected
+
+
+def test_a_join_keeps_every_field_it_does_not_grow() -> None:
+    # joined_by builds the event whole (faster than dataclasses.replace): a field added to
+    # EventRef and not passed on would silently fall back to its default.
+    at = DAY + timedelta(minutes=5)
+    first = actors_of("Tory MP Dan Poulter defects to Labour", "", shared_register(), DAY.date())
+    event = replace(
+        new_event(7, first, ("defection",), Sighting("t", "BBC", DAY, DAY)),
+        alerted=True,
+        continues=3,
+        development="resignation",
+        breaking=True,
+    )
+    more = actors_of("Dan Poulter joins Labour", "", shared_register(), DAY.date())
+    joined = event.joined_by(more, ("defection",), Sighting("u", "Guardian", at, at))
+    grown = {"categories", "last_report", "people", "principal", "bodies", "names", "leads"}
+    grown |= {"jurisdiction", "kinds", "signatures", "outlets", "who"}
+    for item in fields(EventRef):
+        if item.name not in grown:
+            assert getattr(joined, item.name) == getattr(event, item.name), item.name
+    assert joined.last_report == at
+    assert [outlet for outlet, _ in joined.outlets] == ["BBC", "Guardian"]

@@ -8,15 +8,17 @@ import random
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.domain import Headline
+from bot.domain import Headline, pickled_by_fields
 from bot.errors import ParseError
 from bot.pipeline.normalise import _strip_markup, canonical_url, plain_text
 from bot.pipeline.parse import ParsedFeed, parse_feed
+from bot.pipeline.parse_job import parse_and_classify
 
 
 def rss(items: str, channel: str = "<title>Westminster Wire</title>") -> bytes:
@@ -609,6 +611,30 @@ def test_parsed_feed_survives_pickling() -> None:
     parsed = one(RSS20)
     # The cycle ships results back from a process pool exactly like this.
     assert pickle.loads(pickle.dumps(parsed)) == parsed  # noqa: S301
+
+
+def test_classified_feed_survives_pickling_as_calls_of_its_classes() -> None:
+    body = rss(
+        item("Tory MP Dan Poulter defects to Labour", "https://example.org/1"),
+        item("Sue Gray report: Privileges Committee finds Johnson misled MPs", "https://e.org/2"),
+    )
+    done = parse_and_classify(
+        "Feed", body, content_type=None, base_url=None, outlet=None, rules=None, today=date.today()
+    )
+    assert all(done.classifications) and any(done.actors)
+    # What a parse worker sends back: equal once unpickled, down to the actors' signatures.
+    assert pickle.loads(pickle.dumps(done)) == done  # noqa: S301
+    assert pickle.loads(pickle.dumps(done.actors[0])).signature == done.actors[0].signature  # noqa: S301
+
+
+def test_pickling_by_fields_refuses_classes_it_cannot_rebuild() -> None:
+    @dataclass(frozen=True, slots=True)
+    class KeywordOnly:
+        a: int
+        b: int = field(kw_only=True)
+
+    with pytest.raises(TypeError, match="positional"):
+        pickled_by_fields(KeywordOnly)
 
 
 def test_parse_error_survives_pickling() -> None:

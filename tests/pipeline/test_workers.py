@@ -41,6 +41,21 @@ def test_workers_parse_at_lower_priority_and_stop_with_the_pool() -> None:
     assert set(multiprocessing.active_children()) == before
 
 
+def test_started_early_every_worker_is_up_with_the_feed_parser_loaded() -> None:
+    before = set(multiprocessing.active_children())
+    pool = make_parse_executor(workers=2)
+    try:
+        pool.start_workers()  # as `poll` does before the rest of the program loads
+        assert len(set(multiprocessing.active_children()) - before) == 2
+        # Whichever worker takes a job already holds feedparser: the warm-up imported it.
+        for _ in range(4):
+            loaded = pool.submit(eval, "'feedparser' in __import__('sys').modules")
+            assert loaded.result(timeout=60) is True
+    finally:
+        pool.shutdown(wait=True)
+    assert set(multiprocessing.active_children()) == before
+
+
 # Run as a script, like the `division-bell` entry point: a main module that imports the CLI.
 SCRIPT = """
 import sys
