@@ -145,7 +145,11 @@ class Classifier:
                         for field in FIELDS
                     }
                     if self._cache_as is not None:
-                        built = rules_cache.Built(self._ruleset, self._needs, self._prefilters)
+                        # Every regex compiled once here, so no later process compiles any.
+                        compiled = tuple(self._regex(u) for u in range(len(self._units)))
+                        built = rules_cache.Built(
+                            self._ruleset, self._needs, self._prefilters, compiled
+                        )
                         rules_cache.save(*self._cache_as, built)
         return self._prefilters
 
@@ -391,6 +395,7 @@ def _built(source: str, text: str) -> Classifier:
     if cached is not None:  # validated and indexed by an earlier process
         classifier = Classifier(cached.ruleset)
         classifier._needs, classifier._prefilters = cached.needs, cached.prefilters
+        classifier._compiled = list(cached.compiled)
         return classifier
     classifier = Classifier(parse_ruleset(source, text))
     classifier._cache_as = (source, text)

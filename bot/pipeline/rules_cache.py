@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from types import MappingProxyType
 
 import platformdirs
 
+from bot.pipeline import regex_code
 from bot.pipeline.patterns import Prefilter
 from bot.pipeline.rules import Rule, RuleSet
 
@@ -38,17 +40,20 @@ _BUILDERS = (
     "bot.pipeline.patterns",
     "bot.pipeline.rules",
     "bot.pipeline.classify",
+    "bot.pipeline.regex_code",
     __name__,
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Built:
-    """A validated rules file and its prefilter index (see Classifier._index)."""
+    """A validated rules file, its prefilter index and every regex it searches, compiled (see
+    Classifier._index)."""
 
     ruleset: RuleSet
     needs: list[tuple[str, ...]]
     prefilters: dict[str, Prefilter]
+    compiled: tuple[re.Pattern[str], ...]
 
 
 def folder() -> Path | None:
@@ -67,7 +72,7 @@ def load(source: str, text: str) -> Built | None:
     try:
         with path.open("rb") as file:
             stored = pickle.load(file)  # noqa: S301 - our own cache, in the user's own folder
-        ruleset, needs, prefilters = stored
+        ruleset, needs, prefilters, compiled = stored
         categories, thresholds, weights, rules, grouping = ruleset
         built = Built(
             RuleSet(
@@ -80,8 +85,10 @@ def load(source: str, text: str) -> Built | None:
             ),
             needs,
             prefilters,
+            compiled,
         )
         whole = isinstance(rules, tuple) and all(isinstance(rule, Rule) for rule in rules)
+        whole = whole and all(isinstance(regex, re.Pattern) for regex in compiled)
     except Exception:  # missing, half-written by a crash, or from a build that differs
         return None
     return built if whole else None
@@ -101,11 +108,13 @@ def save(source: str, text: str, built: Built) -> None:
         dict(rules.grouping),
     )
     with contextlib.suppress(OSError, pickle.PicklingError):
+        # Regexes as their engine code: loading the entry then compiles none of them again.
+        data = regex_code.dumps((ruleset, built.needs, built.prefilters, built.compiled))
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(handle, "wb") as file:
-                pickle.dump((ruleset, built.needs, built.prefilters), file, protocol=5)
+                file.write(data)
             os.replace(name, path)
         finally:
             with contextlib.suppress(FileNotFoundError):

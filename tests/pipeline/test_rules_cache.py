@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from bot.errors import ConfigError
 from bot.pipeline import classify, rules_cache
 from bot.pipeline.classify import Classifier
+from bot.pipeline.patterns import compile_regex
 from bot.pipeline.rules import packaged_rules_text
 
 HEADLINES = [
@@ -69,6 +71,25 @@ def test_a_second_process_reads_the_index_instead_of_building_it(
     assert read.categories == built.categories
     assert read.grouping == built.grouping
     assert expected[0].categories, "the headlines exercise at least one category"
+
+
+def test_a_second_process_compiles_no_regex_either(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, text = packaged_rules_text()
+    built = _fresh(source, text)
+    expected = [built.classify(title, summary) for title, summary in HEADLINES]
+
+    def no_compiling(*_: object) -> None:
+        raise AssertionError("a regex was compiled again")
+
+    # Every regex the rules search, and the prefilter's scans, come back as engine code.
+    monkeypatch.setattr(re, "compile", no_compiling)
+    monkeypatch.setattr(classify, "compile_regex", no_compiling)
+    read = _fresh(source, text)
+    monkeypatch.undo()
+    assert [read.classify(title, summary) for title, summary in HEADLINES] == expected
+    assert read._compiled == [compile_regex(unit) for _, unit in read._units]
 
 
 def test_an_edited_rules_text_is_built_anew(cache: Path) -> None:
