@@ -177,25 +177,51 @@ def signature(title: str) -> Signature:
     numbers: set[str] = set()
     leads: set[str] = set()
     words = list(_WORD.finditer(text))
+    kinds = _KINDS
     for index, match in enumerate(words):
-        word = match.group().replace("’", "'")
-        if word[0].isdigit() and not _YEAR.match(word):
-            numbers.add(word.rstrip("%").replace(",", ""))
-            continue
-        lower = word.lower().removesuffix("'s")
-        if word[0].isupper() and lower not in _NOT_NAMES and lower not in _SYNONYMS:
+        word = match.group()
+        kind, value = kinds.get(word) or _kind_of(word)
+        if kind == _CONTENT:
+            content.add(value)
+        elif kind == _NUMBER:
+            numbers.add(value)
+        elif kind == _CAPITALISED:
             if _opens_clause(text, words, index) and not _next_is_name(words, index):
-                leads.add(_fold(lower))
+                leads.add(value)
             else:
-                names.add(_fold(lower))
-            continue
-        if lower in _STOP or (len(lower) < 2 and not lower.isdigit()):
-            continue
-        content.add(_SYNONYMS.get(lower, lower))
+                names.add(value)
     events = frozenset(content & _EVENT_VERBS)
     return Signature(
         frozenset(names), frozenset(content), frozenset(numbers), events, frozenset(leads)
     )
+
+
+# What a word is on its own, whatever surrounds it: a number, a capitalised word that may be a
+# name (or a lead, depending on where it stands), a word to ignore, or a content word.
+_NUMBER, _CAPITALISED, _IGNORED, _CONTENT = range(4)
+# Each word's kind, worked out once: a few thousand words make up most headlines, and signature
+# runs for every categorised headline and its summary (most of the time events spend reading).
+_KINDS: dict[str, tuple[int, str]] = {}
+_KINDS_KEPT = 50_000  # bound on the words remembered (a long-running process sees many)
+
+
+def _kind_of(word: str) -> tuple[int, str]:
+    kind = _word_kind(word.replace("’", "'"))
+    if len(_KINDS) >= _KINDS_KEPT:
+        _KINDS.clear()
+    _KINDS[word] = kind
+    return kind
+
+
+def _word_kind(word: str) -> tuple[int, str]:
+    if word[0].isdigit() and not _YEAR.match(word):
+        return _NUMBER, word.rstrip("%").replace(",", "")
+    lower = word.lower().removesuffix("'s")
+    if word[0].isupper() and lower not in _NOT_NAMES and lower not in _SYNONYMS:
+        return _CAPITALISED, _fold(lower)
+    if lower in _STOP or (len(lower) < 2 and not lower.isdigit()):
+        return _IGNORED, ""
+    return _CONTENT, _SYNONYMS.get(lower, lower)
 
 
 def _opens_clause(text: str, words: list[re.Match[str]], index: int) -> bool:
