@@ -268,6 +268,7 @@ async def poll_once(
         # A full collection walks every object start-up made to find the little garbage it
         # left, which a poll that ends in seconds may as well keep.
         settle_heap(collect=False)
+        runtime.poller.prepare_in_background()
         for transport in runtime.transports:
             await transport.open_rest()
         outcomes = await runtime.poller.poll_all(settings.feeds, skip_backing_off=True)

@@ -13,7 +13,7 @@ import re
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from bot.knowledge.parties import ALIAS_PATTERN, BY_CODE, code_of_alias, code_of_label
+from bot.knowledge.parties import BY_CODE, alias_pattern, code_of_alias, code_of_label
 from bot.knowledge.recognise import recognise
 from bot.knowledge.register import Person, Register
 
@@ -36,7 +36,7 @@ class Claim(NamedTuple):
 
 def joined_party(text: str) -> str | None:
     """The code of the first party `text` says someone goes to, if any."""
-    for match in ALIAS_PATTERN.finditer(text):
+    for match in alias_pattern().finditer(text):
         before = text[max(0, match.start() - _LOOK_BACK) : match.start()]
         if _GOING_TO.search(before):
             return code_of_alias(match.group(0))

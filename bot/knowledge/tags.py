@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from bot.knowledge.parties import ALIAS_PATTERN, code_of_alias, code_of_label
+from bot.knowledge.parties import alias_pattern, code_of_alias, code_of_label
 from bot.knowledge.recognise import FIELDS, Mention
 from bot.knowledge.register import Person
 from bot.knowledge.spells import lower_bound
@@ -119,7 +119,7 @@ class Tagged(NamedTuple):
 def tag_field(original: str, lowered: str, mentions: list[Mention], on: date) -> Tagged:
     """`lowered` with the field's mentions and capitalised party aliases replaced by tags."""
     spans = [(m.start, m.end, tag) for m in mentions if (tag := person_tag(m, on))]
-    for hit in ALIAS_PATTERN.finditer(original):  # offsets hold in `lowered` too
+    for hit in alias_pattern().finditer(original):  # offsets hold in `lowered` too
         if not any(s < hit.end() and hit.start() < e for s, e, _ in spans):
             spans.append((hit.start(), hit.end(), f"{PARTY}{code_of_alias(hit.group())}{PARTY}"))
     pieces, mapped, at, length = [], [], 0, 0

@@ -24,24 +24,32 @@ from bot.pipeline.stories import signature
 LEADER_RANKS = frozenset({"PM"})
 
 
-@dataclass(frozen=True, slots=True)
 class _CaseBlind:
-    """A case-blind regex twice: IGNORECASE for any text, and plain for lower-cased text,
-    which searches several times faster (the engine can skip ahead to its literal letters)."""
+    """A case-blind regex, searched as IGNORECASE in any text, or as written in lower-cased
+    text, several times faster (the engine can skip ahead to its literal letters)."""
 
-    anycase: re.Pattern[str]
-    lowered: re.Pattern[str]
+    __slots__ = ("_anycase", "_lowered", "source")
+
+    def __init__(self, source: str) -> None:
+        # As written, it matches lower-cased text as IGNORECASE matches any only if its own
+        # letters are all lower-case (escapes such as \b and \s aside).
+        if re.search(r"(?<!\\)[A-Z]", source):
+            raise ValueError(f"a case-blind regex is written in lower case: {source}")
+        self.source = source
+        # Each form compiled when first searched: most processes need only one, and compiling
+        # these on import delayed every `poll`.
+        self._anycase: re.Pattern[str] | None = None
+        self._lowered: re.Pattern[str] | None = None
 
     def on(self, subject: _Subject) -> re.Pattern[str]:
         """The form to search `subject` with."""
-        return self.lowered if subject.lowered else self.anycase
-
-
-def _blind(source: str) -> _CaseBlind:
-    # Plain, it matches lower-cased text as IGNORECASE matches any only if its own letters are
-    # all lower-case (escapes such as \b and \s aside).
-    assert not re.search(r"(?<!\\)[A-Z]", source), source  # noqa: S101 - a programming error
-    return _CaseBlind(re.compile(source, re.IGNORECASE), re.compile(source))
+        if subject.lowered:
+            if self._lowered is None:
+                self._lowered = re.compile(self.source)
+            return self._lowered
+        if self._anycase is None:
+            self._anycase = re.compile(self.source, re.IGNORECASE)
+        return self._anycase
 
 
 class _Subject(NamedTuple):
@@ -70,12 +78,12 @@ _TOPICAL = "inquiry|inquiries|scandal"
 _INVESTIGATOR = (
     "committee|commissioner|watchdog|investigation|investigations|probe|adviser|panel|tribunal"
 )
-_BODY = _blind(rf"((?:[\w'’-]+\s+){{0,3}})({_TOPICAL}|{_INVESTIGATOR})\b")
-_BODY_INTO = _blind(r"\b(inquiry|investigation|probe)\s+into\s+((?:[\w'’-]+\s*){1,3})")
+_BODY = _CaseBlind(rf"((?:[\w'’-]+\s+){{0,3}})({_TOPICAL}|{_INVESTIGATOR})\b")
+_BODY_INTO = _CaseBlind(r"\b(inquiry|investigation|probe)\s+into\s+((?:[\w'’-]+\s*){1,3})")
 _INVESTIGATOR_WORDS = frozenset(_INVESTIGATOR.split("|"))
 # Every _BODY match holds one of these nouns: where the first one is bounds where a match can
 # start, so the costly pattern is tried only near the nouns, never along the whole text.
-_NOUN = _blind(rf"{_TOPICAL}|{_INVESTIGATOR}")
+_NOUN = _CaseBlind(rf"{_TOPICAL}|{_INVESTIGATOR}")
 _WORDS_BEFORE = 3  # as many words as _BODY takes before its noun
 _STOPS = frozenset(chr(c) for c in range(128) if not (chr(c).isalnum() or chr(c) in "_'-"))
 # Words that do not say which body: articles, adjectives of any report, institutional filler.
@@ -93,9 +101,9 @@ _FILLER = frozenset(
 )
 # Parliaments whose own standards bodies and inquiries are not Westminster's.
 _JURISDICTIONS = (
-    ("scotland", _blind(r"\b(holyrood|msps?|scottish parliament)\b")),
-    ("wales", _blind(r"\b(senedd|welsh parliament|welsh assembly|welsh government)\b")),
-    ("northern ireland", _blind(r"\b(stormont|mlas?|northern ireland assembly)\b")),
+    ("scotland", _CaseBlind(r"\b(holyrood|msps?|scottish parliament)\b")),
+    ("wales", _CaseBlind(r"\b(senedd|welsh parliament|welsh assembly|welsh government)\b")),
+    ("northern ireland", _CaseBlind(r"\b(stormont|mlas?|northern ireland assembly)\b")),
 )
 # Publishers and their programmes are named in reports of every kind of event.
 _NOT_ACTORS = frozenset(
@@ -109,14 +117,14 @@ _NOT_ACTORS = frozenset(
 DEVELOPMENTS: tuple[tuple[str, _CaseBlind], ...] = (
     (
         "resignation",
-        _blind(
+        _CaseBlind(
             r"\b(resign(?:s|ed|ation)?|quits?|quitting|steps? down|stepping down|stands? down|"
             r"standing down)\b"
         ),
     ),
     (
         "vote result",
-        _blind(
+        _CaseBlind(
             r"\b(wins?|won|loses?|lost|survives?|survived|defeated|backs?|backed|rejects?|"
             r"rejected|passes|passed)\b[^.:;]{0,60}\b(votes?|ballot|motion)\b|"
             r"\b(votes?|ballot|motion)\b[^.:;]{0,40}\b(won|lost|survived|passed|defeated|"
@@ -125,14 +133,14 @@ DEVELOPMENTS: tuple[tuple[str, _CaseBlind], ...] = (
     ),
     (
         "sanction",
-        _blind(
+        _CaseBlind(
             r"\b(suspended|suspension|sacked|sacks|fired|fined|expelled|stripped of|"
             r"recall petition|barred|whip (?:removed|withdrawn|restored))\b"
         ),
     ),
     (
         "findings",
-        _blind(
+        _CaseBlind(
             r"\b(inquiry|committee|report|commissioner|watchdog|investigation|probe|adviser|"
             r"panel)\b[^.:;]{0,50}\b(finds|found|rules|ruled|concludes|concluded|cleared|"
             r"clears)\b|\b(finds|rules|concludes|clears),?\s+(?:the\s+)?(?:\w+\s+){0,2}"
@@ -146,11 +154,20 @@ DEVELOPMENTS: tuple[tuple[str, _CaseBlind], ...] = (
 def _any_of(patterns: Iterable[_CaseBlind]) -> _CaseBlind:
     """One pattern that matches a text wherever one of these does: most texts match none, and
     one search is cheaper than each in turn."""
-    return _blind("|".join(f"(?:{p.lowered.pattern})" for p in patterns))
+    return _CaseBlind("|".join(f"(?:{p.source})" for p in patterns))
 
 
 _ANY_JURISDICTION = _any_of(pattern for _, pattern in _JURISDICTIONS)
 _ANY_DEVELOPMENT = _any_of(pattern for _, pattern in DEVELOPMENTS)
+
+
+def prepare() -> None:
+    """Compile now the patterns that lower-cased headlines (nearly all) are searched with."""
+    lowered = _Subject("", True)
+    for blind in (_BODY, _BODY_INTO, _NOUN, _ANY_JURISDICTION, _ANY_DEVELOPMENT):
+        blind.on(lowered)
+    for _, blind in (*_JURISDICTIONS, *DEVELOPMENTS):
+        blind.on(lowered)
 
 
 @pickled_by_fields

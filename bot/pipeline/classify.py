@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.domain import CategoryInfo, Classification, Match
+from bot.knowledge.parties import alias_pattern
 from bot.knowledge.recognise import Mention, recognise
 from bot.knowledge.register import Register
 from bot.knowledge.tags import PERSON, Tagged, related, tag_field
@@ -87,9 +88,8 @@ class Classifier:
         self._order = {rule.id: index for index, rule in enumerate(ruleset.rules)}
         # Every regex of every rule, numbered in rule order, with the rule it belongs to.
         self._units = [(i, unit) for i, rule in enumerate(ruleset.rules) for unit in rule.units]
-        # Each compiled when first searched: compiling all ~800 is noticeable, and a `poll` whose
-        # feeds are all unchanged classifies nothing. The prefilter skips most regexes for
-        # most headlines, so many are compiled late or never in a short-lived process.
+        # Each compiled when first searched (~800 take a while), unless the rules cache held
+        # them all compiled (rules_cache: a process after the first compiles none).
         self._compiled: list[re.Pattern[str] | None] = [None] * len(self._units)
         self._prefilters: dict[str, Prefilter] | None = None
         self._prefilters_lock = threading.Lock()
@@ -116,6 +116,7 @@ class Classifier:
             self._regex(unit)
         if self._people_units:  # the register and its name index, not on the first headline
             recognise("", "", shared_register())
+            alias_pattern()  # people rules search text with party names tagged
 
     def _regex(self, unit: int) -> re.Pattern[str]:
         regex = self._compiled[unit]
@@ -124,9 +125,8 @@ class Classifier:
         return regex
 
     def _index(self) -> dict[str, Prefilter]:
-        # Built on first use, like the regexes: analysing them costs as much again. `run`
-        # calls prepare() before polling, so its first cold cycle does not stall the event
-        # loop doing this.
+        # Built on first use, like the regexes (analysing them costs as much again); `run` and
+        # `poll` call prepare() early, so no cycle stalls the event loop doing this.
         if self._prefilters is None:
             with self._prefilters_lock:
                 if self._prefilters is None:
@@ -144,8 +144,7 @@ class Classifier:
                         )
                         for field in FIELDS
                     }
-                    if self._cache_as is not None:
-                        # Every regex compiled once here, so no later process compiles any.
+                    if self._cache_as is not None:  # every regex compiled, for the cache
                         compiled = tuple(self._regex(u) for u in range(len(self._units)))
                         built = rules_cache.Built(
                             self._ruleset, self._needs, self._prefilters, compiled
@@ -385,10 +384,9 @@ class Classifier:
         return lines
 
 
-# Reading the config checks the rules (and compiles their patterns to do it), then the runtime
-# needs the classifier: the same text is built once per process, not twice. A
-# Classifier only ever fills in caches of what its rules determine, so sharing one is safe; an
-# edited file is new text and builds anew.
+# Reading the config checks the rules, then the runtime needs the classifier: the same text is
+# built once per process. A Classifier only fills in caches of what its rules determine, so
+# sharing one is safe; an edited file is new text and builds anew.
 @functools.lru_cache(maxsize=4)
 def _built(source: str, text: str) -> Classifier:
     cached = rules_cache.load(source, text)

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,6 +19,7 @@ from bot.domain import Classification, FeedSource, Headline
 from bot.errors import FetchError, ParseError
 from bot.pipeline import admit as gate
 from bot.pipeline.actors import Actors, headline_actors
+from bot.pipeline.actors import prepare as prepare_actors
 from bot.pipeline.classify import Classifier
 from bot.pipeline.decide import DecideResult, decide_new
 from bot.pipeline.events import EventWindow
@@ -35,7 +36,7 @@ from bot.pipeline.parse_job import ClassifiedFeed, parse_and_classify
 from bot.pipeline.plan import ActorsOf
 from bot.store import feeds as feed_store
 from bot.store import headlines as headline_store
-from bot.store.sql import Store
+from bot.store.sql import Conn, Store
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,9 @@ class Poller:
         self.clock = clock
         self.rng = rng or random.Random()
         self._in_flight = asyncio.Semaphore(POLL_CONCURRENCY)
+        self._prepared: asyncio.Future[None] | None = None  # see prepare_in_background
+        # Records of feeds found unchanged, while poll_all holds them back (see there).
+        self._unchanged: list[Callable[[Conn], Awaitable[None]]] | None = None
         # One event window per process: read once, then kept current (bot.pipeline.window).
         self.window = EventWindow(
             timedelta(hours=settings.events.window), dict(classifier.grouping)
@@ -108,6 +112,13 @@ class Poller:
         self.classify_in_pool = False
         await asyncio.to_thread(self.classifier.prepare)
 
+    def prepare_in_background(self) -> None:
+        """For a one-off poll: build what classifying and placing in this process need (the
+        classifier's index, the register, the patterns) in a thread from now, while the first
+        fetches and parses are under way, so the first entry to classify here need not wait."""
+        if self._prepared is None:
+            self._prepared = asyncio.ensure_future(asyncio.to_thread(_prepare, self.classifier))
+
     def interval(self, feed: FeedSource) -> float:
         """The feed's own interval, else the global one."""
         return feed.interval or self.settings.polling.interval
@@ -116,8 +127,20 @@ class Poller:
         self, feeds: Sequence[FeedSource], *, skip_backing_off: bool = True
     ) -> list[PollOutcome]:
         """Poll several feeds at once; one feed's failure never touches the others."""
-        polls = (self.poll_feed(f, skip_backing_off=skip_backing_off) for f in feeds)
-        return list(await asyncio.gather(*polls))
+        # Feeds found unchanged (a 304, or the same body) are recorded together at the end: one
+        # at a time, each waited its turn behind the transactions of the changed feeds, holding
+        # a place among the feeds in flight meanwhile (benchmarks/event_day.py). Lost if the
+        # poll dies first, which costs only refetching those feeds in full next time.
+        self._unchanged = []
+        try:
+            polls = (self.poll_feed(f, skip_backing_off=skip_backing_off) for f in feeds)
+            return list(await asyncio.gather(*polls))
+        finally:
+            unchanged, self._unchanged = self._unchanged, None
+            if unchanged:
+                async with self.db.transaction() as conn:
+                    for record in unchanged:
+                        await record(conn)
 
     async def poll_feed(self, feed: FeedSource, *, skip_backing_off: bool = True) -> PollOutcome:
         """Fetch, parse, classify and record one feed; never raises for a feed's own faults."""
@@ -227,9 +250,16 @@ class Poller:
         )
         classify = self._classify_as_of(self.clock().date())
         items = await self._entries(feed, parsed, classify, given) if parsed is not None else []
-        async with self.db.transaction() as conn:
-            decided = None
-            if parsed is not None:
+        success = _success(feed, result, parsed, now, now + timedelta(seconds=delay))
+        decided = None
+        if parsed is None and self._unchanged is not None:
+            self._unchanged.append(success)
+        elif parsed is None:
+            # A 304 or the same body again: one statement, no transaction (most feeds of a poll).
+            async with self.db.statement() as conn:
+                await success(conn)
+        else:
+            async with self.db.transaction() as conn:
                 decided = await decide_new(
                     conn,
                     feed.name,
@@ -243,17 +273,7 @@ class Poller:
                     classify=classify,
                     actors_of=_actors_given(given),
                 )
-            await feed_store.record_success(
-                conn,
-                feed.name,
-                now=now,
-                next_poll_at=now + timedelta(seconds=delay),
-                etag=result.validators.etag,
-                last_modified=result.validators.last_modified,
-                body_hash=result.validators.body_hash,
-                title=parsed.title if parsed else None,
-                parsed=parsed is not None,
-            )
+                await success(conn)
         if decided is not None:
             # Only now that the plan is stored: a rolled-back plan leaves the window as it was.
             for event_id, event in decided.events.items():
@@ -280,6 +300,8 @@ class Poller:
         keys = [h.entry_key for h in parsed.headlines]
         known = await headline_store.known_keys(self.db.conn, feed.name, keys)
         done = given.classifications if given else (None,) * len(parsed.headlines)
+        if self._prepared is not None and not given and len(known) < len(keys):
+            await asyncio.shield(self._prepared)  # one build, however many feeds wait for it
         return [
             (h, None if h.entry_key in known else c if c is not None else classify(h))
             for h, c in zip(parsed.headlines, done, strict=True)
@@ -354,4 +376,31 @@ def _recorded_outcome(feed: FeedSource, decided: DecideResult | None) -> PollOut
         categories=decided.categories,
         breaking=decided.breaking,
         queued=decided.queued,
+    )
+
+
+def _prepare(classifier: Classifier) -> None:
+    """Everything a process classifying and placing entries builds on first use, built now."""
+    classifier.prepare()
+    prepare_actors()
+
+
+def _success(
+    feed: FeedSource,
+    result: FetchResult,
+    parsed: ParsedFeed | None,
+    now: datetime,
+    next_poll_at: datetime,
+) -> Callable[[Conn], Awaitable[None]]:
+    """Storing that a poll reached the feed, for the caller to run in its write."""
+    return functools.partial(
+        feed_store.record_success,
+        name=feed.name,
+        now=now,
+        next_poll_at=next_poll_at,
+        etag=result.validators.etag,
+        last_modified=result.validators.last_modified,
+        body_hash=result.validators.body_hash,
+        title=parsed.title if parsed else None,
+        parsed=parsed is not None,
     )

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.domain import CategoryInfo, Classification, Headline, Match
-from bot.knowledge.parties import ALIAS_PATTERN, code_of_alias, resolve
+from bot.knowledge.parties import alias_pattern, code_of_alias, resolve
 from bot.knowledge.recognise import recognise
 from bot.knowledge.register import Register
 from bot.store import destinations as dest_store
@@ -96,7 +96,7 @@ class Watchlist:
 
     def _parties(self, texts: tuple[tuple[str, str], ...], found: dict[str, Match]) -> None:
         for field, text in texts:
-            for alias in ALIAS_PATTERN.finditer(text):
+            for alias in alias_pattern().finditer(text):
                 code = code_of_alias(alias.group(0))
                 for term in self.terms:
                     if term.party == code and term.category not in found:

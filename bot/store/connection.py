@@ -107,6 +107,18 @@ class Database:
                 raise
             await self.conn.execute("COMMIT")
 
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The writer's turn for one statement, which SQLite commits on its own: one trip to
+        the database thread instead of three (a poll records ~200 unchanged feeds this way)."""
+        async with self._write_lock:  # never inside another task's BEGIN … COMMIT
+            try:
+                yield self.conn
+            except sqlite3.OperationalError as exc:
+                if _busy(exc):  # as BEGIN IMMEDIATE reports it in transaction()
+                    raise StorageError(f"{self.path}: database is busy ({exc})") from None
+                raise
+
     async def ping(self) -> None:
         """Raise StorageError unless the file answers a query."""
         try:
@@ -128,6 +140,11 @@ class Database:
     async def close(self) -> None:
         """Close the connection."""
         await self.conn.close()
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite gave up waiting for another process's write lock."""
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 def _statements(script: str) -> list[str]:

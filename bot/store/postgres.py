@@ -84,12 +84,23 @@ class PostgresDatabase:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgConn]:
         """BEGIN … COMMIT on one pooled connection; one writer at a time in this process."""
+        async with self._writer() as con, con.transaction():
+            yield PgConn(con, self.location)
+
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[PgConn]:
+        """One statement on a pooled connection, committed on its own (no BEGIN … COMMIT)."""
+        async with self._writer() as con:
+            yield PgConn(con, self.location)
+
+    @asynccontextmanager
+    async def _writer(self) -> AsyncIterator[Any]:
+        """A pooled connection, this process's one writer's."""
         async with self._write_lock:
             with lost_as_storage_error(self.location):
                 con = await self.pool.acquire()
             try:
-                async with con.transaction():
-                    yield PgConn(con, self.location)
+                yield con
             finally:
                 await self.pool.release(con)
 

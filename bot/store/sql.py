@@ -111,6 +111,10 @@ class Store(Protocol):
         """Reads and single statements outside a transaction."""
         ...
 
+    def statement(self) -> AbstractAsyncContextManager[Conn]:
+        """A turn to write one statement, atomic on its own, without BEGIN … COMMIT around it."""
+        ...
+
     def transaction(self) -> AbstractAsyncContextManager[Conn]:
         """One write transaction; it commits when the block ends, rolls back on an exception."""
         ...

@@ -13,6 +13,7 @@ from bot.app import open_runtime
 from bot.config import PollingSettings, Settings, WebhookSettings, load_settings
 from bot.domain import Classification, FeedSource
 from bot.pipeline.classify import Classifier
+from bot.store import feeds as feed_store
 from bot.store.opening import open_store
 from tests.support.chat_server import ChatServer
 from tests.support.feed_server import FeedServerThread
@@ -137,6 +138,37 @@ async def test_unchanged_body_without_validators_is_not_parsed_again(
         [first] = await runtime.poller.poll_all(settings.feeds)
         [second] = await runtime.poller.poll_all(settings.feeds)
     assert (first.status, second.status) == ("changed", "not_modified")
+
+
+async def test_feeds_found_unchanged_are_recorded_by_the_time_the_poll_returns(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer, store_url: str | None
+) -> None:
+    # poll_all records them together at its end; polled alone, each is recorded at once.
+    feeds.set_feed("/a.xml", rss_feed("A", [DEFECTION]))
+    feeds.set_feed("/b.xml", rss_feed("B", [DEFECTION]), etag=False, last_modified=False)
+    names = {"A": feeds.url("/a.xml"), "B": feeds.url("/b.xml")}
+    settings = settings_for(tmp_path, names, [hook(chat, "/d")], store_url)
+    async with open_runtime(settings) as runtime:
+        await runtime.poller.poll_all(settings.feeds)
+        before = {n: await feed_store.get_feed(runtime.db.conn, n) for n in names}
+        outcomes = await runtime.poller.poll_all(settings.feeds)
+        assert [o.status for o in outcomes] == ["not_modified", "not_modified"]
+        after = {n: await feed_store.get_feed(runtime.db.conn, n) for n in names}
+        alone = await runtime.poller.poll_feed(settings.feeds[0], skip_backing_off=False)
+        last = await feed_store.get_feed(runtime.db.conn, "A")
+    for name in names:
+        was, now = before[name], after[name]
+        assert was is not None
+        assert now is not None
+        assert now.last_success_at is not None
+        assert was.last_success_at is not None
+        assert now.last_success_at > was.last_success_at
+        assert (now.etag, now.body_hash) == (was.etag, was.body_hash)
+    assert after["A"].etag is not None  # the 304 kept its validators
+    assert alone.status == "not_modified"
+    assert last is not None
+    assert last.last_success_at is not None
+    assert last.last_success_at > after["A"].last_success_at
 
 
 async def test_only_entries_the_feed_never_listed_are_classified(

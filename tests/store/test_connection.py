@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from bot.errors import StorageError
 from bot.store.connection import Database, from_db, to_db
 from bot.store.schema import SCHEMA_VERSION
+from bot.store.sql import Store
 
 
 async def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
@@ -79,3 +81,50 @@ def test_timestamps_sort_as_text_and_round_trip() -> None:
         assert back.tzinfo is UTC  # always UTC, whatever zone went in
     with pytest.raises(ValueError, match="naive"):
         to_db(datetime(2022, 1, 1))  # noqa: DTZ001 - the point of the test
+
+
+async def test_a_statement_waits_for_the_writer_and_commits_on_its_own(db: Store) -> None:
+    # A poll records unchanged feeds with one statement each: it must never run inside
+    # another task's open transaction, nor be lost when that one rolls back.
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO feeds (name, url) VALUES ('a', 'http://x/')")
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def failing_writer() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO feeds (name, url) VALUES ('b', 'http://y/')")
+            inside.set()
+            await release.wait()
+            raise RuntimeError("rolled back")
+
+    async def one_statement() -> None:
+        async with db.statement() as conn:
+            await conn.execute("UPDATE feeds SET title = 'kept' WHERE name = 'a'")
+
+    writer = asyncio.create_task(failing_writer())
+    await inside.wait()
+    single = asyncio.create_task(one_statement())
+    await asyncio.sleep(0.05)
+    assert not single.done(), "the statement waits for the writer's transaction to end"
+    release.set()
+    with pytest.raises(RuntimeError, match="rolled back"):
+        await writer
+    await single
+    async with db.conn.execute("SELECT name, title FROM feeds ORDER BY name") as cur:
+        assert [tuple(r) for r in await cur.fetchall()] == [("a", "kept")]
+
+
+async def test_a_statement_that_finds_the_file_locked_is_a_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(path, busy_timeout=0.1)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        with pytest.raises(StorageError, match="busy"):
+            async with db.statement() as conn:
+                await conn.execute("INSERT INTO feeds (name, url) VALUES ('a', 'http://x/')")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        await db.close()
