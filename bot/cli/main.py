@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -211,10 +212,20 @@ def _poll(settings: Settings) -> int:
     with make_parse_executor() as parse_executor:
         if settings.feeds:
             # Workers boot (~0.2 s) while the rest of `poll` loads, not after the first fetch.
-            parse_executor.start_workers()
+            parse_executor.start_workers(_worker_warm_up(settings))
         from bot.app import poll_once  # noqa: PLC0415
 
         return asyncio.run(poll_once(settings, parse_executor=parse_executor))
+
+
+def _worker_warm_up(settings: Settings) -> Callable[[], None] | None:
+    """For a new database, whose every feed is read for the first time (and classified in the
+    workers): the classifier loaded in each worker as it boots. Else the default warm-up."""
+    if settings.storage.url or settings.storage.path.exists():
+        return None  # feeds read before: workers may only parse; loading more would delay them
+    from bot.pipeline.parse_job import prepare_worker  # noqa: PLC0415
+
+    return functools.partial(prepare_worker, settings.rules)
 
 
 def _offline(args: argparse.Namespace, settings: Settings) -> int:

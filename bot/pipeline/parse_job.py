@@ -16,8 +16,9 @@ from pathlib import Path
 from bot.domain import Classification, Headline, pickled_by_fields
 from bot.knowledge.recognise import recognise
 from bot.pipeline.actors import Actors, headline_actors
+from bot.pipeline.actors import prepare as prepare_actors
 from bot.pipeline.classify import Classifier, shared_register
-from bot.pipeline.parse import ParsedFeed, parse_feed
+from bot.pipeline.parse import ParsedFeed, load_feedparser, parse_feed
 
 
 @pickled_by_fields
@@ -53,6 +54,15 @@ def parse_and_classify(
         for h, c in zip(parsed.headlines, classifications, strict=True)
     )
     return ClassifiedFeed(parsed, classifications, actors)
+
+
+def prepare_worker(rules: Path | None) -> None:
+    """A parse worker's warm-up when it will classify first readings: the feed parser, the
+    classifier and the register loaded before the first feed arrives, not with it."""
+    load_feedparser()
+    Classifier.load(rules)
+    _settle()
+    prepare_actors()
 
 
 @functools.cache  # once per worker: its first job

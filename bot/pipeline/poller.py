@@ -297,15 +297,14 @@ class Poller:
         if not parsed.headlines:
             # A readable feed that lists nothing is often a publisher fault worth seeing.
             log.warning("feed %s: the feed lists no entries", feed.name)
+        if given is not None:
+            # Classified in the pool, every entry: decide_new drops those already known.
+            return list(zip(parsed.headlines, given.classifications, strict=True))
         keys = [h.entry_key for h in parsed.headlines]
         known = await headline_store.known_keys(self.db.conn, feed.name, keys)
-        done = given.classifications if given else (None,) * len(parsed.headlines)
-        if self._prepared is not None and not given and len(known) < len(keys):
+        if self._prepared is not None and len(known) < len(keys):
             await asyncio.shield(self._prepared)  # one build, however many feeds wait for it
-        return [
-            (h, None if h.entry_key in known else c if c is not None else classify(h))
-            for h, c in zip(parsed.headlines, done, strict=True)
-        ]
+        return [(h, None if h.entry_key in known else classify(h)) for h in parsed.headlines]
 
     def _classify_as_of(self, today: date) -> Callable[[Headline], Classification]:
         """Classification of one headline as the poller does it; `today` for undated ones."""

@@ -85,8 +85,10 @@ class ParsePool(Executor):
         self._pool: Executor | None = None
         self._lock = threading.Lock()  # submit may come from more than one thread
 
-    def start_workers(self) -> None:
-        """Start every worker now, each loading the feed parser, instead of on first use.
+    def start_workers(self, warm_up: Callable[[], None] | None = None) -> None:
+        """Start every worker now, each running `warm_up` (by default: load the feed parser),
+        instead of on first use. `warm_up` must be a module-level function (or a partial of
+        one): each worker unpickles it.
 
         For a one-off `poll`, called before the rest of the program loads: a worker takes
         about 0.2 s to boot, which then overlaps our own start-up instead of delaying the
@@ -95,7 +97,7 @@ class ParsePool(Executor):
         """
         # The pool spawns a worker per submit while none is idle: one warm-up job per worker.
         for _ in range(self._workers):
-            self.submit(_load_parser)
+            self.submit(warm_up or _load_parser)
 
     def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
         """Start the pool if need be, then hand it the call."""

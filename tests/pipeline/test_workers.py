@@ -3,6 +3,7 @@ shuts down cleanly."""
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.pipeline.parse import parse_feed
+from bot.pipeline.parse_job import prepare_worker
 from bot.pipeline.workers import PARSE_NICE, make_parse_executor
 from tests.support.rss import Item, rss_feed
 
@@ -54,6 +56,17 @@ def test_started_early_every_worker_is_up_with_the_feed_parser_loaded() -> None:
     finally:
         pool.shutdown(wait=True)
     assert set(multiprocessing.active_children()) == before
+
+
+def test_workers_warmed_up_to_classify_hold_the_classifier_before_any_feed() -> None:
+    # What `poll` does for a new database, whose every feed the workers will classify.
+    pool = make_parse_executor(workers=1)
+    try:
+        pool.start_workers(functools.partial(prepare_worker, None))
+        settled = "__import__('bot.pipeline.parse_job').pipeline.parse_job._settle.cache_info()"
+        assert pool.submit(eval, f"{settled}.currsize").result(timeout=60) == 1
+    finally:
+        pool.shutdown(wait=True)
 
 
 # Run as a script, like the `division-bell` entry point: a main module that imports the CLI.
