@@ -7,7 +7,7 @@ import asyncio
 import functools
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -210,22 +210,15 @@ def _poll(settings: Settings) -> int:
     from bot.pipeline.workers import make_parse_executor  # noqa: PLC0415
 
     with make_parse_executor() as parse_executor:
-        if settings.feeds:
-            # Workers boot (~0.2 s) while the rest of `poll` loads, not after the first fetch.
-            parse_executor.start_workers(_worker_warm_up(settings))
+        if settings.feeds and not (settings.storage.url or settings.storage.path.exists()):
+            # A new database: every feed is read, and classified in the workers, for the first
+            # time. They boot and load the classifier (~0.3 s) while the rest of `poll` loads.
+            from bot.pipeline.parse_job import prepare_worker  # noqa: PLC0415
+
+            parse_executor.start_workers(functools.partial(prepare_worker, settings.rules))
         from bot.app import poll_once  # noqa: PLC0415
 
         return asyncio.run(poll_once(settings, parse_executor=parse_executor))
-
-
-def _worker_warm_up(settings: Settings) -> Callable[[], None] | None:
-    """For a new database, whose every feed is read for the first time (and classified in the
-    workers): the classifier loaded in each worker as it boots. Else the default warm-up."""
-    if settings.storage.url or settings.storage.path.exists():
-        return None  # feeds read before: workers may only parse; loading more would delay them
-    from bot.pipeline.parse_job import prepare_worker  # noqa: PLC0415
-
-    return functools.partial(prepare_worker, settings.rules)
 
 
 def _offline(args: argparse.Namespace, settings: Settings) -> int:

@@ -77,9 +77,10 @@ class Poller:
         on_poll: PollObserver | None = None,
     ) -> None:
         self.settings = settings
-        # Whether a feed's first reading is classified in the parse pool (see
-        # prepare_for_service).
-        self.classify_in_pool = True
+        # A one-off poll: a feed's first reading is parsed and classified in the pool, later
+        # readings parsed in a thread here (see _parse); `run` uses the pool for every parse
+        # (prepare_for_service).
+        self.one_off = True
         self.on_poll = on_poll
         self.db = db
         self.classifier = classifier
@@ -109,7 +110,7 @@ class Poller:
         # pool, first readings pay off for a one-off `poll`, whose workers end with it; a
         # service's workers would hold the classifier and the register for good
         # (benchmarks/memory.py).
-        self.classify_in_pool = False
+        self.one_off = False
         await asyncio.to_thread(self.classifier.prepare)
 
     def prepare_in_background(self) -> None:
@@ -196,7 +197,7 @@ class Poller:
             "base_url": result.final_url,
             "outlet": feed.publisher,
         }
-        if first_reading and self.classify_in_pool and self.parse_executor is not None:
+        if first_reading and self.one_off and self.parse_executor is not None:
             # Every entry of a feed read for the first time is new: classified (with its
             # actors) beside the parsing, off this process, which every feed's deciding
             # shares. Later readings bring a few new entries each, not worth the pattern
@@ -211,7 +212,10 @@ class Poller:
             )
         else:
             job = functools.partial(parse_feed, feed.name, result.body, **document)
-        if self.parse_executor is None:
+        if self.parse_executor is None or (self.one_off and not first_reading):
+            # A later reading in a one-off poll: a thread here, not the pool, whose workers
+            # take ~0.2 s to start, and most polls parse a few feeds that changed
+            # (benchmarks: the 10%-changed cycles; a loop stall matters little in `poll`).
             done = await asyncio.get_running_loop().run_in_executor(None, job)
         else:
             # submit() from a thread: the first submits start the pool and its workers and

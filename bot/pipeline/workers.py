@@ -85,19 +85,19 @@ class ParsePool(Executor):
         self._pool: Executor | None = None
         self._lock = threading.Lock()  # submit may come from more than one thread
 
-    def start_workers(self, warm_up: Callable[[], None] | None = None) -> None:
-        """Start every worker now, each running `warm_up` (by default: load the feed parser),
-        instead of on first use. `warm_up` must be a module-level function (or a partial of
-        one): each worker unpickles it.
+    def start_workers(self, warm_up: Callable[[], None]) -> None:
+        """Start every worker now, each running `warm_up` (a module-level function, or a
+        partial of one: each worker unpickles it), instead of on first use.
 
-        For a one-off `poll`, called before the rest of the program loads: a worker takes
-        about 0.2 s to boot, which then overlaps our own start-up instead of delaying the
-        first parse (benchmarks/event_day.py). Call it from a thread that outlives the pool
-        (the main thread): workers die with the thread that spawned them (_die_with_parent).
+        For a `poll` that is sure to parse, called before the rest of the program loads: a
+        worker takes about 0.2 s to boot, which then overlaps our own start-up instead of
+        delaying the first parse (benchmarks/event_day.py). Call it from a thread that
+        outlives the pool (the main thread): workers die with the thread that spawned them
+        (_die_with_parent).
         """
         # The pool spawns a worker per submit while none is idle: one warm-up job per worker.
         for _ in range(self._workers):
-            self.submit(warm_up or _load_parser)
+            self.submit(warm_up)
 
     def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
         """Start the pool if need be, then hand it the call."""
@@ -124,13 +124,6 @@ class ParsePool(Executor):
 def make_parse_executor(workers: int = 2) -> ParsePool:
     """A small process pool: feedparser is CPU-bound and would stall the event loop (TESTING.md)."""
     return ParsePool(lambda: _start_pool(workers), workers)
-
-
-def _load_parser() -> None:
-    """A worker's warm-up job: import feedparser, which the first parse would otherwise pay for."""
-    from bot.pipeline.parse import load_feedparser  # noqa: PLC0415 - runs in the worker
-
-    load_feedparser()
 
 
 def _start_pool(workers: int) -> Executor:

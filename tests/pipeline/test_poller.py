@@ -13,6 +13,7 @@ from bot.app import open_runtime
 from bot.config import PollingSettings, Settings, WebhookSettings, load_settings
 from bot.domain import Classification, FeedSource
 from bot.pipeline.classify import Classifier
+from bot.pipeline.workers import make_parse_executor
 from bot.store import feeds as feed_store
 from bot.store.opening import open_store
 from tests.support.chat_server import ChatServer
@@ -169,6 +170,30 @@ async def test_feeds_found_unchanged_are_recorded_by_the_time_the_poll_returns(
     assert last is not None
     assert last.last_success_at is not None
     assert last.last_success_at > after["A"].last_success_at
+
+
+async def test_a_one_off_poll_reads_a_feed_read_before_without_starting_the_pool(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer, store_url: str | None
+) -> None:
+    # A feed's first reading is parsed and classified in the pool; later readings (a few new
+    # entries) are parsed here, so a poll where a few feeds changed never waits for workers.
+    feeds.set_feed("/a.xml", rss_feed("A", [DEFECTION]))
+    settings = settings_for(tmp_path, {"A": feeds.url("/a.xml")}, [hook(chat, "/d")], store_url)
+    first_pool, later_pool = make_parse_executor(workers=1), make_parse_executor(workers=1)
+    try:
+        async with open_runtime(settings, parse_executor=first_pool) as runtime:
+            [first] = await runtime.poller.poll_all(settings.feeds)
+        assert first_pool._pool is not None, "the first reading went to the pool"
+        later = Item("Second Tory MP Dan Example defects to Labour", "https://news.example/d")
+        feeds.set_feed("/a.xml", rss_feed("A", [DEFECTION, later]))
+        async with open_runtime(settings, parse_executor=later_pool) as runtime:
+            [second] = await runtime.poller.poll_all(settings.feeds)
+    finally:
+        first_pool.shutdown(wait=True)
+        later_pool.shutdown(wait=True)
+    assert (first.status, first.new, second.status, second.new) == ("changed", 1, "changed", 1)
+    assert second.alerts == 1
+    assert later_pool._pool is None, "a later reading never started the pool"
 
 
 async def test_only_entries_the_feed_never_listed_are_classified(

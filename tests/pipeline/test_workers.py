@@ -43,30 +43,20 @@ def test_workers_parse_at_lower_priority_and_stop_with_the_pool() -> None:
     assert set(multiprocessing.active_children()) == before
 
 
-def test_started_early_every_worker_is_up_with_the_feed_parser_loaded() -> None:
+def test_workers_started_early_hold_the_parser_and_classifier_before_any_feed() -> None:
+    # What `poll` does for a new database, whose every feed the workers will classify.
     before = set(multiprocessing.active_children())
     pool = make_parse_executor(workers=2)
     try:
-        pool.start_workers()  # as `poll` does before the rest of the program loads
+        pool.start_workers(functools.partial(prepare_worker, None))
         assert len(set(multiprocessing.active_children()) - before) == 2
-        # Whichever worker takes a job already holds feedparser: the warm-up imported it.
-        for _ in range(4):
-            loaded = pool.submit(eval, "'feedparser' in __import__('sys').modules")
-            assert loaded.result(timeout=60) is True
+        settled = "__import__('bot.pipeline.parse_job').pipeline.parse_job._settle.cache_info()"
+        check = f"('feedparser' in __import__('sys').modules, {settled}.currsize)"
+        for _ in range(4):  # whichever worker takes the job
+            assert pool.submit(eval, check).result(timeout=60) == (True, 1)
     finally:
         pool.shutdown(wait=True)
     assert set(multiprocessing.active_children()) == before
-
-
-def test_workers_warmed_up_to_classify_hold_the_classifier_before_any_feed() -> None:
-    # What `poll` does for a new database, whose every feed the workers will classify.
-    pool = make_parse_executor(workers=1)
-    try:
-        pool.start_workers(functools.partial(prepare_worker, None))
-        settled = "__import__('bot.pipeline.parse_job').pipeline.parse_job._settle.cache_info()"
-        assert pool.submit(eval, f"{settled}.currsize").result(timeout=60) == 1
-    finally:
-        pool.shutdown(wait=True)
 
 
 # Run as a script, like the `division-bell` entry point: a main module that imports the CLI.
