@@ -12,6 +12,7 @@ import gc
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.domain import Classification, Headline, pickled_by_fields
 from bot.knowledge.recognise import recognise
@@ -19,6 +20,9 @@ from bot.pipeline.actors import Actors, headline_actors
 from bot.pipeline.actors import prepare as prepare_actors
 from bot.pipeline.classify import Classifier, shared_register
 from bot.pipeline.parse import ParsedFeed, load_feedparser, parse_feed
+
+if TYPE_CHECKING:  # a worker need not import the planning modules for a type
+    from bot.pipeline.plan import ActorsOf
 
 
 @pickled_by_fields
@@ -77,3 +81,23 @@ def _classified(classifier: Classifier, headline: Headline, today: date) -> Clas
     """As the poller classifies: on the day it was published, `today` for undated ones."""
     on = headline.published.date() if headline.published else today
     return classifier.classify(headline.title, headline.summary, on)
+
+
+def actors_given(given: ClassifiedFeed | None) -> ActorsOf:
+    """Actors as the workers found them, else found here."""
+    if given is None:
+        return headline_actors
+    # By the headline's value: actors depend on nothing else.
+    found = {h: a for h, a in zip(given.parsed.headlines, given.actors, strict=True) if a}
+
+    def actors_of(headline: Headline, result: Classification) -> Actors:
+        actors = found.get(headline)
+        return actors if actors is not None else headline_actors(headline, result)
+
+    return actors_of
+
+
+def prepare_classifying(classifier: Classifier) -> None:
+    """Everything a process classifying and placing entries builds on first use, built now."""
+    classifier.prepare()
+    prepare_actors()

@@ -18,8 +18,6 @@ from bot.config import Settings
 from bot.domain import Classification, FeedSource, Headline
 from bot.errors import FetchError, ParseError
 from bot.pipeline import admit as gate
-from bot.pipeline.actors import Actors, headline_actors
-from bot.pipeline.actors import prepare as prepare_actors
 from bot.pipeline.classify import Classifier
 from bot.pipeline.decide import DecideResult, decide_new
 from bot.pipeline.events import EventWindow
@@ -32,8 +30,12 @@ from bot.pipeline.fetch import (
     next_poll_delay,
 )
 from bot.pipeline.parse import ParsedFeed, parse_feed
-from bot.pipeline.parse_job import ClassifiedFeed, parse_and_classify
-from bot.pipeline.plan import ActorsOf
+from bot.pipeline.parse_job import (
+    ClassifiedFeed,
+    actors_given,
+    parse_and_classify,
+    prepare_classifying,
+)
 from bot.store import feeds as feed_store
 from bot.store import headlines as headline_store
 from bot.store.sql import Conn, Store
@@ -92,6 +94,7 @@ class Poller:
         self._prepared: asyncio.Future[None] | None = None  # see prepare_in_background
         # Records of feeds found unchanged, while poll_all holds them back (see there).
         self._unchanged: list[Callable[[Conn], Awaitable[None]]] | None = None
+        self._states: dict[str, feed_store.FeedState] | None = None  # read by poll_all
         # One event window per process: read once, then kept current (bot.pipeline.window).
         self.window = EventWindow(
             timedelta(hours=settings.events.window), dict(classifier.grouping)
@@ -118,7 +121,8 @@ class Poller:
         classifier's index, the register, the patterns) in a thread from now, while the first
         fetches and parses are under way, so the first entry to classify here need not wait."""
         if self._prepared is None:
-            self._prepared = asyncio.ensure_future(asyncio.to_thread(_prepare, self.classifier))
+            building = asyncio.to_thread(prepare_classifying, self.classifier)
+            self._prepared = asyncio.ensure_future(building)
 
     def interval(self, feed: FeedSource) -> float:
         """The feed's own interval, else the global one."""
@@ -133,10 +137,13 @@ class Poller:
         # a place among the feeds in flight meanwhile (benchmarks/event_day.py). Lost if the
         # poll dies first, which costs only refetching those feeds in full next time.
         self._unchanged = []
+        # Every feed's state in one read, not one each: each feed's poll alone changes its own.
+        self._states = {state.name: state for state in await feed_store.all_feeds(self.db.conn)}
         try:
             polls = (self.poll_feed(f, skip_backing_off=skip_backing_off) for f in feeds)
             return list(await asyncio.gather(*polls))
         finally:
+            self._states = None
             unchanged, self._unchanged = self._unchanged, None
             if unchanged:
                 async with self.db.transaction() as conn:
@@ -155,7 +162,11 @@ class Poller:
         return outcome
 
     async def _poll_feed(self, feed: FeedSource, *, skip_backing_off: bool) -> PollOutcome:
-        state = await feed_store.get_feed(self.db.conn, feed.name)
+        read = self._states
+        if read is not None and feed.name in read:
+            state: feed_store.FeedState | None = read.pop(feed.name)
+        else:
+            state = await feed_store.get_feed(self.db.conn, feed.name)
         now = self.clock()
         if (
             skip_backing_off
@@ -275,7 +286,7 @@ class Poller:
                     catch_up=catch_up,
                     now=now,
                     classify=classify,
-                    actors_of=_actors_given(given),
+                    actors_of=actors_given(given),
                 )
                 await success(conn)
         if decided is not None:
@@ -345,20 +356,6 @@ class Poller:
         return PollOutcome(feed.name, "failed", error=reason)
 
 
-def _actors_given(given: ClassifiedFeed | None) -> ActorsOf:
-    """Actors as the workers found them, else found here."""
-    if given is None:
-        return headline_actors
-    # By the headline's value: actors depend on nothing else.
-    found = {h: a for h, a in zip(given.parsed.headlines, given.actors, strict=True) if a}
-
-    def actors_of(headline: Headline, result: Classification) -> Actors:
-        actors = found.get(headline)
-        return actors if actors is not None else headline_actors(headline, result)
-
-    return actors_of
-
-
 def _recorded_outcome(feed: FeedSource, decided: DecideResult | None) -> PollOutcome:
     """The outcome of a poll that reached the feed; `decided` is None for an unchanged feed."""
     if decided is None:
@@ -380,12 +377,6 @@ def _recorded_outcome(feed: FeedSource, decided: DecideResult | None) -> PollOut
         breaking=decided.breaking,
         queued=decided.queued,
     )
-
-
-def _prepare(classifier: Classifier) -> None:
-    """Everything a process classifying and placing entries builds on first use, built now."""
-    classifier.prepare()
-    prepare_actors()
 
 
 def _success(

@@ -36,10 +36,13 @@ def encode(event: EventRef, link: str = "") -> event_store.EventRow:
         "jurisdiction": event.jurisdiction,
         "kinds": sorted(event.kinds),
         "signatures": [s.to_json() for s in event.signatures],
-        "outlets": [[name, _iso(seen)] for name, seen in event.outlets],
         "who": [list(pair) for pair in event.who],
         "day": event.day.isoformat(),
     }
+    # A big event lists a few hundred outlets and is stored again with each feed that reports
+    # it: each (outlet, first seen) pair is encoded once and the list joined, not re-encoded.
+    outlets = ",".join(_outlet(name, seen) for name, seen in event.outlets)
+    encoded = json.dumps(actors, ensure_ascii=False, separators=(",", ":"))
     return event_store.EventRow(
         id=event.id,
         title=event.title,
@@ -47,7 +50,7 @@ def encode(event: EventRef, link: str = "") -> event_store.EventRow:
         categories=tuple(sorted(event.categories)),
         first_seen=event.first_seen,
         last_report=event.last_report,
-        actors=json.dumps(actors, ensure_ascii=False, separators=(",", ":")),
+        actors=f'{encoded[:-1]},"outlets":[{outlets}]}}',
         alerted=event.alerted,
         continues=event.continues,
         development=event.development,
@@ -55,11 +58,10 @@ def encode(event: EventRef, link: str = "") -> event_store.EventRow:
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def _iso(moment: datetime) -> str:
-    # A big event lists a few hundred outlets and is stored again with each feed that reports
-    # it, while the times they were first seen are few (one per poll): format each once.
-    return moment.isoformat()
+@functools.lru_cache(maxsize=8192)
+def _outlet(name: str, seen: datetime) -> str:
+    """One (outlet, first seen) pair as JSON."""
+    return json.dumps([name, seen.isoformat()], ensure_ascii=False, separators=(",", ":"))
 
 
 def decode(row: event_store.EventRow) -> EventRef:

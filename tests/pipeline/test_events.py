@@ -6,6 +6,7 @@ Table-driven over the real register and the pure placer: each case is a sequence
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from bot.pipeline.actors import actors_of, bodies_in, developments_in
 from bot.pipeline.classify import shared_register
 from bot.pipeline.events import EventRef, EventWindow, Sighting, new_event
 from bot.pipeline.placing import Placement, Placer
+from bot.pipeline.window import decode, encode
 
 DAY = datetime(2024, 5, 8, 10, 0, tzinfo=UTC)
 Report = tuple[float, tuple[str, ...], str, str]  # minutes after DAY, categories, title, summary
@@ -238,3 +240,19 @@ def test_a_join_keeps_every_field_it_does_not_grow() -> None:
             assert getattr(joined, item.name) == getattr(event, item.name), item.name
     assert joined.last_report == at
     assert [outlet for outlet, _ in joined.outlets] == ["BBC", "Guardian"]
+
+
+def test_an_event_stored_and_read_back_is_the_same_event_whatever_its_outlets_are_called() -> None:
+    # The stored outlets list is joined from pairs encoded once each (a big event is stored
+    # again with every feed that reports it): still one valid JSON document, read back whole.
+    first = actors_of("Tory MP Dan Poulter defects to Labour", "", shared_register(), DAY.date())
+    event = new_event(9, first, ("defection",), Sighting("t", 'BBC "News"\\', DAY, DAY))
+    names = ["Guardian ü", "Feed</script>", "Sky, News", "", "Telegraph 📰"]
+    for minute, name in enumerate(names, 1):
+        at = DAY + timedelta(minutes=minute)
+        event = event.joined_by(first, ("defection",), Sighting("u", name, at, at))
+    row = encode(event, "https://example.org/x")
+    assert json.loads(row.actors)["outlets"][0] == ['BBC "News"\\', DAY.isoformat()]
+    assert decode(row) == event
+    empty = replace(event, outlets=(), signatures=(), who=())
+    assert decode(encode(empty)) == empty
