@@ -87,7 +87,7 @@ def test_ctrl_c_stops_poll_and_its_workers_without_a_traceback(
         spawned = set(children(process.pid))
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
         _, stderr = process.communicate(timeout=30)
-        assert process.returncode == 130
+        assert process.returncode == 130, stderr
         assert "Traceback" not in stderr, stderr
         assert "KeyboardInterrupt" not in stderr, stderr
         assert_all_gone(spawned)
