@@ -158,7 +158,8 @@ async def open_runtime(
     Transports are built but not connected: `poll` opens them for REST, `run` starts them.
     `on_poll` and `on_send` hear of every poll and send (the service's metrics).
     `long_running` (`run`): build the classifier's index now, off the loop, so the first cold
-    cycle does not stall on it; a one-off `poll` builds it only if something needs classifying.
+    cycle does not stall on it; a one-off `poll` builds it in a thread beside its first fetches
+    (Poller.prepare_in_background).
     `busy_timeout`: seconds a write waits for another process's lock on the database.
     `parse_executor`: a parse pool the caller made (and shuts down); else one of
     `parse_workers` is made here.
