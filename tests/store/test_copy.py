@@ -188,23 +188,32 @@ async def test_a_count_that_differs_rolls_everything_back(
     assert await counts(target) == dict.fromkeys(TABLES, 0)
 
 
-async def test_a_value_that_is_not_a_time_is_named_and_nothing_is_written(
-    snapshot: Path, target: PostgresDatabase
-) -> None:
-    with closing(sqlite3.connect(snapshot)) as conn, conn:
-        conn.execute("UPDATE outbox SET sent_at = 'yesterday' WHERE id = 15")
-    with pytest.raises(StorageError, match=r"outbox\.sent_at: 'yesterday'"):
-        await copy_snapshot(snapshot, target)
-    assert await counts(target) == dict.fromkeys(TABLES, 0)
+# A fault in the snapshot, and how the copy names it, before anything is written.
+SNAPSHOT_FAULTS = {
+    "a value that is not a time": (
+        ["UPDATE outbox SET sent_at = 'yesterday' WHERE id = 15"],
+        r"outbox\.sent_at: 'yesterday'",
+    ),
+    "a dangling reference": (
+        # Its subscription stays.
+        ["PRAGMA foreign_keys = OFF", "DELETE FROM destinations WHERE id = 8"],
+        r"subscriptions row \d+ → destinations",
+    ),
+    "a snapshot from a newer version": (
+        [f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}"],
+        "newer Division Bell",
+    ),
+}
 
 
-async def test_a_dangling_reference_is_named_before_anything_is_written(
-    snapshot: Path, target: PostgresDatabase
+@pytest.mark.parametrize(("statements", "named"), SNAPSHOT_FAULTS.values(), ids=SNAPSHOT_FAULTS)
+async def test_a_fault_in_the_snapshot_is_named_and_nothing_is_written(
+    snapshot: Path, target: PostgresDatabase, statements: list[str], named: str
 ) -> None:
     with closing(sqlite3.connect(snapshot)) as conn, conn:
-        conn.execute("PRAGMA foreign_keys = OFF")
-        conn.execute("DELETE FROM destinations WHERE id = 8")  # its subscription stays
-    with pytest.raises(StorageError, match=r"subscriptions row \d+ → destinations"):
+        for statement in statements:
+            conn.execute(statement)
+    with pytest.raises(StorageError, match=named):
         await copy_snapshot(snapshot, target)
     assert await counts(target) == dict.fromkeys(TABLES, 0)
 
@@ -223,16 +232,6 @@ async def test_an_older_snapshot_is_migrated_before_it_is_copied(
     assert all(c.matches and c.source == len(ROWS[c.table]) for c in copied)
     async with target.pool.acquire() as con:
         assert await con.fetchval("SELECT control FROM destinations WHERE id = 8") == "{}"
-
-
-async def test_a_snapshot_from_a_newer_version_is_refused(
-    snapshot: Path, target: PostgresDatabase
-) -> None:
-    with closing(sqlite3.connect(snapshot)) as conn:
-        conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
-    with pytest.raises(StorageError, match="newer Division Bell"):
-        await copy_snapshot(snapshot, target)
-    assert await counts(target) == dict.fromkeys(TABLES, 0)
 
 
 async def test_the_copy_knows_every_table_of_both_schemas(
