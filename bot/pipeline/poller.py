@@ -92,9 +92,10 @@ class Poller:
         self.rng = rng or random.Random()
         self._in_flight = asyncio.Semaphore(POLL_CONCURRENCY)
         self._prepared: asyncio.Future[None] | None = None  # see prepare_in_background
-        # Records of feeds found unchanged, while poll_all holds them back (see there).
+        # While poll_all runs: the records it holds back, and every feed's state read in one
+        # query (a feed's poll changes only its own).
         self._unchanged: list[Callable[[Conn], Awaitable[None]]] | None = None
-        self._states: dict[str, feed_store.FeedState] | None = None  # read by poll_all
+        self._states: dict[str, feed_store.FeedState] | None = None
         # One event window per process: read once, then kept current (bot.pipeline.window).
         self.window = EventWindow(
             timedelta(hours=settings.events.window), dict(classifier.grouping)
@@ -132,12 +133,11 @@ class Poller:
         self, feeds: Sequence[FeedSource], *, skip_backing_off: bool = True
     ) -> list[PollOutcome]:
         """Poll several feeds at once; one feed's failure never touches the others."""
-        # Feeds found unchanged (a 304, or the same body) are recorded together at the end: one
-        # at a time, each waited its turn behind the transactions of the changed feeds, holding
-        # a place among the feeds in flight meanwhile (benchmarks/event_day.py). Lost if the
-        # poll dies first, which costs only refetching those feeds in full next time.
+        # Unchanged feeds are recorded together at the end (one by one, each queued behind the
+        # changed feeds' transactions); lost if the poll dies: those are refetched next time.
+        if self._unchanged is not None:  # the held-back records are this call's alone
+            raise RuntimeError("poll_all is already polling with this Poller")
         self._unchanged = []
-        # Every feed's state in one read, not one each: each feed's poll alone changes its own.
         self._states = {state.name: state for state in await feed_store.all_feeds(self.db.conn)}
         try:
             polls = (self.poll_feed(f, skip_backing_off=skip_backing_off) for f in feeds)

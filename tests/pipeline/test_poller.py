@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -170,6 +171,25 @@ async def test_feeds_found_unchanged_are_recorded_by_the_time_the_poll_returns(
     assert last is not None
     assert last.last_success_at is not None
     assert last.last_success_at > after["A"].last_success_at
+
+
+async def test_one_poller_runs_one_poll_all_at_a_time(
+    tmp_path: Path, feeds: FeedServerThread, chat: ChatServer
+) -> None:
+    # poll_all holds back the records of unchanged feeds for itself: a second call meanwhile
+    # would mix them up, so it is refused, and the first still records everything.
+    feeds.set_feed("/slow.xml", rss_feed("Slow", [DEFECTION]))
+    feeds.set_fault("/slow.xml", "slow", delay=0.5)
+    settings = settings_for(tmp_path, {"Slow": feeds.url("/slow.xml")}, [hook(chat, "/d")])
+    async with open_runtime(settings) as runtime:
+        first = asyncio.create_task(runtime.poller.poll_all(settings.feeds))
+        await asyncio.sleep(0.1)
+        with pytest.raises(RuntimeError, match="already polling"):
+            await runtime.poller.poll_all(settings.feeds)
+        [outcome] = await first
+        assert outcome.status == "changed"
+        [again] = await runtime.poller.poll_all(settings.feeds)  # free again afterwards
+    assert again.status == "not_modified"
 
 
 async def test_a_one_off_poll_reads_a_feed_read_before_without_starting_the_pool(
